@@ -1,0 +1,99 @@
+// Which linear modules a LoRA config targets, and how many adapter parameters that makes.
+import { LinearModule, linearModules } from '../models/params';
+import { ModelSpec } from '../models/spec';
+import { LoraSetup } from './setup';
+
+/**
+ * Module names used by other code bases, mapped to the HF Llama-style names of params.ts.
+ * Sources: transformers modeling_gpt2.py (c_attn, c_fc, c_proj), modeling_falcon.py (query_key_value,
+ * dense, dense_h_to_4h, dense_4h_to_h), modeling_phi3.py (qkv_proj, gate_up_proj), modeling_mixtral.py
+ * (w1, w2, w3), torchtune lora builders (output_proj), litgpt lora.py (query, key, value, proj).
+ */
+const ALIASES: Record<string, string[]> = {
+  q: ['q_proj'],
+  k: ['k_proj'],
+  v: ['v_proj'],
+  o: ['o_proj'],
+  query: ['q_proj'],
+  key: ['k_proj'],
+  value: ['v_proj'],
+  output_proj: ['o_proj'],
+  out_proj: ['o_proj'],
+  proj: ['o_proj'],
+  dense: ['o_proj'],
+  c_attn: ['q_proj', 'k_proj', 'v_proj'],
+  query_key_value: ['q_proj', 'k_proj', 'v_proj'],
+  qkv_proj: ['q_proj', 'k_proj', 'v_proj'],
+  wqkv: ['q_proj', 'k_proj', 'v_proj'],
+  gate_up_proj: ['gate_proj', 'up_proj'],
+  w1: ['gate_proj'],
+  w3: ['up_proj'],
+  w2: ['down_proj'],
+  fc1: ['up_proj'],
+  fc2: ['down_proj'],
+  c_fc: ['up_proj'],
+  dense_h_to_4h: ['up_proj'],
+  dense_4h_to_h: ['down_proj'],
+  mlp: ['gate_proj', 'up_proj', 'down_proj'],
+};
+
+/** Canonical module names for a user-written target list (unknown names are returned in `unknown`). */
+export function normalizeTargets(targets: string[]): { names: Set<string>; unknown: string[] } {
+  const names = new Set<string>();
+  const unknown: string[] = [];
+  for (const raw of targets) {
+    const t = raw.trim().split('.').pop() ?? raw;
+    const key = t.toLowerCase();
+    if (ALIASES[key]) ALIASES[key].forEach((n) => names.add(n));
+    else if (/^(q|k|v|o|gate|up|down)_proj$/.test(key)) names.add(key);
+    else if (/^(q_a_proj|q_b_proj|kv_a_proj_with_mqa|kv_b_proj)$/.test(key)) names.add(key);
+    else if (key === 'lm_head' || key === 'embed_tokens') names.add(key);
+    else unknown.push(raw);
+  }
+  return { names, unknown };
+}
+
+export interface LoraTargetSummary {
+  modules: LinearModule[];
+  /** adapter parameters (A and B, plus DoRA magnitudes) */
+  params: number;
+  /** instances of targeted modules in the model (for per-module activation terms) */
+  instances: number;
+  /** per-token sum of in_features over targeted instances a token passes through */
+  inFeaturesPerToken: number;
+  outFeaturesPerToken: number;
+  lmHead: boolean;
+  unknownTargets: string[];
+}
+
+export function loraTargets(model: ModelSpec, lora: LoraSetup): LoraTargetSummary {
+  const all = linearModules(model).filter((m) => m.kind !== 'router');
+  let names: Set<string>;
+  let unknown: string[] = [];
+  if (lora.targets === 'all-linear') {
+    // PEFT 'all-linear': every nn.Linear except the output layer (peft/tuners/tuners_utils.py).
+    names = new Set(all.map((m) => m.name));
+  } else {
+    ({ names, unknown } = normalizeTargets(lora.targets));
+  }
+  const modules = all.filter((m) => names.has(m.name));
+  let params = 0;
+  let instances = 0;
+  let inPerToken = 0;
+  let outPerToken = 0;
+  for (const m of modules) {
+    // LoRA: A is r x in, B is out x r (Hu et al. 2021, eq. 3); DoRA adds a magnitude vector of size out
+    // (Liu et al. 2024, DoRA eq. 5; peft/tuners/lora/dora.py).
+    params += m.count * (lora.r * (m.inFeatures + m.outFeatures) + (lora.dora ? m.outFeatures : 0));
+    instances += m.count;
+    inPerToken += m.inFeatures * m.activeCount;
+    outPerToken += m.outFeatures * m.activeCount;
+  }
+  const lmHead = names.has('lm_head');
+  if (lmHead) {
+    params += lora.r * (model.hiddenSize + model.vocabSize);
+    instances += 1;
+    inPerToken += model.hiddenSize;
+  }
+  return { modules, params, instances, inFeaturesPerToken: inPerToken, outFeaturesPerToken: outPerToken, lmHead, unknownTargets: unknown };
+}
