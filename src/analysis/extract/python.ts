@@ -1,0 +1,543 @@
+// Reads training hyperparameters from a Python script with tree-sitter, without running it.
+// Values are followed through constants, simple arithmetic, dict literals and **kwargs, argparse
+// defaults, function-signature defaults and dataclass field defaults (parsing-pitfalls.md 1-2).
+import type { Node, Parser } from 'web-tree-sitter';
+import { emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
+import { Found, SourceSpan } from './source';
+
+type Scalar = number | string | boolean | null;
+type Value = Scalar | Value[] | DictValue | CallValue;
+interface DictValue {
+  kind: 'dict';
+  entries: Map<string, { key: Node; value: Node }>;
+}
+interface CallValue {
+  kind: 'call';
+  node: Node;
+}
+type Eval = { ok: true; value: Value; node: Node; via?: string } | { ok: false; reason: string; node: Node };
+
+const MAX_DEPTH = 12;
+
+function spanOf(n: Node): SourceSpan {
+  return {
+    start: n.startIndex,
+    end: n.endIndex,
+    line: n.startPosition.row,
+    column: n.startPosition.column,
+    endLine: n.endPosition.row,
+    endColumn: n.endPosition.column,
+  };
+}
+
+function calleeName(call: Node): { full: string; last: string } {
+  const fn = call.childForFieldName('function');
+  const full = fn?.text ?? '';
+  return { full, last: full.split('.').pop() ?? full };
+}
+
+function stringValue(n: Node): string | undefined {
+  if (n.type === 'string') {
+    if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+    return n.namedChildren
+      .filter((c): c is Node => !!c && c.type === 'string_content')
+      .map((c) => c.text)
+      .join('');
+  }
+  if (n.type === 'concatenated_string') {
+    const parts = n.namedChildren.map((c) => (c ? stringValue(c) : undefined));
+    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+  }
+  return undefined;
+}
+
+interface Binding {
+  value: Node;
+  at: number;
+  how: string;
+}
+
+class PythonReader {
+  private readonly bindings = new Map<string, Binding[]>();
+  private readonly argparseDefaults = new Map<string, Binding>();
+  readonly out: Hyperparams;
+  private readonly calls: Node[];
+
+  constructor(private readonly root: Node) {
+    this.out = emptyHyperparams('python');
+    this.calls = root.descendantsOfType('call').filter((c): c is Node => !!c);
+    this.collectBindings();
+  }
+
+  private bind(name: string, value: Node, at: number, how: string) {
+    const list = this.bindings.get(name) ?? [];
+    list.push({ value, at, how });
+    this.bindings.set(name, list);
+  }
+
+  private collectBindings() {
+    for (const a of this.root.descendantsOfType('assignment')) {
+      if (!a) continue;
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      if (!left || !right || left.type !== 'identifier') continue;
+      let value = right;
+      let how = `${left.text} = … (line ${a.startPosition.row + 1})`;
+      // dataclass field: `x: int = field(default=4)`
+      if (right.type === 'call' && calleeName(right).last === 'field') {
+        const d = this.keyword(right, 'default');
+        if (!d) continue;
+        value = d;
+        how = `dataclass field default of ${left.text} (line ${a.startPosition.row + 1})`;
+      }
+      this.bind(left.text, value, a.startIndex, how);
+    }
+    for (const p of this.root.descendantsOfType(['default_parameter', 'typed_default_parameter'])) {
+      if (!p) continue;
+      const name = p.childForFieldName('name');
+      const value = p.childForFieldName('value');
+      if (name && value) this.bind(name.text, value, p.startIndex, `default of parameter ${name.text} (line ${p.startPosition.row + 1})`);
+    }
+    for (const call of this.calls) {
+      if (calleeName(call).last !== 'add_argument') continue;
+      const args = call.childForFieldName('arguments');
+      const dflt = this.keyword(call, 'default');
+      if (!args || !dflt) continue;
+      for (const a of args.namedChildren) {
+        const s = a ? stringValue(a) : undefined;
+        if (s?.startsWith('--')) {
+          this.argparseDefaults.set(s.slice(2).replace(/-/g, '_'), {
+            value: dflt,
+            at: call.startIndex,
+            how: `argparse default of ${s} (line ${call.startPosition.row + 1})`,
+          });
+        }
+      }
+      const dest = this.keyword(call, 'dest');
+      const destName = dest ? stringValue(dest) : undefined;
+      if (destName) this.argparseDefaults.set(destName, { value: dflt, at: call.startIndex, how: `argparse default of ${destName}` });
+    }
+  }
+
+  private lookup(name: string, at: number): Binding | undefined {
+    const list = this.bindings.get(name);
+    if (!list?.length) return undefined;
+    const before = list.filter((b) => b.at < at);
+    return before.length ? before[before.length - 1] : list[0];
+  }
+
+  keyword(call: Node, name: string): Node | undefined {
+    const args = call.childForFieldName('arguments');
+    for (const a of args?.namedChildren ?? []) {
+      if (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
+    }
+    return undefined;
+  }
+
+  evaluate(n: Node, depth = 0): Eval {
+    if (depth > MAX_DEPTH) return { ok: false, reason: 'too many indirections', node: n };
+    switch (n.type) {
+      case 'integer': {
+        const v = Number(n.text.replace(/_/g, '').replace(/[lL]$/, ''));
+        return Number.isFinite(v) ? { ok: true, value: v, node: n } : { ok: false, reason: 'unreadable integer', node: n };
+      }
+      case 'float': {
+        const v = Number(n.text.replace(/_/g, ''));
+        return Number.isFinite(v) ? { ok: true, value: v, node: n } : { ok: false, reason: 'unreadable number', node: n };
+      }
+      case 'true':
+        return { ok: true, value: true, node: n };
+      case 'false':
+        return { ok: true, value: false, node: n };
+      case 'none':
+        return { ok: true, value: null, node: n };
+      case 'string':
+      case 'concatenated_string': {
+        const s = stringValue(n);
+        return s === undefined ? { ok: false, reason: 'an f-string', node: n } : { ok: true, value: s, node: n };
+      }
+      case 'parenthesized_expression': {
+        const inner = n.namedChildren[0];
+        return inner ? this.evaluate(inner, depth + 1) : { ok: false, reason: 'empty parentheses', node: n };
+      }
+      case 'unary_operator': {
+        const arg = n.childForFieldName('argument');
+        const op = n.childForFieldName('operator')?.text;
+        const v = arg ? this.evaluate(arg, depth + 1) : undefined;
+        if (v?.ok && typeof v.value === 'number') return { ...v, value: op === '-' ? -v.value : v.value, node: n };
+        return { ok: false, reason: 'not a number', node: n };
+      }
+      case 'not_operator': {
+        const arg = n.childForFieldName('argument');
+        const v = arg ? this.evaluate(arg, depth + 1) : undefined;
+        if (v?.ok && typeof v.value === 'boolean') return { ...v, value: !v.value, node: n };
+        return { ok: false, reason: 'not a boolean', node: n };
+      }
+      case 'binary_operator': {
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        const op = n.childForFieldName('operator')?.text;
+        const a = l ? this.evaluate(l, depth + 1) : undefined;
+        const b = r ? this.evaluate(r, depth + 1) : undefined;
+        if (a?.ok && b?.ok && typeof a.value === 'number' && typeof b.value === 'number') {
+          const x = a.value;
+          const y = b.value;
+          const v =
+            op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : op === '//' ? Math.floor(x / y) : op === '**' ? x ** y : op === '%' ? x % y : op === '<<' ? x * 2 ** y : NaN;
+          if (Number.isFinite(v)) return { ok: true, value: v, node: n, via: a.via ?? b.via };
+        }
+        return { ok: false, reason: 'an expression that depends on run-time values', node: n };
+      }
+      case 'identifier': {
+        const b = this.lookup(n.text, n.startIndex);
+        if (!b) return { ok: false, reason: `${n.text} is not assigned a literal in this file`, node: n };
+        const v = this.evaluate(b.value, depth + 1);
+        return v.ok ? { ...v, via: v.via ?? b.how } : v;
+      }
+      case 'attribute': {
+        const text = n.text;
+        if (/^(torch|th)\.(bfloat16|float16|half|float32|float|bf16)$/.test(text)) return { ok: true, value: text, node: n };
+        const attr = n.childForFieldName('attribute')?.text ?? '';
+        const d = this.argparseDefaults.get(attr);
+        if (d) {
+          const v = this.evaluate(d.value, depth + 1);
+          return v.ok ? { ...v, via: d.how } : v;
+        }
+        // `cfg.batch_size` where a dataclass/class body declares `batch_size = 8`
+        const b = this.bindings.get(attr);
+        if (b?.length === 1 && /^[a-z_][\w]*$/i.test(n.childForFieldName('object')?.text ?? '')) {
+          const v = this.evaluate(b[0].value, depth + 1);
+          return v.ok ? { ...v, via: b[0].how } : v;
+        }
+        return { ok: false, reason: `${text} is set at run time`, node: n };
+      }
+      case 'list':
+      case 'tuple': {
+        const items: Value[] = [];
+        for (const c of n.namedChildren) {
+          if (!c) continue;
+          const v = this.evaluate(c, depth + 1);
+          if (!v.ok) return { ok: false, reason: 'a list with run-time values', node: n };
+          items.push(v.value);
+        }
+        return { ok: true, value: items, node: n };
+      }
+      case 'dictionary': {
+        const entries = new Map<string, { key: Node; value: Node }>();
+        for (const p of n.namedChildren) {
+          if (p?.type !== 'pair') continue;
+          const k = p.childForFieldName('key');
+          const v = p.childForFieldName('value');
+          const ks = k ? stringValue(k) : undefined;
+          if (k && v && ks !== undefined) entries.set(ks, { key: k, value: v });
+        }
+        return { ok: true, value: { kind: 'dict', entries }, node: n };
+      }
+      case 'call': {
+        const { last } = calleeName(n);
+        if (last === 'dict') {
+          const entries = new Map<string, { key: Node; value: Node }>();
+          for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) {
+            if (a?.type !== 'keyword_argument') continue;
+            const k = a.childForFieldName('name');
+            const v = a.childForFieldName('value');
+            if (k && v) entries.set(k.text, { key: k, value: v });
+          }
+          return { ok: true, value: { kind: 'dict', entries }, node: n };
+        }
+        if (last === 'int' || last === 'float') {
+          const arg = n.childForFieldName('arguments')?.namedChildren[0];
+          if (arg && arg.type !== 'keyword_argument') {
+            const v = this.evaluate(arg, depth + 1);
+            if (v.ok && (typeof v.value === 'number' || typeof v.value === 'string') && Number.isFinite(Number(v.value)))
+              return { ...v, value: last === 'int' ? Math.trunc(Number(v.value)) : Number(v.value), node: n };
+          }
+        }
+        // os.environ.get("X", default) / os.getenv("X", default): the default, said so
+        if (/(environ\.get|getenv)$/.test(calleeName(n).full)) {
+          const args = n.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c) ?? [];
+          if (args[1]) {
+            const v = this.evaluate(args[1], depth + 1);
+            return v.ok ? { ...v, via: `default of ${calleeName(n).full}(${args[0]?.text ?? ''})` } : v;
+          }
+        }
+        return { ok: true, value: { kind: 'call', node: n }, node: n };
+      }
+      default:
+        return { ok: false, reason: `a ${n.type.replace(/_/g, ' ')}`, node: n };
+    }
+  }
+
+  /** Keyword arguments of a call, with **kwargs splats of dict literals expanded. */
+  keywords(call: Node): { name: string; arg: Node; value: Node; via?: string }[] {
+    const out: { name: string; arg: Node; value: Node; via?: string }[] = [];
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (!a) continue;
+      if (a.type === 'keyword_argument') {
+        const name = a.childForFieldName('name')?.text;
+        const value = a.childForFieldName('value');
+        if (name && value) out.push({ name, arg: a, value });
+      } else if (a.type === 'dictionary_splat') {
+        const inner = a.namedChildren[0];
+        if (!inner) continue;
+        const v = this.evaluate(inner);
+        if (v.ok && typeof v.value === 'object' && v.value !== null && !Array.isArray(v.value) && v.value.kind === 'dict') {
+          for (const [k, e] of v.value.entries) out.push({ name: k, arg: e.key.parent ?? e.key, value: e.value, via: `**${inner.text}` });
+        } else {
+          this.out.unread.push({ key: `**${inner.text}`, span: spanOf(a), reason: 'keyword arguments built at run time' });
+        }
+      }
+    }
+    return out;
+  }
+
+  positional(call: Node, i: number): Node | undefined {
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
+      (a): a is Node => !!a && a.type !== 'keyword_argument' && a.type !== 'dictionary_splat' && a.type !== 'list_splat' && a.type !== 'comment',
+    );
+    return args[i];
+  }
+
+  /** Record a hyperparameter (first occurrence wins: later ones are usually eval/inference duplicates). */
+  set<K extends HyperparamKey>(key: K, argNode: Node, valueNode: Node, how: string, convert: (v: Value) => unknown) {
+    if (this.out[key]) return;
+    const e = this.evaluate(valueNode);
+    if (!e.ok) {
+      this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });
+      return;
+    }
+    const v = convert(e.value);
+    if (v === undefined) {
+      this.out.unread.push({ key, span: spanOf(argNode), reason: `unexpected value ${valueNode.text.slice(0, 40)}` });
+      return;
+    }
+    const found: Found<unknown> = { value: v, span: spanOf(argNode), valueSpan: spanOf(e.node), how: e.via ? `${how} via ${e.via}` : how };
+    (this.out as unknown as Record<string, unknown>)[key] = found;
+  }
+
+  run(): Hyperparams {
+    const frameworks = new Set<Framework>();
+    for (const call of this.calls) this.visitCall(call, frameworks);
+    for (const imp of this.root.descendantsOfType(['import_from_statement', 'import_statement'])) {
+      const t = imp?.text ?? '';
+      if (/\btrl\b/.test(t)) frameworks.add('trl');
+      if (/\bunsloth\b/.test(t)) frameworks.add('unsloth');
+      if (/\btransformers\b/.test(t)) frameworks.add('transformers');
+      if (/\btorch\b/.test(t)) frameworks.add('pytorch');
+    }
+    this.out.framework = frameworks.has('unsloth')
+      ? 'unsloth'
+      : frameworks.has('trl')
+        ? 'trl'
+        : frameworks.has('transformers')
+          ? 'transformers'
+          : frameworks.has('pytorch')
+            ? 'pytorch'
+            : 'unknown';
+    for (const e of this.root.descendantsOfType(['ERROR', 'MISSING'])) if (e) this.out.syntaxErrors.push(spanOf(e));
+    if (this.root.hasError && this.out.syntaxErrors.length === 0) this.out.syntaxErrors.push(spanOf(this.root));
+    return this.out;
+  }
+
+  private visitCall(call: Node, frameworks: Set<Framework>) {
+    const { full, last } = calleeName(call);
+    const kws = this.keywords(call);
+    const kw = (name: string) => kws.find((k) => k.name === name);
+    const take = <K extends HyperparamKey>(key: K, names: string[], convert: (v: Value) => unknown) => {
+      for (const name of names) {
+        const k = kw(name);
+        if (k) {
+          this.set(key, k.arg, k.value, `${last}(${name}=…)${k.via ? ` from ${k.via}` : ''}`, convert);
+          return;
+        }
+      }
+    };
+    if (last === 'from_pretrained') {
+      if (/tokenizer|processor|config\b|AutoConfig|PeftModel/i.test(full)) return;
+      const isUnsloth = /FastLanguageModel|FastModel|FastVisionModel/.test(full);
+      if (isUnsloth) frameworks.add('unsloth');
+      if (!this.out.modelLoad) this.out.modelLoad = spanOf(call);
+      const idNode = this.positional(call, 0);
+      if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asString);
+      else take('model', ['pretrained_model_name_or_path', 'model_name'], asString);
+      take('dtype', ['dtype', 'torch_dtype'], asDtype);
+      take('attention', ['attn_implementation'], asString);
+      take('loadIn4bit', ['load_in_4bit'], asBool);
+      take('loadIn8bit', ['load_in_8bit'], asBool);
+      if (isUnsloth) take('seqLen', ['max_seq_length'], asPositiveInt);
+      const flash = kw('use_flash_attention_2');
+      if (flash) this.set('attention', flash.arg, flash.value, `${last}(use_flash_attention_2=…)`, (v) => (v === true ? 'flash_attention_2' : undefined));
+      const qc = kw('quantization_config');
+      if (qc) {
+        const v = this.evaluate(qc.value);
+        if (v.ok && typeof v.value === 'object' && v.value && !Array.isArray(v.value) && v.value.kind === 'dict') {
+          for (const [k, e] of v.value.entries) this.quantKey(k, e.key.parent ?? e.key, e.value, 'quantization_config');
+        } else if (!v.ok) {
+          this.out.unread.push({ key: 'quantization_config', span: spanOf(qc.arg), reason: v.reason });
+        }
+      }
+      return;
+    }
+    if (last === 'BitsAndBytesConfig') {
+      for (const k of kws) this.quantKey(k.name, k.arg, k.value, 'BitsAndBytesConfig');
+      return;
+    }
+    if (last === 'LoraConfig' || (last === 'get_peft_model' && /FastLanguageModel|FastModel/.test(full))) {
+      if (!this.out.peft) this.out.peft = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: `${last}(…)` };
+      take('loraR', ['r'], asPositiveInt);
+      take('loraAlpha', ['lora_alpha'], asNumber);
+      take('loraTargets', ['target_modules'], asTargets);
+      take('loraDropout', ['lora_dropout'], asNumber);
+      take('useDora', ['use_dora'], asBool);
+      take('modulesToSave', ['modules_to_save'], asStringList);
+      if (last === 'get_peft_model') {
+        take('gradientCheckpointing', ['use_gradient_checkpointing'], asCheckpointing);
+        if (!this.out.gradientCheckpointing) {
+          // Unsloth's get_peft_model defaults to use_gradient_checkpointing="unsloth" (offloaded; unsloth models/llama.py)
+          this.out.gradientCheckpointing = { value: 'unsloth', span: spanOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")' };
+        }
+      }
+      return;
+    }
+    if (last === 'get_peft_model') {
+      if (!this.out.peft) this.out.peft = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: 'get_peft_model(…)' };
+      return;
+    }
+    if (last === 'prepare_model_for_kbit_training') {
+      this.out.kbitPrep = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
+      const gc = kw('use_gradient_checkpointing');
+      if (gc) this.set('gradientCheckpointing', gc.arg, gc.value, 'prepare_model_for_kbit_training(use_gradient_checkpointing=…)', asCheckpointing);
+      else if (!this.out.gradientCheckpointing)
+        // peft/utils/other.py: use_gradient_checkpointing=True by default
+        this.out.gradientCheckpointing = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)' };
+      return;
+    }
+    if (last === 'gradient_checkpointing_enable') {
+      if (!this.out.gradientCheckpointing)
+        this.out.gradientCheckpointing = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: `${full}()` };
+      return;
+    }
+    if (/^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|UnslothTrainingArguments)$/.test(last)) {
+      if (/Config$/.test(last)) frameworks.add('trl');
+      if (!this.out.trainer) this.out.trainer = spanOf(call);
+      this.trainingKeywords(take);
+      return;
+    }
+    if (/^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/.test(last)) {
+      if (last !== 'Trainer' && last !== 'Seq2SeqTrainer') frameworks.add('trl');
+      if (!this.out.trainer) this.out.trainer = spanOf(call);
+      const model = kw('model');
+      if (model) {
+        const v = this.evaluate(model.value);
+        if (v.ok && typeof v.value === 'string') this.set('model', model.arg, model.value, `${last}(model=…)`, asString);
+      }
+      if (kw('peft_config') && !this.out.peft) this.out.peft = { value: true, span: spanOf(kw('peft_config')!.arg), valueSpan: spanOf(kw('peft_config')!.arg), how: `${last}(peft_config=…)` };
+      this.trainingKeywords(take);
+      return;
+    }
+    // plain PyTorch
+    const optimizers: Record<string, string> = {
+      AdamW: 'adamw_torch',
+      Adam: 'adamw_torch',
+      AdamW8bit: 'adamw_bnb_8bit',
+      Adam8bit: 'adamw_bnb_8bit',
+      PagedAdamW8bit: 'paged_adamw_8bit',
+      PagedAdamW: 'paged_adamw_32bit',
+      PagedAdamW32bit: 'paged_adamw_32bit',
+      SGD: 'sgd',
+      Adafactor: 'adafactor',
+      Lion: 'lion_32bit',
+      Lion8bit: 'lion_8bit',
+    };
+    if (optimizers[last] && /optim|bnb|bitsandbytes|^AdamW|^SGD|^Adam|^Lion|^Adafactor|^Paged/.test(full)) {
+      if (!this.out.optimizer) {
+        const fused = kw('fused');
+        let name = optimizers[last];
+        if (name === 'adamw_torch' && fused && this.evaluate(fused.value).ok && (this.evaluate(fused.value) as { value: Value }).value === true) name = 'adamw_torch_fused';
+        if (name === 'sgd') {
+          const mom = kw('momentum');
+          const mv = mom ? this.evaluate(mom.value) : undefined;
+          if (mv?.ok && typeof mv.value === 'number' && mv.value > 0) name = 'sgd_momentum';
+        }
+        this.out.optimizer = { value: name, span: spanOf(call), valueSpan: spanOf(call.childForFieldName('function') ?? call), how: `${full}(…)` };
+      }
+      return;
+    }
+    if (last === 'autocast') {
+      take('bf16', ['dtype'], (v) => (typeof v === 'string' && /bfloat16|bf16/.test(v) ? true : typeof v === 'string' ? false : undefined));
+    }
+  }
+
+  private trainingKeywords(take: <K extends HyperparamKey>(key: K, names: string[], convert: (v: Value) => unknown) => void) {
+    take('microBatch', ['per_device_train_batch_size', 'per_gpu_train_batch_size'], asPositiveInt);
+    take('gradAccumulation', ['gradient_accumulation_steps'], asPositiveInt);
+    take('gradientCheckpointing', ['gradient_checkpointing'], asCheckpointing);
+    take('bf16', ['bf16'], asBool);
+    take('fp16', ['fp16'], asBool);
+    take('optimizer', ['optim'], asString);
+    take('seqLen', ['max_seq_length', 'max_length', 'max_seq_len'], asPositiveInt);
+    take('packing', ['packing'], asBool);
+    take('liger', ['use_liger_kernel', 'use_liger'], asBool);
+    take('torchCompile', ['torch_compile'], asBool);
+    take('deepspeed', ['deepspeed'], (v) => (typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && v.kind === 'dict' ? '<dict>' : undefined));
+    take('fsdp', ['fsdp'], (v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : typeof v === 'boolean' ? (v ? 'full_shard' : '') : undefined));
+  }
+
+  private quantKey(name: string, arg: Node, value: Node, where: string) {
+    const how = `${where}(${name}=…)`;
+    if (name === 'load_in_4bit') this.set('loadIn4bit', arg, value, how, asBool);
+    else if (name === 'load_in_8bit') this.set('loadIn8bit', arg, value, how, asBool);
+    else if (name === 'bnb_4bit_quant_type') this.set('quantType', arg, value, how, asString);
+    else if (name === 'bnb_4bit_use_double_quant') this.set('doubleQuant', arg, value, how, asBool);
+  }
+}
+
+function asString(v: Value): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function asBool(v: Value): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+  return undefined;
+}
+function asNumber(v: Value): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+function asPositiveInt(v: Value): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 1 ? Math.round(v) : undefined;
+}
+function asStringList(v: Value): string[] | undefined {
+  if (v === null) return [];
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+}
+function asTargets(v: Value): string[] | 'all-linear' | undefined {
+  if (typeof v === 'string' && /^all[-_]linear$/i.test(v)) return 'all-linear';
+  return asStringList(v);
+}
+function asDtype(v: Value): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = v.replace(/^(torch|th)\./, '');
+  if (/^(bfloat16|bf16)$/.test(t)) return 'bfloat16';
+  if (/^(float16|half|fp16)$/.test(t)) return 'float16';
+  if (/^(float32|float|fp32)$/.test(t)) return 'float32';
+  if (t === 'auto') return 'auto';
+  return undefined;
+}
+function asCheckpointing(v: Value): boolean | string | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return v.toLowerCase() === 'true' ? true : v.toLowerCase() === 'false' ? false : v;
+  return undefined;
+}
+
+/** Parses and reads a Python file. Never throws on user input; the tree is freed before returning. */
+export function extractPython(parser: Parser, text: string): Hyperparams {
+  const tree = parser.parse(text);
+  if (!tree) return emptyHyperparams('python');
+  try {
+    return new PythonReader(tree.rootNode).run();
+  } finally {
+    tree.delete();
+  }
+}

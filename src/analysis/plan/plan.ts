@@ -1,0 +1,280 @@
+// Hyperparams (what the file says) -> TrainingPlan (everything the engine needs, each field saying
+// whether it was read, defaulted by the framework, or assumed by us, and why).
+// Defaults: ../shared/notes/config-keys.md (transformers, TRL, PEFT, bitsandbytes, Unsloth).
+import { Found, SourceSpan } from '../extract/source';
+import { Framework, Hyperparams } from '../extract/hyperparams';
+import { ModelSpec } from '../models/spec';
+import { AttentionImpl, Dtype, LossImpl, Method, OptimizerKind, Quantization, Sharding, TrainingSetup } from '../memory/setup';
+
+export type Origin = 'read' | 'defaulted' | 'assumed';
+
+export interface PlanField<T> {
+  value: T;
+  origin: Origin;
+  /** why a default or an assumption applies, or how the value was read */
+  reason: string;
+  span?: SourceSpan;
+  valueSpan?: SourceSpan;
+}
+
+export interface TrainingPlan {
+  method: PlanField<Method>;
+  weightDtype: PlanField<Dtype>;
+  quantization: PlanField<Quantization>;
+  doubleQuant: PlanField<boolean>;
+  autocast: PlanField<boolean>;
+  kbitUpcast: PlanField<boolean>;
+  loraR: PlanField<number>;
+  loraTargets: PlanField<string[] | 'all-linear'>;
+  loraDropout: PlanField<number>;
+  loraDtype: PlanField<Dtype>;
+  dora: PlanField<boolean>;
+  modulesToSave: PlanField<string[]>;
+  optimizer: PlanField<OptimizerKind>;
+  microBatch: PlanField<number>;
+  seqLen: PlanField<number>;
+  gradAccumulation: PlanField<number>;
+  gradientCheckpointing: PlanField<boolean>;
+  activationOffload: PlanField<boolean>;
+  attention: PlanField<AttentionImpl>;
+  loss: PlanField<LossImpl>;
+  compiled: PlanField<boolean>;
+  gpus: PlanField<number>;
+  sharding: PlanField<Sharding>;
+  offloadOptimizer: PlanField<boolean>;
+}
+
+export interface PlanContext {
+  hp: Hyperparams;
+  model: ModelSpec | null;
+  /** the checkpoint ships quantized weights (-bnb-4bit ids, config.json quantization_config) */
+  preQuantized?: ModelSpec['preQuantized'];
+  /** GPU count from settings when neither the file nor a launcher gives one */
+  defaultGpus: number;
+}
+
+function read<T>(f: Found<unknown>, value: T): PlanField<T> {
+  return { value, origin: 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan };
+}
+const dflt = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'defaulted', reason });
+const assume = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'assumed', reason });
+
+/** HF `optim` names (transformers training_args.py OptimizerNames) -> engine optimizer kinds. */
+export function optimizerKind(name: string): OptimizerKind | undefined {
+  const n = name.toLowerCase();
+  if (/^paged_adamw?_8bit$|^paged_adam_8bit$/.test(n)) return 'paged_adamw_8bit';
+  if (/^paged_adamw?(_32bit)?$/.test(n)) return 'paged_adamw_32bit';
+  if (/^(adamw|adam)_(bnb_)?8bit$|^adamw_torch_8bit$|^adamw_8bit$/.test(n)) return 'adamw_8bit';
+  if (/fused/.test(n)) return 'adamw_fused';
+  if (/^adamw(_torch|_hf|_apex_fused|_torch_xla|_torch_npu_fused|_anyprecision)?$|^adam$/.test(n)) return 'adamw';
+  if (/adafactor/.test(n)) return 'adafactor';
+  if (n === 'sgd') return 'sgd';
+  if (n === 'sgd_momentum') return 'sgd_momentum';
+  if (/^(paged_)?lion_8bit$/.test(n)) return 'lion_8bit';
+  if (/lion/.test(n)) return 'lion';
+  return undefined;
+}
+
+function dtypeOf(s: string | undefined): Dtype | undefined {
+  return s === 'bfloat16' ? 'bf16' : s === 'float16' ? 'fp16' : s === 'float32' ? 'fp32' : undefined;
+}
+
+/** PEFT's default LoRA targets per architecture (peft/utils/constants.py TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
+function peftDefaultTargets(model: ModelSpec | null): string[] {
+  const fam = model?.family ?? 'llama';
+  if (fam === 'gpt2') return ['c_attn'];
+  if (fam === 'falcon') return ['query_key_value'];
+  if (fam === 'phi3') return ['qkv_proj'];
+  return ['q_proj', 'v_proj'];
+}
+
+export function buildPlan(ctx: PlanContext): TrainingPlan {
+  const { hp, model } = ctx;
+  const fw: Framework = hp.framework;
+  const unsloth = fw === 'unsloth';
+  const trl = fw === 'trl' || unsloth; // Unsloth scripts train through TRL's SFTTrainer/SFTConfig
+
+  // ---- quantization ---------------------------------------------------------------------------
+  let quantization: PlanField<Quantization>;
+  let doubleQuant: PlanField<boolean> = dflt(false, 'BitsAndBytesConfig default bnb_4bit_use_double_quant=False');
+  const quantType = hp.quantType?.value?.toLowerCase();
+  if (ctx.preQuantized) {
+    const q: Quantization = ctx.preQuantized === 'bnb-int8' ? 'int8' : ctx.preQuantized === 'gptq-int4' ? 'gptq-int4' : ctx.preQuantized === 'awq-int4' ? 'awq-int4' : 'nf4';
+    quantization = hp.model ? read(hp.model, q) : dflt(q, 'the checkpoint ships quantized weights');
+    quantization.reason = `the checkpoint ${hp.model?.value ?? ''} ships ${ctx.preQuantized} weights`;
+    if (q === 'nf4') doubleQuant = dflt(true, 'pre-quantized bnb-4bit uploads use double quantization (Unsloth/TheBloke convention)');
+  } else if (hp.loadIn4bit?.value) {
+    const q: Quantization = quantType === 'nf4' ? 'nf4' : 'fp4';
+    quantization = read(hp.loadIn4bit, q);
+    if (!hp.quantType) quantization.reason += unsloth ? '' : '; bnb_4bit_quant_type defaults to fp4 (same size as nf4)';
+    if (unsloth && !hp.quantType) quantization.value = 'nf4';
+  } else if (hp.loadIn8bit?.value) {
+    quantization = read(hp.loadIn8bit, 'int8');
+  } else if (unsloth && hp.loadIn4bit === undefined && hp.loadIn8bit === undefined) {
+    quantization = dflt('nf4', 'Unsloth FastLanguageModel.from_pretrained defaults to load_in_4bit=True');
+    doubleQuant = dflt(true, 'Unsloth loads 4-bit with double quantization');
+  } else {
+    quantization = hp.loadIn4bit ? read(hp.loadIn4bit, 'none') : dflt('none', 'no quantization_config / load_in_4bit in the file');
+  }
+  if (hp.doubleQuant) doubleQuant = read(hp.doubleQuant, hp.doubleQuant.value);
+  const quantized = quantization.value !== 'none';
+
+  // ---- method ---------------------------------------------------------------------------------
+  const peft = hp.peft?.value === true;
+  let method: PlanField<Method>;
+  if (peft) method = read(hp.peft!, quantized ? (hp.useDora?.value ? 'dora' : 'qlora') : hp.useDora?.value ? 'dora' : 'lora');
+  else if (quantized) method = assume('qlora', 'a quantized model can only be trained through adapters: LoRA assumed');
+  else method = dflt('full', 'no LoRA/PEFT config in the file: full fine-tuning');
+
+  // ---- precision ------------------------------------------------------------------------------
+  const bf16 = hp.bf16?.value ?? (trl ? !(hp.fp16?.value ?? false) : false);
+  const fp16 = hp.fp16?.value ?? false;
+  const amp = bf16 || fp16;
+  let weightDtype: PlanField<Dtype>;
+  const readDtype = dtypeOf(hp.dtype?.value);
+  if (hp.dtype && readDtype) weightDtype = read(hp.dtype, readDtype);
+  else if (unsloth) weightDtype = dflt('bf16', 'Unsloth dtype=None loads bf16 on GPUs that support it');
+  else if (hp.dtype?.value === 'auto' || !hp.dtype) {
+    const saved = dtypeOf(model?.savedDtype) ?? 'bf16';
+    weightDtype = hp.dtype
+      ? read(hp.dtype, saved)
+      : dflt(saved, `no dtype= in from_pretrained: transformers v5 loads the checkpoint's saved dtype (${model?.savedDtype ?? 'bfloat16'}); v4 loaded float32`);
+  } else weightDtype = assume('bf16', `dtype ${hp.dtype.value} not understood`);
+  if (quantized && weightDtype.value === 'fp32' && !hp.dtype) weightDtype = dflt('bf16', 'quantized models compute in bf16 here');
+  const autocastOn = weightDtype.value === 'fp32' && amp && !quantized;
+  const autocast = autocastOn
+    ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : dflt(true, 'TRL configs default to bf16=True')
+    : dflt(false, weightDtype.value === 'fp32' ? 'no bf16/fp16 mixed precision: pure fp32' : 'weights are 16-bit: no fp32 master weights (HF Trainer does not keep any)');
+  const kbitUpcast = quantized && (method.value === 'qlora' || method.value === 'dora')
+    ? hp.kbitPrep
+      ? read(hp.kbitPrep, true)
+      : trl && !unsloth && peft
+        ? dflt(true, "TRL's SFTTrainer calls prepare_model_for_kbit_training on quantized models (fp32 norms, embeddings and head)")
+        : dflt(false, unsloth ? 'Unsloth keeps non-quantized params in 16 bit' : 'no prepare_model_for_kbit_training call')
+    : dflt(false, 'not a k-bit model');
+
+  // ---- LoRA -----------------------------------------------------------------------------------
+  const loraR = hp.loraR ? read(hp.loraR, hp.loraR.value) : dflt(unsloth ? 16 : 8, unsloth ? 'Unsloth get_peft_model default r=16' : 'PEFT LoraConfig default r=8');
+  const loraTargets = hp.loraTargets
+    ? read(hp.loraTargets, hp.loraTargets.value)
+    : unsloth
+      ? dflt<string[] | 'all-linear'>(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], 'Unsloth get_peft_model default targets')
+      : dflt<string[] | 'all-linear'>(peftDefaultTargets(model), 'PEFT default target_modules for this architecture');
+  const loraDropout = hp.loraDropout ? read(hp.loraDropout, hp.loraDropout.value) : dflt(0, 'PEFT default lora_dropout=0.0');
+  const loraDtype = dflt<Dtype>(unsloth ? weightDtype.value : 'fp32', unsloth ? 'Unsloth keeps adapters in the model dtype' : 'PEFT autocast_adapter_dtype=True keeps adapter weights in fp32');
+  const dora = hp.useDora ? read(hp.useDora, hp.useDora.value) : dflt(false, 'use_dora defaults to False');
+  const modulesToSave = hp.modulesToSave ? read(hp.modulesToSave, hp.modulesToSave.value) : dflt<string[]>([], 'no modules_to_save');
+
+  // ---- optimizer ------------------------------------------------------------------------------
+  let optimizer: PlanField<OptimizerKind>;
+  if (hp.optimizer) {
+    const k = optimizerKind(hp.optimizer.value);
+    optimizer = k ? read(hp.optimizer, k) : assume('adamw', `optimizer "${hp.optimizer.value}" is not modelled yet: AdamW assumed`);
+    if (k) optimizer.span = hp.optimizer.span;
+  } else optimizer = dflt('adamw_fused', 'HF Trainer default optim adamw_torch_fused (torch >= 2.8)');
+
+  // ---- batch and sequence ---------------------------------------------------------------------
+  const microBatch = hp.microBatch ? read(hp.microBatch, hp.microBatch.value) : dflt(8, 'TrainingArguments default per_device_train_batch_size=8');
+  const seqLen = hp.seqLen
+    ? read(hp.seqLen, hp.seqLen.value)
+    : unsloth
+      ? dflt(2048, 'Unsloth default max_seq_length=2048')
+      : trl
+        ? dflt(1024, 'TRL SFTConfig default max_length=1024')
+        : assume(2048, 'sequence length not set in the file (the tokenizer decides): 2048 assumed');
+  const gradAccumulation = hp.gradAccumulation ? read(hp.gradAccumulation, hp.gradAccumulation.value) : dflt(1, 'default gradient_accumulation_steps=1');
+
+  // ---- activations ----------------------------------------------------------------------------
+  let gradientCheckpointing: PlanField<boolean>;
+  let activationOffload: PlanField<boolean> = dflt(false, 'no activation offloading');
+  const gc = hp.gradientCheckpointing;
+  if (gc) {
+    const on = gc.value !== false && gc.value !== 'false';
+    gradientCheckpointing = read(gc, on);
+    if (typeof gc.value === 'string' && /unsloth|offload/i.test(gc.value)) activationOffload = read(gc, true);
+  } else if (trl && !unsloth) gradientCheckpointing = dflt(true, 'TRL >= 0.22 turns gradient_checkpointing on by default');
+  else gradientCheckpointing = dflt(false, 'TrainingArguments default gradient_checkpointing=False');
+  const attnName = hp.attention?.value ?? '';
+  const attention: PlanField<AttentionImpl> = hp.attention
+    ? read(hp.attention, attnName === 'eager' ? 'eager' : /flash/.test(attnName) ? 'flash_attention_2' : 'sdpa')
+    : dflt('sdpa', 'transformers uses SDPA attention where supported');
+  const loss: PlanField<LossImpl> = hp.liger?.value
+    ? read(hp.liger, 'fused_linear')
+    : unsloth
+      ? dflt('chunked', "Unsloth's fused cross-entropy never upcasts all logits at once")
+      : dflt('standard', 'standard cross-entropy on fp32-upcast logits');
+  const compiled = hp.torchCompile ? read(hp.torchCompile, hp.torchCompile.value) : dflt(false, 'torch_compile defaults to False');
+
+  // ---- distribution ---------------------------------------------------------------------------
+  const gpus = hp.gpus ? read(hp.gpus, hp.gpus.value) : dflt(Math.max(1, ctx.defaultGpus), 'GPU count from the vramLens.gpuCount setting');
+  let sharding: PlanField<Sharding>;
+  let offloadOptimizer: PlanField<boolean> = dflt(false, 'no optimizer offload');
+  const ds = hp.deepspeed?.value;
+  const fsdp = hp.fsdp?.value;
+  if (ds) {
+    const stage = /zero[_-]?3|z3|stage[_-]?3/i.test(ds) ? 'zero3' : /zero[_-]?1|z1|stage[_-]?1/i.test(ds) ? 'zero1' : /zero[_-]?2|z2|stage[_-]?2/i.test(ds) ? 'zero2' : undefined;
+    sharding = stage ? read(hp.deepspeed!, stage) : assume('zero2', `DeepSpeed config ${ds} not read yet: ZeRO-2 assumed`);
+    if (/offload/i.test(ds)) offloadOptimizer = read(hp.deepspeed!, true);
+  } else if (fsdp && fsdp.trim()) {
+    sharding = read(hp.fsdp!, /shard_grad_op/i.test(fsdp) ? 'fsdp_grad_op' : 'fsdp');
+    if (/offload/i.test(fsdp)) offloadOptimizer = read(hp.fsdp!, true);
+  } else if (gpus.value > 1) sharding = dflt('ddp', 'several GPUs without FSDP/DeepSpeed: data parallel (DDP) replicas');
+  else sharding = dflt('none', 'one GPU');
+
+  return {
+    method,
+    weightDtype,
+    quantization,
+    doubleQuant,
+    autocast,
+    kbitUpcast,
+    loraR,
+    loraTargets,
+    loraDropout,
+    loraDtype,
+    dora,
+    modulesToSave,
+    optimizer,
+    microBatch,
+    seqLen,
+    gradAccumulation,
+    gradientCheckpointing,
+    activationOffload,
+    attention,
+    loss,
+    compiled,
+    gpus,
+    sharding,
+    offloadOptimizer,
+  };
+}
+
+export function setupFromPlan(p: TrainingPlan): TrainingSetup {
+  const usesLora = p.method.value === 'lora' || p.method.value === 'qlora' || p.method.value === 'dora';
+  return {
+    method: p.method.value,
+    weightDtype: p.weightDtype.value,
+    quantization: p.quantization.value,
+    doubleQuant: p.doubleQuant.value,
+    autocast: p.autocast.value,
+    kbitUpcast: p.kbitUpcast.value,
+    quantSavesInputs: false,
+    lora: usesLora
+      ? { r: p.loraR.value, targets: p.loraTargets.value, dora: p.dora.value, modulesToSave: p.modulesToSave.value, dropout: p.loraDropout.value, dtype: p.loraDtype.value }
+      : null,
+    optimizer: p.optimizer.value,
+    optimizerInBackward: false,
+    microBatch: p.microBatch.value,
+    seqLen: p.seqLen.value,
+    gradAccumulation: p.gradAccumulation.value,
+    gradientCheckpointing: p.gradientCheckpointing.value,
+    activationOffload: p.activationOffload.value,
+    attention: p.attention.value,
+    loss: p.loss.value,
+    compiled: p.compiled.value,
+    gpus: p.gpus.value,
+    sharding: p.sharding.value,
+    offloadOptimizer: p.offloadOptimizer.value,
+    offloadParams: false,
+  };
+}

@@ -1,0 +1,337 @@
+// The one value every surface consumes (diagnostics, CodeLens, panel, CLI, MCP): what was read, the plan,
+// the estimate, the verdict against the target GPU, and the findings to show.
+import type { Parser } from 'web-tree-sitter';
+import { emptyHyperparams, FileKind, Framework, Hyperparams } from './extract/hyperparams';
+import { extractPython } from './extract/python';
+import { SourceSpan } from './extract/source';
+import { findGpu, GpuSpec, gpuCatalog, usableBytes } from './hardware/gpus';
+import { COMPONENT_LABELS, Component, ComponentName } from './memory/component';
+import { estimateMemory, MemoryEstimate } from './memory/estimate';
+import { resolveModel, ModelResolution } from './models/catalog';
+import { ModelSpec } from './models/spec';
+import { buildPlan, PlanField, setupFromPlan, TrainingPlan } from './plan/plan';
+import { formatGiB, formatParams } from './units';
+
+export interface AnalysisSettings {
+  targetGpu: string;
+  gpuCount: number;
+  headroomPercent: number;
+  customGpus: GpuSpec[];
+}
+
+export const DEFAULT_SETTINGS: AnalysisSettings = { targetGpu: 'h100-sxm-80gb', gpuCount: 1, headroomPercent: 10, customGpus: [] };
+
+export interface AnalysisDeps {
+  pythonParser: Parser;
+  /** reads a local model folder's config.json (fs); absent where there is no file system (webview) */
+  readLocalModel?: (ref: string, fromFile: string) => ModelResolution | undefined;
+}
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export type FindingCode = 'vramLens.oom' | 'vramLens.tight' | 'vramLens.checkpointing' | 'vramLens.unknownModel' | 'vramLens.unread' | 'vramLens.syntax' | 'vramLens.unsupported';
+
+export interface Finding {
+  severity: Severity;
+  code: FindingCode;
+  message: string;
+  span: SourceSpan;
+  related: { span: SourceSpan; message: string }[];
+}
+
+export type Verdict = 'fits' | 'tight' | 'oom' | 'unknown';
+
+export interface Report {
+  file: string;
+  kind: FileKind;
+  framework: Framework;
+  /** a training script or config (inference/merge scripts get no OOM warnings) */
+  isTraining: boolean;
+  model: { ref: string; spec: ModelSpec | null; matchedBy?: string; note?: string; reason?: string; span?: SourceSpan } | null;
+  hyperparams: Hyperparams;
+  plan: TrainingPlan | null;
+  estimate: MemoryEstimate | null;
+  target: { gpu: GpuSpec; count: number; usableBytes: number; requiredBytes: number | null; verdict: Verdict; headroomPercent: number };
+  /** the smallest catalog GPU (same count) that fits, when the estimate exists */
+  smallestFittingGpu: GpuSpec | null;
+  findings: Finding[];
+  /** the span the CodeLens sits on */
+  anchor: SourceSpan | null;
+}
+
+const ZERO_SPAN: SourceSpan = { start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
+
+export function fileKindOf(fileName: string, languageId?: string): FileKind {
+  const f = fileName.toLowerCase();
+  if (languageId === 'python' || f.endsWith('.py')) return 'python';
+  if (f.endsWith('.ipynb')) return 'notebook';
+  if (languageId === 'yaml' || f.endsWith('.yaml') || f.endsWith('.yml')) return 'yaml';
+  if (languageId === 'json' || f.endsWith('.json')) return 'json';
+  return 'unknown';
+}
+
+function targetOf(settings: AnalysisSettings): GpuSpec {
+  return findGpu(settings.targetGpu, settings.customGpus) ?? findGpu('h100-sxm-80gb')!;
+}
+
+export function verdictOf(requiredBytes: number, usable: number, headroomPercent: number): Verdict {
+  if (requiredBytes > usable) return 'oom';
+  if (requiredBytes > usable * (1 - headroomPercent / 100)) return 'tight';
+  return 'fits';
+}
+
+/** The plan fields that drive a component: where to point when that component is too large. */
+function spanFor(name: ComponentName, r: Report): { span: SourceSpan; what: string } | undefined {
+  const p = r.plan!;
+  const hp = r.hyperparams;
+  const readSpan = (...fields: PlanField<unknown>[]) => fields.find((f) => f.origin === 'read' && f.span)?.span;
+  const model = hp.model?.span ?? hp.modelLoad;
+  switch (name) {
+    case 'activations': {
+      const s = readSpan(p.microBatch, p.seqLen, p.gradientCheckpointing);
+      return s ? { span: s, what: `batch ${p.microBatch.value} × ${p.seqLen.value} tokens` } : undefined;
+    }
+    case 'logits': {
+      const s = readSpan(p.seqLen, p.microBatch);
+      return s ? { span: s, what: `${p.microBatch.value} × ${p.seqLen.value} tokens × vocab` } : undefined;
+    }
+    case 'weights':
+    case 'quantConstants':
+    case 'autocastCopies': {
+      const s = readSpan(p.quantization, p.weightDtype) ?? model;
+      return s ? { span: s, what: `${p.weightDtype.value}${p.quantization.value !== 'none' ? ` / ${p.quantization.value}` : ''} weights` } : undefined;
+    }
+    case 'optimizerState':
+    case 'pagedOptimizerState':
+    case 'masterWeights':
+    case 'optimizerStepTemp': {
+      const s = readSpan(p.optimizer) ?? hp.trainer;
+      return s ? { span: s, what: `optimizer ${p.optimizer.value}` } : undefined;
+    }
+    case 'gradients':
+    case 'adapters': {
+      const s = readSpan(p.method) ?? hp.trainer ?? model;
+      return s ? { span: s, what: `${p.method.value} training` } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isTrainingFile(hp: Hyperparams): boolean {
+  return !!(hp.trainer || hp.peft || hp.optimizer || hp.gradientCheckpointing || hp.microBatch);
+}
+
+export function analyzeText(text: string, fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, languageId?: string): Report {
+  const kind = fileKindOf(fileName, languageId);
+  const gpu = targetOf(settings);
+  const usable = usableBytes(gpu);
+  const base: Report = {
+    file: fileName,
+    kind,
+    framework: 'unknown',
+    isTraining: false,
+    model: null,
+    hyperparams: emptyHyperparams(kind),
+    plan: null,
+    estimate: null,
+    target: { gpu, count: settings.gpuCount, usableBytes: usable, requiredBytes: null, verdict: 'unknown', headroomPercent: settings.headroomPercent },
+    smallestFittingGpu: null,
+    findings: [],
+    anchor: null,
+  };
+  if (kind !== 'python') {
+    base.findings.push({
+      severity: 'information',
+      code: 'vramLens.unsupported',
+      message: `VRAM Lens reads Python training scripts in this version; ${kind === 'unknown' ? 'this file type' : `${kind} files`} are not analysed yet.`,
+      span: ZERO_SPAN,
+      related: [],
+    });
+    return base;
+  }
+  let hp: Hyperparams;
+  try {
+    hp = extractPython(deps.pythonParser, text);
+  } catch (e) {
+    base.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read this file: ${(e as Error).message}`, span: ZERO_SPAN, related: [] });
+    return base;
+  }
+  const r: Report = { ...base, hyperparams: hp, framework: hp.framework, isTraining: isTrainingFile(hp) };
+  r.anchor = hp.modelLoad ?? hp.trainer ?? null;
+  if (hp.syntaxErrors.length && (hp.model || hp.trainer)) {
+    r.findings.push({
+      severity: 'information',
+      code: 'vramLens.syntax',
+      message: `The file has ${hp.syntaxErrors.length} syntax error${hp.syntaxErrors.length > 1 ? 's' : ''}; the estimate uses what could be read.`,
+      span: hp.syntaxErrors[0],
+      related: [],
+    });
+  }
+  if (!r.isTraining) return r;
+
+  // ---- model ------------------------------------------------------------------------------------
+  const ref = hp.model?.value;
+  if (!ref) {
+    r.findings.push({
+      severity: 'information',
+      code: 'vramLens.unknownModel',
+      message: 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.',
+      span: hp.modelLoad ?? hp.trainer ?? ZERO_SPAN,
+      related: [],
+    });
+    return r;
+  }
+  let res: ModelResolution | undefined;
+  if (/^(\.{1,2}\/|\/|~)/.test(ref) && deps.readLocalModel) res = deps.readLocalModel(ref, fileName);
+  res ??= resolveModel(ref);
+  if (res.spec === null && deps.readLocalModel && !/^[\w.-]+\/[\w.-]+$/.test(ref)) res = deps.readLocalModel(ref, fileName) ?? res;
+  if (res.spec === null) {
+    r.model = { ref, spec: null, reason: res.reason, span: hp.model!.span };
+    r.findings.push({ severity: 'information', code: 'vramLens.unknownModel', message: `Model "${ref}" is not in the catalog: ${res.reason}`, span: hp.model!.span, related: [] });
+    return r;
+  }
+  r.model = { ref, spec: res.spec, matchedBy: res.matchedBy, note: res.note, span: hp.model!.span };
+
+  // ---- plan and estimate --------------------------------------------------------------------------
+  r.plan = buildPlan({ hp, model: res.spec, preQuantized: res.preQuantized, defaultGpus: settings.gpuCount });
+  const setup = setupFromPlan(r.plan);
+  r.estimate = estimateMemory(res.spec, setup);
+  r.target.count = setup.gpus;
+  r.target.requiredBytes = r.estimate.requiredBytes;
+  r.target.verdict = verdictOf(r.estimate.requiredBytes, usable, settings.headroomPercent);
+  r.smallestFittingGpu =
+    gpuCatalog(settings.customGpus)
+      .filter((g) => r.estimate!.requiredBytes <= usableBytes(g) * (1 - settings.headroomPercent / 100))
+      .sort((a, b) => a.memoryGiB - b.memoryGiB || (a.priceUsdPerHour ?? 99) - (b.priceUsdPerHour ?? 99))[0] ?? null;
+
+  for (const u of hp.unread) {
+    r.findings.push({ severity: 'information', code: 'vramLens.unread', message: `Could not read ${u.key} statically (${u.reason}); a default is used.`, span: u.span, related: [] });
+  }
+  addMemoryFindings(r);
+  return r;
+}
+
+function addMemoryFindings(r: Report) {
+  const e = r.estimate!;
+  const p = r.plan!;
+  const gpuLabel = `${r.target.count}× ${r.target.gpu.name}`;
+  const contributors = e.components
+    .filter((c) => c.pool !== 'driver' && c.name !== 'allocatorReserve')
+    .sort((a, b) => b.bytes - a.bytes);
+  const top = contributors[0] as Component | undefined;
+  if (r.target.verdict === 'oom' || r.target.verdict === 'tight') {
+    const located = contributors.map((c) => ({ c, at: spanFor(c.name, r) })).filter((x) => x.at);
+    const main = located[0];
+    const span = main?.at?.span ?? r.anchor ?? ZERO_SPAN;
+    const biggest = top ? `${COMPONENT_LABELS[top.name].toLowerCase()} ${formatGiB(top.bytes)}${main && main.c === top ? `; ${main.at!.what}` : ''}` : '';
+    const peak = `Peak ≈ ${formatGiB(e.requiredBytes)}/GPU`;
+    const limit = `${formatGiB(r.target.usableBytes)} usable on ${gpuLabel}`;
+    const message =
+      r.target.verdict === 'oom'
+        ? `${peak} > ${limit} (${biggest}). Out of memory expected.`
+        : `${peak} is within ${r.target.headroomPercent}% of the ${limit} (${biggest}).`;
+    r.findings.unshift({
+      severity: r.target.verdict === 'oom' ? 'error' : 'warning',
+      code: r.target.verdict === 'oom' ? 'vramLens.oom' : 'vramLens.tight',
+      message,
+      span,
+      related: located.slice(1, 4).map((x) => ({ span: x.at!.span, message: `${COMPONENT_LABELS[x.c.name]}: ${formatGiB(x.c.bytes)} (${x.at!.what})` })),
+    });
+  }
+  const acts = e.components.find((c) => c.name === 'activations');
+  // Checkpointing keeps one layer's inputs instead of all saved tensors (Chen et al. 2016): a large,
+  // cheap saving when activations are over 30% of the peak (the threshold the editor issue sets).
+  if (!p.gradientCheckpointing.value && acts && acts.bytes > 0.3 * e.peakAllocatedBytes) {
+    const span = (p.gradientCheckpointing.origin === 'read' ? p.gradientCheckpointing.span : undefined) ?? r.hyperparams.trainer ?? r.anchor ?? ZERO_SPAN;
+    r.findings.push({
+      severity: 'information',
+      code: 'vramLens.checkpointing',
+      message: `Activations take ${formatGiB(acts.bytes)} (${Math.round((acts.bytes / e.peakAllocatedBytes) * 100)}% of the peak); gradient checkpointing would keep only each layer's input.`,
+      span,
+      related: [],
+    });
+  }
+}
+
+// ---- plain-data views ------------------------------------------------------------------------------
+
+export interface ReportJson {
+  file: string;
+  framework: Framework;
+  isTraining: boolean;
+  model: { id: string | null; ref: string | null; parameters: number | null; trainableParameters: number | null; source: string | null } | null;
+  perGpu: {
+    peakAllocatedBytes: number;
+    peakReservedBytes: number;
+    peakDeviceBytes: number;
+    requiredBytes: number;
+    phase: string;
+    components: Record<string, number>;
+  } | null;
+  target: { gpu: string; gpuName: string; count: number; usableBytes: number; fits: boolean | null; verdict: Verdict };
+  smallestFittingGpu: string | null;
+  diagnostics: { severity: Severity; message: string; line: number; column: number; code: string }[];
+  assumptions: { field: string; value: unknown; reason: string }[];
+  plan: Record<string, { value: unknown; origin: string; reason: string; line?: number }> | null;
+}
+
+export function reportToJson(r: Report): ReportJson {
+  const components: Record<string, number> = {};
+  for (const c of r.estimate?.components ?? []) components[c.name] = (components[c.name] ?? 0) + Math.round(c.bytes);
+  const plan = r.plan
+    ? Object.fromEntries(
+        Object.entries(r.plan).map(([k, f]) => [k, { value: f.value, origin: f.origin, reason: f.reason, ...(f.span ? { line: f.span.line + 1 } : {}) }]),
+      )
+    : null;
+  return {
+    file: r.file,
+    framework: r.framework,
+    isTraining: r.isTraining,
+    model: r.model
+      ? {
+          id: r.model.spec?.id ?? null,
+          ref: r.model.ref,
+          parameters: r.estimate?.params.total ?? null,
+          trainableParameters: r.estimate?.params.trainable ?? null,
+          source: r.model.spec?.source ?? null,
+        }
+      : null,
+    perGpu: r.estimate
+      ? {
+          peakAllocatedBytes: Math.round(r.estimate.peakAllocatedBytes),
+          peakReservedBytes: Math.round(r.estimate.peakReservedBytes),
+          peakDeviceBytes: Math.round(r.estimate.peakDeviceBytes),
+          requiredBytes: Math.round(r.estimate.requiredBytes),
+          phase: r.estimate.phase,
+          components,
+        }
+      : null,
+    target: {
+      gpu: r.target.gpu.id,
+      gpuName: r.target.gpu.name,
+      count: r.target.count,
+      usableBytes: Math.round(r.target.usableBytes),
+      fits: r.target.verdict === 'unknown' ? null : r.target.verdict !== 'oom',
+      verdict: r.target.verdict,
+    },
+    smallestFittingGpu: r.smallestFittingGpu?.id ?? null,
+    diagnostics: r.findings.map((f) => ({ severity: f.severity, message: f.message, line: f.span.line + 1, column: f.span.column + 1, code: f.code })),
+    assumptions: r.plan
+      ? Object.entries(r.plan)
+          .filter(([, f]) => f.origin !== 'read')
+          .map(([k, f]) => ({ field: k, value: f.value, reason: f.reason }))
+      : [],
+    plan,
+  };
+}
+
+/** One line for the CodeLens and the status bar. */
+export function summaryLine(r: Report): string {
+  if (!r.estimate) return r.model?.reason ? `VRAM Lens: ${r.model.reason}` : 'VRAM Lens: no estimate';
+  const peak = `≈ ${formatGiB(r.estimate.requiredBytes)} per GPU`;
+  const t = `${r.target.count}× ${r.target.gpu.name}`;
+  const verdict = r.target.verdict === 'oom' ? `exceeds ${t}` : r.target.verdict === 'tight' ? `tight on ${t}` : `fits ${t}`;
+  const smallest = r.target.verdict === 'oom' && r.smallestFittingGpu ? ` · fits ${r.target.count}× ${r.smallestFittingGpu.name}` : '';
+  return `${peak} · ${verdict}${smallest} · ${formatParams(r.estimate.params.total)} params`;
+}

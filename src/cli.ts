@@ -1,0 +1,201 @@
+// vram-lens: the same engine as the editor, for terminals and CI.
+//   vram-lens analyze <file>... [--gpu <id>] [--gpus <n>] [--headroom <percent>] [--json]
+// Exit codes: 0 every file fits, 1 some file does not fit, 2 unusable input.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { findGpu, gpuCatalog } from './analysis/hardware/gpus';
+import { COMPONENT_LABELS } from './analysis/memory/component';
+import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson, summaryLine } from './analysis/report';
+import { formatGiB, formatParams } from './analysis/units';
+import { nodeAnalysisDeps } from './node-deps';
+
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+const USAGE = `Usage: vram-lens analyze <file>... [options]
+
+Predicts the peak GPU memory per GPU of fine-tuning scripts, without running them.
+
+Options:
+  --gpu <id>          target GPU (default ${DEFAULT_SETTINGS.targetGpu}); --list-gpus shows the ids
+  --gpus <n>          GPUs the job runs on when the file does not say (default 1)
+  --headroom <pct>    warn when the peak is within this share of usable memory (default 10)
+  --json              print a JSON array, one object per file
+  --list-gpus         list the GPU catalog
+  -h, --help          this help
+
+Exit code: 0 when every file fits, 1 when one does not, 2 on unusable input.`;
+
+interface Options {
+  files: string[];
+  settings: AnalysisSettings;
+  json: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
+  const files: string[] = [];
+  const settings = { ...DEFAULT_SETTINGS };
+  let json = false;
+  const value = (i: number, name: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const take = () => (inline !== undefined ? inline : value(i++, flag));
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--list-gpus':
+        return 'list-gpus';
+      case '--json':
+        json = true;
+        break;
+      case '--gpu': {
+        const id = take();
+        if (!findGpu(id)) throw new UsageError(`unknown GPU "${id}"; run with --list-gpus to see the ids`);
+        settings.targetGpu = findGpu(id)!.id;
+        break;
+      }
+      case '--gpus': {
+        const v = take();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--gpus takes a whole number ≥ 1, not "${v}"`);
+        settings.gpuCount = n;
+        break;
+      }
+      case '--headroom': {
+        const v = take();
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0 || n >= 100) throw new UsageError(`--headroom takes a percentage from 0 to 99, not "${v}"`);
+        settings.headroomPercent = n;
+        break;
+      }
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+        files.push(a);
+    }
+  }
+  if (files.length === 0) throw new UsageError('no file given');
+  return { files, settings, json };
+}
+
+function table(rows: string[][], align: ('l' | 'r')[]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+}
+
+function printReport(r: Report): void {
+  const out: string[] = [];
+  out.push(`${r.file}`);
+  out.push(`  framework: ${r.framework}${r.isTraining ? '' : ' (no training found: no OOM check)'}`);
+  if (r.model) {
+    out.push(
+      r.model.spec
+        ? `  model: ${r.model.ref}${r.model.spec.id !== r.model.ref ? ` → ${r.model.spec.id}` : ''} (${formatParams(r.estimate?.params.total ?? 0)} params, ${r.model.spec.numLayers} layers, hidden ${r.model.spec.hiddenSize}, vocab ${r.model.spec.vocabSize})`
+        : `  model: ${r.model.ref} (not resolved: ${r.model.reason})`,
+    );
+  }
+  if (r.plan) {
+    out.push('  hyperparameters:');
+    const rows: string[][] = [];
+    for (const [key, f] of Object.entries(r.plan)) {
+      const where = f.origin === 'read' && f.span ? `line ${f.span.line + 1}` : f.origin;
+      rows.push([`    ${key}`, JSON.stringify(f.value), where, f.origin === 'read' ? '' : f.reason]);
+    }
+    out.push(table(rows, ['l', 'l', 'l', 'l']));
+  }
+  const e = r.estimate;
+  if (e) {
+    out.push(`  per-GPU memory at the peak (${e.phase}):`);
+    const rows: string[][] = [['    component', 'GiB', 'share', 'formula']];
+    const total = e.peakDeviceBytes;
+    for (const c of [...e.components].sort((a, b) => b.bytes - a.bytes)) {
+      rows.push([`    ${COMPONENT_LABELS[c.name]}${c.pool === 'managed' ? ' (managed)' : c.pool === 'driver' ? ' (driver)' : ''}`, (c.bytes / 2 ** 30).toFixed(2), `${((c.bytes / total) * 100).toFixed(0)}%`, c.formula]);
+    }
+    out.push(table(rows, ['l', 'r', 'r', 'l']));
+    out.push(
+      `    allocated ${formatGiB(e.peakAllocatedBytes)} · reserved ${formatGiB(e.peakReservedBytes)} · needed on the GPU ${formatGiB(e.requiredBytes)} · nvidia-smi ≈ ${formatGiB(e.peakDeviceBytes)}`,
+    );
+    if (e.cpuOffloadBytes > 0) out.push(`    CPU RAM for offloaded state: ${formatGiB(e.cpuOffloadBytes)} per GPU process`);
+    const verdictWord = r.target.verdict === 'oom' ? 'DOES NOT FIT' : r.target.verdict === 'tight' ? 'FITS (tight)' : 'FITS';
+    out.push(`  verdict: ${verdictWord} — ${summaryLine(r)} (${formatGiB(r.target.usableBytes)} usable per GPU)`);
+  }
+  for (const f of r.findings) out.push(`  ${f.severity}: line ${f.span.line + 1}: ${f.message} [${f.code}]`);
+  console.log(out.join('\n') + '\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== 'analyze') {
+    if (argv[0] === '-h' || argv[0] === '--help' || argv.length === 0) {
+      console.log(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    console.error(`vram-lens: unknown command "${argv[0]}"\n\n${USAGE}`);
+    return 2;
+  }
+  let opts: Options | 'help' | 'list-gpus';
+  try {
+    opts = parseArgs(argv.slice(1));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`vram-lens: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (opts === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (opts === 'list-gpus') {
+    const rows = [['id', 'name', 'GiB', '$/h']];
+    for (const g of gpuCatalog()) rows.push([g.id, g.name, g.memoryGiB.toFixed(1), g.priceUsdPerHour != null ? g.priceUsdPerHour.toFixed(2) : '-']);
+    console.log(table(rows, ['l', 'l', 'r', 'r']));
+    return 0;
+  }
+  let deps: AnalysisDeps;
+  try {
+    deps = await nodeAnalysisDeps(__dirname);
+  } catch (e) {
+    console.error(`vram-lens: could not load the Python grammar from ${__dirname}: ${(e as Error).message}`);
+    return 2;
+  }
+  let worst = 0;
+  const reports = [];
+  for (const file of opts.files) {
+    let text: string;
+    try {
+      if (!existsSync(file)) throw new Error('no such file');
+      const st = statSync(file);
+      if (st.isDirectory()) throw new Error('is a folder, not a file');
+      if (st.size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      console.error(`vram-lens: ${file}: ${(e as Error).message}`);
+      worst = 2;
+      continue;
+    }
+    const r = analyzeText(text, path.relative(process.cwd(), path.resolve(file)) || file, opts.settings, deps);
+    reports.push(r);
+    if (r.target.verdict === 'oom') worst = Math.max(worst, 1);
+    else if (!r.estimate && r.isTraining && worst === 0) worst = 2;
+  }
+  if (opts.json) console.log(JSON.stringify(reports.map(reportToJson), null, 2));
+  else reports.forEach(printReport);
+  return worst;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(`vram-lens: internal error: ${(e as Error).stack ?? e}`);
+    process.exitCode = 2;
+  },
+);
