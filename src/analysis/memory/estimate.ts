@@ -159,10 +159,13 @@ function layerActivationBytesPerToken(c: Ctx): { bytes: number; parts: Record<st
   // LoRA (peft/tuners/lora/layer.py Linear.forward): x is cast to the adapter dtype and passed through
   // dropout; lora_A saves its input (the dropout output, plus a 1-byte mask when dropout > 0, or the cast
   // copy), lora_B saves lora_A's rank-r output. With a 16-bit adapter and no dropout lora_A shares x.
+  // Each targeted module makes its own copy, so copies are counted per module.
   let lora = 0;
   if (c.lora && s.lora) {
     const lb = DTYPE_BYTES[s.lora.dtype];
-    const perIn = s.lora.dropout > 0 ? lb + 1 : lb !== a ? lb : L ? 0 : a;
+    // Under autocast lora_A saves the 16-bit cast of its input instead of the adapter-dtype copy.
+    const eff = s.autocast ? a : lb;
+    const perIn = s.lora.dropout > 0 ? eff + 1 : lb !== a ? eff : L ? 0 : a;
     lora = (c.lora.inFeaturesPerToken * perIn + c.lora.instances * s.lora.r * lb) / m.numLayers;
     if (s.lora.dora) lora += (c.lora.outFeaturesPerToken * a) / m.numLayers; // DoRA rescales the base output
   }

@@ -39,7 +39,8 @@ export interface TrainingSetup {
   quantization: Quantization;
   /** bitsandbytes bnb_4bit_use_double_quant */
   doubleQuant: boolean;
-  /** torch.autocast to bf16/fp16 around fp32 weights (HF Trainer bf16=True on an fp32 model) */
+  /** forward runs under torch.autocast to bf16/fp16 (HF Trainer/accelerate with bf16=True or fp16=True);
+   * with fp32 weights that is classic mixed precision */
   autocast: boolean;
   /** PEFT prepare_model_for_kbit_training: non-quantized params upcast to fp32 */
   kbitUpcast: boolean;

@@ -141,10 +141,11 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       : dflt(saved, `no dtype= in from_pretrained: transformers v5 loads the checkpoint's saved dtype (${model?.savedDtype ?? 'bfloat16'}); v4 loaded float32`);
   } else weightDtype = assume('bf16', `dtype ${hp.dtype.value} not understood`);
   if (quantized && weightDtype.value === 'fp32' && !hp.dtype) weightDtype = dflt('bf16', 'quantized models compute in bf16 here');
-  const autocastOn = weightDtype.value === 'fp32' && amp && !quantized;
-  const autocast = autocastOn
-    ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : dflt(true, 'TRL configs default to bf16=True')
-    : dflt(false, weightDtype.value === 'fp32' ? 'no bf16/fp16 mixed precision: pure fp32' : 'weights are 16-bit: no fp32 master weights (HF Trainer does not keep any)');
+  // HF Trainer hands bf16/fp16 to accelerate, which runs the forward under torch.autocast whatever the
+  // weight dtype (accelerate accelerator.py prepare_model); fp32 weights then act as master weights.
+  const autocast = amp
+    ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : dflt(true, 'TRL configs default to bf16=True (autocast)')
+    : dflt(false, 'no bf16/fp16 mixed precision in the trainer arguments');
   const kbitUpcast = quantized && (method.value === 'qlora' || method.value === 'dora')
     ? hp.kbitPrep
       ? read(hp.kbitPrep, true)
