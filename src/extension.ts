@@ -1,0 +1,32 @@
+// Wiring only: build the services, register each feature, hand every disposable to VS Code.
+import * as vscode from 'vscode';
+import { AnalysisDeps } from './analysis/report';
+import { registerCommands } from './commands';
+import { DocumentAnalyzer, registerDocumentEvents } from './diagnostics/analyzer';
+import { registerCodeLens } from './diagnostics/codelens';
+import { registerDiagnostics } from './diagnostics/diagnostics';
+import { registerStatusBar } from './diagnostics/statusBar';
+import { nodeAnalysisDeps } from './node-deps';
+import { SECTION } from './settings';
+import { registerPanel } from './webview/panel';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('VRAM Lens');
+  // The WASM parser loads once, on the first document that needs it (not at activation).
+  let deps: Promise<AnalysisDeps> | undefined;
+  const getDeps = () => (deps ??= nodeAnalysisDeps(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath));
+  const analyzer = new DocumentAnalyzer(getDeps, log);
+  context.subscriptions.push(
+    log,
+    analyzer,
+    ...registerDiagnostics(analyzer),
+    ...registerCodeLens(analyzer),
+    ...registerStatusBar(analyzer),
+    ...registerCommands(analyzer),
+    ...registerPanel(context.extensionUri, analyzer),
+    ...registerDocumentEvents(analyzer),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && analyzer.refreshAll()),
+  );
+}
+
+export function deactivate(): void {}

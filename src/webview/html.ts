@@ -1,0 +1,25 @@
+// The page's HTML: no inline script or style, a fresh nonce per render, assets from the extension only.
+export interface HtmlInput {
+  cspSource: string;
+  nonce: string;
+  scriptUri: string;
+  styleUri: string;
+}
+
+export function renderHtml({ cspSource, nonce, scriptUri, styleUri }: HtmlInput): string {
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `img-src ${cspSource}`, `font-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${styleUri}">
+<title>VRAM Lens: memory breakdown</title>
+</head>
+<body>
+<main id="app" aria-live="polite"><p class="muted">Analysing…</p></main>
+<script nonce="${nonce}" src="${scriptUri}"></script>
+</body>
+</html>`;
+}
