@@ -6,7 +6,7 @@
 // and copies the web-tree-sitter runtime and the Python grammar (.wasm) next to them.
 // Flags: --production (minify, no source maps), --watch, --quiet, --only=extension|cli|webview|bench
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -84,6 +84,9 @@ const builds = {
   },
   bench: benchEntries.length ? { ...nodeCommon, entryPoints: benchEntries, outdir: 'dist/bench' } : null,
 };
+
+// A release build starts from an empty dist/ so no stale source map or bundle ships.
+if (production && !only) rmSync('dist', { recursive: true, force: true });
 
 const selected = Object.entries(builds).filter(([name, opts]) => opts && (!only || only.split(',').includes(name)));
 const contexts = await Promise.all(selected.map(([, opts]) => esbuild.context(opts)));
