@@ -25,6 +25,8 @@ export interface AnalysisDeps {
   pythonParser: Parser;
   /** reads a local model folder's config.json (fs); absent where there is no file system (webview) */
   readLocalModel?: (ref: string, fromFile: string) => ModelResolution | undefined;
+  /** models fetched from the hub earlier (only when the user enabled it), by id */
+  hubModels?: ReadonlyMap<string, ModelSpec>;
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -185,6 +187,8 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   let res: ModelResolution | undefined;
   if (/^(\.{1,2}\/|\/|~)/.test(ref) && deps.readLocalModel) res = deps.readLocalModel(ref, fileName);
   res ??= resolveModel(ref);
+  const fromHub = deps.hubModels?.get(ref);
+  if (res.spec === null && fromHub) res = { spec: fromHub, matchedBy: 'id', note: 'config.json from the hub' };
   if (res.spec === null && deps.readLocalModel && !/^[\w.-]+\/[\w.-]+$/.test(ref)) res = deps.readLocalModel(ref, fileName) ?? res;
   if (res.spec === null) {
     r.model = { ref, spec: null, reason: res.reason, span: hp.model!.span };

@@ -17,7 +17,7 @@ export interface MemoryEstimate {
   peakReservedBytes: number;
   /** what nvidia-smi shows: reserved + paged optimizer state + CUDA context + NCCL buffers */
   peakDeviceBytes: number;
-  /** the device memory the job needs besides the CUDA context: what the fit verdict compares */
+  /** the device memory the job needs besides the CUDA context (paged state excluded): what the fit verdict compares */
   requiredBytes: number;
   phase: PeakPhase;
   params: { total: number; trainable: number; active: number };
@@ -67,13 +67,18 @@ function add(list: Component[], name: ComponentName, bytes: number, formula: str
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function shardsWeights(s: TrainingSetup) {
-  return s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'zero3');
+  return s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'zero3');
 }
 function shardsGrads(s: TrainingSetup) {
-  return s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_grad_op' || s.sharding === 'zero2' || s.sharding === 'zero3');
+  return s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'fsdp_grad_op' || s.sharding === 'zero2' || s.sharding === 'zero3');
 }
 function shardsOptimizer(s: TrainingSetup) {
   return s.gpus > 1 && s.sharding !== 'none' && s.sharding !== 'ddp';
+}
+/** Ranks that share one copy of the sharded state: all GPUs, or one node under HYBRID_SHARD
+ * (torch FSDP ShardingStrategy.HYBRID_SHARD: shard within a node, replicate across nodes). */
+function shardGroup(s: TrainingSetup): number {
+  return s.sharding === 'fsdp_hybrid' ? Math.max(1, Math.min(s.gpus, s.gpusPerNode)) : Math.max(1, s.gpus);
 }
 function isDeepSpeed(s: TrainingSetup) {
   return s.sharding === 'zero1' || s.sharding === 'zero2' || s.sharding === 'zero3';
@@ -185,7 +190,7 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   const actBytes = DTYPE_BYTES[computeDtype];
   const tokens = s.microBatch * s.seqLen;
   const ctx: Ctx = { m, s, lora, tokens, actBytes };
-  const N = Math.max(1, s.gpus);
+  const N = shardGroup(s);
   const comps: Component[] = [];
 
   // ---- weights -------------------------------------------------------------------------------
@@ -227,7 +232,7 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     }
   }
   const weightShard = shardsWeights(s) ? N : 1;
-  const paramsOffloaded = s.offloadParams && (s.sharding === 'zero3' || s.sharding === 'fsdp');
+  const paramsOffloaded = s.offloadParams && (s.sharding === 'zero3' || s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid');
   add(
     comps,
     'weights',
@@ -277,7 +282,7 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     // recipes/full_finetune_single_device.py): only the largest gradient is alive at a time.
     gradBytes = Math.max(pb.embedding, ...linearModules(m).map((x) => x.inFeatures * x.outFeatures)) * trainBytes;
   }
-  const gradOffloaded = s.offloadParams && s.sharding === 'fsdp';
+  const gradOffloaded = s.offloadParams && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid');
   const gradients = gradOffloaded ? 0 : gradBytes;
 
   // ---- optimizer state and master weights --------------------------------------------------------
@@ -368,14 +373,14 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   });
   let comm = 0;
   let commFormula = '';
-  if (N > 1 && s.sharding === 'ddp') {
+  if (s.gpus > 1 && s.sharding === 'ddp') {
     // DDP copies gradients into flat buckets (gradient_as_bucket_view=False by default; torch DDP docs).
     comm = trainable * trainBytes;
     commFormula = `${n(trainable)} trainable × ${trainBytes} B DDP gradient buckets`;
   } else if (N > 1 && (s.sharding === 'zero2' || s.sharding === 'zero3')) {
     comm = h * h * trainBytes * 2; // reduce and all-gather buckets of hidden² elements (HF "auto")
     commFormula = `2 buckets × ${h}² × ${trainBytes} B`;
-  } else if (N > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_grad_op')) {
+  } else if (N > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'fsdp_grad_op')) {
     comm = (usesLora ? (lora?.params ?? 0) / m.numLayers : perLayerParams) * trainBytes; // one unit's unsharded grads before reduce-scatter
     commFormula = `one layer's unsharded gradients before reduce-scatter`;
   }
@@ -412,10 +417,13 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   const peakReservedBytes = peakAllocatedBytes * RESERVED_OVER_ALLOCATED;
   add(comps, 'allocatorReserve', peakReservedBytes - peakAllocatedBytes, `${Math.round((RESERVED_OVER_ALLOCATED - 1) * 100)}% of allocated (caching allocator)`, { ratio: RESERVED_OVER_ALLOCATED });
   const managed = comps.filter((c) => c.pool === 'managed').reduce((t, c) => t + c.bytes, 0);
-  const nccl = N > 1 ? NCCL_BYTES : 0;
+  const nccl = s.gpus > 1 ? NCCL_BYTES : 0;
   if (nccl) add(comps, 'commBuffers', nccl, 'NCCL communicator buffers', { gpus: N }, 'driver');
-  const requiredBytes = peakReservedBytes + managed + nccl;
-  const peakDeviceBytes = requiredBytes + CUDA_CONTEXT_BYTES;
+  // Paged optimizer state lives in CUDA unified memory that the driver evicts to host RAM when the GPU
+  // runs short (bitsandbytes docs, "Paged optimizers"), so it does not count against the card; it is
+  // on the GPU when there is room, which nvidia-smi shows.
+  const requiredBytes = peakReservedBytes + nccl;
+  const peakDeviceBytes = requiredBytes + managed + CUDA_CONTEXT_BYTES;
   return {
     components: comps,
     peakAllocatedBytes,

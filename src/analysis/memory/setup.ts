@@ -6,7 +6,7 @@ export type Dtype = 'fp32' | 'bf16' | 'fp16';
 export type Quantization = 'none' | 'nf4' | 'fp4' | 'int8' | 'gptq-int4' | 'awq-int4';
 export type Method = 'full' | 'lora' | 'qlora' | 'dora' | 'frozen';
 export type AttentionImpl = 'eager' | 'sdpa' | 'flash_attention_2';
-export type Sharding = 'none' | 'ddp' | 'fsdp' | 'fsdp_grad_op' | 'zero1' | 'zero2' | 'zero3';
+export type Sharding = 'none' | 'ddp' | 'fsdp' | 'fsdp_grad_op' | 'fsdp_hybrid' | 'zero1' | 'zero2' | 'zero3';
 export type OptimizerKind =
   | 'adamw'
   | 'adamw_fused'
@@ -64,6 +64,8 @@ export interface TrainingSetup {
   offloadOptimizer: boolean;
   /** parameters on CPU: ZeRO-3 offload_param, FSDP cpu_offload */
   offloadParams: boolean;
+  /** GPUs per node: HYBRID_SHARD shards within a node and replicates across nodes */
+  gpusPerNode: number;
 }
 
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, bf16: 2, fp16: 2 };
@@ -92,6 +94,7 @@ export function defaultSetup(overrides: Partial<TrainingSetup> = {}): TrainingSe
     sharding: 'none',
     offloadOptimizer: false,
     offloadParams: false,
+    gpusPerNode: 8,
     ...overrides,
   };
 }
