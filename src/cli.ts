@@ -2,8 +2,10 @@
 //   vram-lens analyze <file>... [--gpu <id>] [--gpus <n>] [--headroom <percent>] [--json]
 // Exit codes: 0 every file fits, 1 some file does not fit, 2 unusable input.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { findGpu, gpuCatalog } from './analysis/hardware/gpus';
+import { fetchHubConfig, isHubId } from './analysis/models/hub';
 import { COMPONENT_LABELS } from './analysis/memory/component';
 import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson, summaryLine } from './analysis/report';
 import { formatGiB, formatParams } from './analysis/units';
@@ -20,6 +22,8 @@ Options:
   --gpus <n>          GPUs the job runs on when the file does not say (default 1)
   --headroom <pct>    warn when the peak is within this share of usable memory (default 10)
   --json              print a JSON array, one object per file
+  --hub               fetch config.json from the hub ($HF_ENDPOINT or huggingface.co) for model ids
+                      the catalog lacks (5 s timeout, cached in ~/.cache/vram-lens)
   --list-gpus         list the GPU catalog
   -h, --help          this help
 
@@ -29,6 +33,7 @@ interface Options {
   files: string[];
   settings: AnalysisSettings;
   json: boolean;
+  hub: boolean;
 }
 
 class UsageError extends Error {}
@@ -37,6 +42,7 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
   const files: string[] = [];
   const settings = { ...DEFAULT_SETTINGS };
   let json = false;
+  let hub = false;
   const value = (i: number, name: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -54,6 +60,9 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
         return 'list-gpus';
       case '--json':
         json = true;
+        break;
+      case '--hub':
+        hub = true;
         break;
       case '--gpu': {
         const id = take();
@@ -81,7 +90,7 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
     }
   }
   if (files.length === 0) throw new UsageError('no file given');
-  return { files, settings, json };
+  return { files, settings, json, hub };
 }
 
 function table(rows: string[][], align: ('l' | 'r')[]): string {
@@ -180,7 +189,17 @@ async function main(argv: string[]): Promise<number> {
       worst = 2;
       continue;
     }
-    const r = analyzeText(text, path.relative(process.cwd(), path.resolve(file)) || file, opts.settings, deps);
+    const name = path.relative(process.cwd(), path.resolve(file)) || file;
+    let r = analyzeText(text, name, opts.settings, deps);
+    const missing = r.model && !r.model.spec ? r.model.ref : undefined;
+    if (opts.hub && missing && isHubId(missing)) {
+      const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'vram-lens', 'hub-configs');
+      const fetched = await fetchHubConfig(missing, { cacheDir });
+      if (fetched.spec) {
+        deps = { ...deps, hubModels: new Map([...(deps.hubModels ?? []), [missing, fetched.spec]]) };
+        r = analyzeText(text, name, opts.settings, deps);
+      } else console.error(`vram-lens: ${file}: hub look-up of ${missing}: ${fetched.reason}`);
+    }
     reports.push(r);
     if (r.target.verdict === 'oom') worst = Math.max(worst, 1);
     else if (!r.estimate && r.isTraining && worst === 0) worst = 2;

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { AnalysisDeps } from './analysis/report';
 import { registerCommands } from './commands';
 import { DocumentAnalyzer, registerDocumentEvents } from './diagnostics/analyzer';
+import { HubModels, registerHubLookup } from './hubLookup';
 import { registerCodeLens } from './diagnostics/codelens';
 import { registerDiagnostics } from './diagnostics/diagnostics';
 import { registerStatusBar } from './diagnostics/statusBar';
@@ -13,8 +14,10 @@ import { registerPanel } from './webview/panel';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('VRAM Lens');
   // The WASM parser loads once, on the first document that needs it (not at activation).
+  const hub = new HubModels(vscode.Uri.joinPath(context.globalStorageUri, 'hub-configs').fsPath, log);
   let deps: Promise<AnalysisDeps> | undefined;
-  const getDeps = () => (deps ??= nodeAnalysisDeps(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath));
+  const getDeps = () =>
+    (deps ??= nodeAnalysisDeps(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath).then((d) => ({ ...d, hubModels: hub.models })));
   const analyzer = new DocumentAnalyzer(getDeps, log);
   context.subscriptions.push(
     log,
@@ -24,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerStatusBar(analyzer),
     ...registerCommands(analyzer),
     ...registerPanel(context.extensionUri, analyzer),
+    ...registerHubLookup(hub, analyzer),
     ...registerDocumentEvents(analyzer),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && analyzer.refreshAll()),
   );
