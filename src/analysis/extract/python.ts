@@ -18,6 +18,12 @@ interface CallValue {
 type Eval = { ok: true; value: Value; node: Node; via?: string } | { ok: false; reason: string; node: Node };
 
 const MAX_DEPTH = 12;
+// from_pretrained calls that do not load the trained model
+const NOT_A_MODEL_LOAD = /tokenizer|processor|config\b|AutoConfig|PeftModel/i;
+const UNSLOTH_MODEL = /FastLanguageModel|FastModel|FastVisionModel/;
+const TRAINING_ARGS =
+  /^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|UnslothTrainingArguments)$/;
+const TRAINERS = /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 
 function spanOf(n: Node): SourceSpan {
   return {
@@ -28,6 +34,11 @@ function spanOf(n: Node): SourceSpan {
     endLine: n.endPosition.row,
     endColumn: n.endPosition.column,
   };
+}
+
+/** The callee of a call (`TrainingArguments` in `TrainingArguments(...)`): one line, where a finding about the whole call points. */
+function headOf(call: Node): SourceSpan {
+  return spanOf(call.childForFieldName('function') ?? call);
 }
 
 function calleeName(call: Node): { full: string; last: string } {
@@ -90,7 +101,8 @@ class PythonReader {
         value = d;
         how = `dataclass field default of ${left.text} (line ${a.startPosition.row + 1})`;
       }
-      this.bind(left.text, value, a.startIndex, how);
+      // visible from the end of the statement: in `x = x * 2` the right side reads the previous x
+      this.bind(left.text, value, a.endIndex, how);
     }
     for (const p of this.root.descendantsOfType(['default_parameter', 'typed_default_parameter'])) {
       if (!p) continue;
@@ -268,8 +280,12 @@ class PythonReader {
     }
   }
 
-  /** Keyword arguments of a call, with **kwargs splats of dict literals expanded. */
-  keywords(call: Node): { name: string; arg: Node; value: Node; via?: string }[] {
+  /**
+   * Keyword arguments of a call, with **kwargs splats of dict literals expanded. Splats that cannot be
+   * read are reported only for calls whose keywords are hyperparameters (`reportUnread`): a
+   * `model(**batch)` or `generate(**inputs)` says nothing about memory.
+   */
+  keywords(call: Node, reportUnread: boolean): { name: string; arg: Node; value: Node; via?: string }[] {
     const out: { name: string; arg: Node; value: Node; via?: string }[] = [];
     for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
       if (!a) continue;
@@ -283,7 +299,7 @@ class PythonReader {
         const v = this.evaluate(inner);
         if (v.ok && typeof v.value === 'object' && v.value !== null && !Array.isArray(v.value) && v.value.kind === 'dict') {
           for (const [k, e] of v.value.entries) out.push({ name: k, arg: e.key.parent ?? e.key, value: e.value, via: `**${inner.text}` });
-        } else {
+        } else if (reportUnread) {
           this.out.unread.push({ key: `**${inner.text}`, span: spanOf(a), reason: 'keyword arguments built at run time' });
         }
       }
@@ -302,6 +318,9 @@ class PythonReader {
   set<K extends HyperparamKey>(key: K, argNode: Node, valueNode: Node, how: string, convert: (v: Value) => unknown) {
     if (this.out[key]) return;
     const e = this.evaluate(valueNode);
+    // An explicit None asks for the library default: PEFT target_modules=None uses the per-architecture
+    // targets, Unsloth dtype=None auto-detects (config-keys.md 3 and 9). Neither is "no targets"/unreadable.
+    if (e.ok && e.value === null && (key === 'loraTargets' || key === 'dtype')) return;
     if (!e.ok) {
       this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });
       return;
@@ -341,7 +360,12 @@ class PythonReader {
 
   private visitCall(call: Node, frameworks: Set<Framework>) {
     const { full, last } = calleeName(call);
-    const kws = this.keywords(call);
+    const readsKeywords =
+      (last === 'from_pretrained' && !NOT_A_MODEL_LOAD.test(full)) ||
+      /^(BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training)$/.test(last) ||
+      TRAINING_ARGS.test(last) ||
+      TRAINERS.test(last);
+    const kws = this.keywords(call, readsKeywords);
     const kw = (name: string) => kws.find((k) => k.name === name);
     const take = <K extends HyperparamKey>(key: K, names: string[], convert: (v: Value) => unknown) => {
       for (const name of names) {
@@ -353,10 +377,10 @@ class PythonReader {
       }
     };
     if (last === 'from_pretrained') {
-      if (/tokenizer|processor|config\b|AutoConfig|PeftModel/i.test(full)) return;
-      const isUnsloth = /FastLanguageModel|FastModel|FastVisionModel/.test(full);
+      if (NOT_A_MODEL_LOAD.test(full)) return;
+      const isUnsloth = UNSLOTH_MODEL.test(full);
       if (isUnsloth) frameworks.add('unsloth');
-      if (!this.out.modelLoad) this.out.modelLoad = spanOf(call);
+      if (!this.out.modelLoad) this.out.modelLoad = headOf(call);
       const idNode = this.positional(call, 0);
       if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asString);
       else take('model', ['pretrained_model_name_or_path', 'model_name'], asString);
@@ -382,8 +406,8 @@ class PythonReader {
       for (const k of kws) this.quantKey(k.name, k.arg, k.value, 'BitsAndBytesConfig');
       return;
     }
-    if (last === 'LoraConfig' || (last === 'get_peft_model' && /FastLanguageModel|FastModel/.test(full))) {
-      if (!this.out.peft) this.out.peft = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: `${last}(…)` };
+    if (last === 'LoraConfig' || (last === 'get_peft_model' && UNSLOTH_MODEL.test(full))) {
+      if (!this.out.peft) this.out.peft = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${last}(…)` };
       take('loraR', ['r'], asPositiveInt);
       take('loraAlpha', ['lora_alpha'], asNumber);
       take('loraTargets', ['target_modules'], asTargets);
@@ -394,38 +418,38 @@ class PythonReader {
         take('gradientCheckpointing', ['use_gradient_checkpointing'], asCheckpointing);
         if (!this.out.gradientCheckpointing) {
           // Unsloth's get_peft_model defaults to use_gradient_checkpointing="unsloth" (offloaded; unsloth models/llama.py)
-          this.out.gradientCheckpointing = { value: 'unsloth', span: spanOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")' };
+          this.out.gradientCheckpointing = { value: 'unsloth', span: headOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")' };
         }
       }
       return;
     }
     if (last === 'get_peft_model') {
-      if (!this.out.peft) this.out.peft = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: 'get_peft_model(…)' };
+      if (!this.out.peft) this.out.peft = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'get_peft_model(…)' };
       return;
     }
     if (last === 'prepare_model_for_kbit_training') {
-      this.out.kbitPrep = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
+      this.out.kbitPrep = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
       const gc = kw('use_gradient_checkpointing');
       if (gc) this.set('gradientCheckpointing', gc.arg, gc.value, 'prepare_model_for_kbit_training(use_gradient_checkpointing=…)', asCheckpointing);
       else if (!this.out.gradientCheckpointing)
         // peft/utils/other.py: use_gradient_checkpointing=True by default
-        this.out.gradientCheckpointing = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)' };
+        this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)' };
       return;
     }
     if (last === 'gradient_checkpointing_enable') {
       if (!this.out.gradientCheckpointing)
-        this.out.gradientCheckpointing = { value: true, span: spanOf(call), valueSpan: spanOf(call), how: `${full}()` };
+        this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}()` };
       return;
     }
-    if (/^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|UnslothTrainingArguments)$/.test(last)) {
+    if (TRAINING_ARGS.test(last)) {
       if (/Config$/.test(last)) frameworks.add('trl');
-      if (!this.out.trainer) this.out.trainer = spanOf(call);
+      if (!this.out.trainer) this.out.trainer = headOf(call);
       this.trainingKeywords(take);
       return;
     }
-    if (/^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/.test(last)) {
+    if (TRAINERS.test(last)) {
       if (last !== 'Trainer' && last !== 'Seq2SeqTrainer') frameworks.add('trl');
-      if (!this.out.trainer) this.out.trainer = spanOf(call);
+      if (!this.out.trainer) this.out.trainer = headOf(call);
       const model = kw('model');
       if (model) {
         const v = this.evaluate(model.value);
@@ -459,7 +483,7 @@ class PythonReader {
           const mv = mom ? this.evaluate(mom.value) : undefined;
           if (mv?.ok && typeof mv.value === 'number' && mv.value > 0) name = 'sgd_momentum';
         }
-        this.out.optimizer = { value: name, span: spanOf(call), valueSpan: spanOf(call.childForFieldName('function') ?? call), how: `${full}(…)` };
+        this.out.optimizer = { value: name, span: headOf(call), valueSpan: spanOf(call.childForFieldName('function') ?? call), how: `${full}(…)` };
       }
       return;
     }

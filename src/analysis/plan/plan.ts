@@ -108,6 +108,8 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     quantization = read(hp.loadIn4bit, q);
     if (!hp.quantType) quantization.reason += unsloth ? '' : '; bnb_4bit_quant_type defaults to fp4 (same size as nf4)';
     if (unsloth && !hp.quantType) quantization.value = 'nf4';
+    // Unsloth builds its own BitsAndBytesConfig(nf4, bnb_4bit_use_double_quant=True) (unsloth/models/llama.py)
+    if (unsloth) doubleQuant = dflt(true, 'Unsloth loads 4-bit with double quantization');
   } else if (hp.loadIn8bit?.value) {
     quantization = read(hp.loadIn8bit, 'int8');
   } else if (unsloth && hp.loadIn4bit === undefined && hp.loadIn8bit === undefined) {
@@ -193,7 +195,12 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     const on = gc.value !== false && gc.value !== 'false';
     gradientCheckpointing = read(gc, on);
     if (typeof gc.value === 'string' && /unsloth|offload/i.test(gc.value)) activationOffload = read(gc, true);
-  } else if (trl && !unsloth) gradientCheckpointing = dflt(true, 'TRL >= 0.22 turns gradient_checkpointing on by default');
+  } else if (unsloth) {
+    // FastLanguageModel.from_pretrained and get_peft_model default to use_gradient_checkpointing="unsloth"
+    // (unsloth/models/loader.py, llama.py): checkpointing with the saved layer inputs offloaded to CPU.
+    gradientCheckpointing = dflt(true, 'Unsloth defaults to use_gradient_checkpointing="unsloth"');
+    activationOffload = dflt(true, 'Unsloth "unsloth" checkpointing offloads the saved layer inputs to CPU');
+  } else if (trl) gradientCheckpointing = dflt(true, 'TRL >= 0.22 turns gradient_checkpointing on by default');
   else gradientCheckpointing = dflt(false, 'TrainingArguments default gradient_checkpointing=False');
   const attnName = hp.attention?.value ?? '';
   const attention: PlanField<AttentionImpl> = hp.attention
@@ -217,7 +224,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     sharding = stage ? read(hp.deepspeed!, stage) : assume('zero2', `DeepSpeed config ${ds} not read yet: ZeRO-2 assumed`);
     if (/offload/i.test(ds)) offloadOptimizer = read(hp.deepspeed!, true);
   } else if (fsdp && fsdp.trim()) {
-    sharding = read(hp.fsdp!, /shard_grad_op/i.test(fsdp) ? 'fsdp_grad_op' : 'fsdp');
+    sharding = read(hp.fsdp!, /shard_grad_op/i.test(fsdp) ? 'fsdp_grad_op' : /hybrid_shard/i.test(fsdp) ? 'fsdp_hybrid' : 'fsdp');
     if (/offload/i.test(fsdp)) offloadOptimizer = read(hp.fsdp!, true);
   } else if (gpus.value > 1) sharding = dflt('ddp', 'several GPUs without FSDP/DeepSpeed: data parallel (DDP) replicas');
   else sharding = dflt('none', 'one GPU');
@@ -277,5 +284,6 @@ export function setupFromPlan(p: TrainingPlan): TrainingSetup {
     sharding: p.sharding.value,
     offloadOptimizer: p.offloadOptimizer.value,
     offloadParams: false,
+    gpusPerNode: 8,
   };
 }

@@ -1,0 +1,228 @@
+// estimateMemory against hand calculations from the architecture (shapes written out below, from
+// meta-llama/Llama-3.1-8B config.json: hidden 4096, 32 layers, 32 heads / 8 KV heads of 128, intermediate
+// 14336, vocab 128256, untied embeddings) and against one published measurement.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Component, ComponentName } from '../../src/analysis/memory/component';
+import { estimateMemory, MemoryEstimate } from '../../src/analysis/memory/estimate';
+import { defaultSetup, LoraSetup, TrainingSetup } from '../../src/analysis/memory/setup';
+import { resolveModel } from '../../src/analysis/models/catalog';
+import { ModelSpec } from '../../src/analysis/models/spec';
+import { repoRoot } from './helpers';
+
+function spec(ref: string): ModelSpec {
+  const r = resolveModel(ref);
+  assert.ok(r.spec, ref);
+  return r.spec;
+}
+function component(e: MemoryEstimate, name: ComponentName): Component {
+  const c = e.components.filter((x) => x.name === name);
+  assert.equal(c.length, 1, `one ${name} component in ${e.components.map((x) => x.name).join(', ')}`);
+  return c[0];
+}
+function bytesOf(e: MemoryEstimate, name: ComponentName): number {
+  return e.components.filter((x) => x.name === name).reduce((t, c) => t + c.bytes, 0);
+}
+function assertClose(actual: number, expected: number, rel: number, what: string): void {
+  assert.ok(Math.abs(actual / expected - 1) <= rel, `${what}: ${actual.toLocaleString('en')} vs ${expected.toLocaleString('en')} (more than ${rel * 100}% apart)`);
+}
+
+// ---- Llama-3.1-8B by hand ----------------------------------------------------------------------------
+const H = 4096;
+const LAYERS = 32;
+const KV = 8 * 128; // 8 KV heads × head dim 128 = 1024
+const FFN = 14336;
+const VOCAB = 128256;
+/** q, o: H×H; k, v: H×KV; gate, up: H×FFN; down: FFN×H — per layer, no biases */
+const LINEAR = LAYERS * (2 * H * H + 2 * H * KV + 3 * H * FFN); // 6,979,321,856
+const EMBED = VOCAB * H; // input embedding; lm_head is the same size and untied
+const NORMS = (2 * LAYERS + 1) * H; // two RMSNorm weights per layer + the final norm
+const OTHER = 2 * EMBED + NORMS;
+const TOTAL = LINEAR + OTHER;
+/** LoRA r=16 on q,k,v,o,gate,up,down: A is r×in, B is out×r (Hu et al. 2021) */
+const R = 16;
+const LORA_ALL = LAYERS * R * ((H + H) + (H + KV) + (H + KV) + (H + H) + (H + FFN) + (H + FFN) + (FFN + H));
+const ALL_PROJ = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+function lora(overrides: Partial<LoraSetup> = {}): LoraSetup {
+  return { r: R, targets: ALL_PROJ, dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32', ...overrides };
+}
+
+describe('estimateMemory: hand calculations on Llama-3.1-8B', () => {
+  const llama = spec('meta-llama/Llama-3.1-8B');
+
+  it('the hand-computed shapes add up to the published 8,030,261,248 parameters', () => {
+    assert.equal(TOTAL, 8_030_261_248);
+    const e = estimateMemory(llama, defaultSetup());
+    assert.equal(e.params.total, TOTAL);
+    assert.equal(e.params.trainable, TOTAL);
+  });
+
+  it('bf16 weights = 8,030,261,248 params × 2 B', () => {
+    const e = estimateMemory(llama, defaultSetup({ weightDtype: 'bf16' }));
+    assert.equal(component(e, 'weights').bytes, 8_030_261_248 * 2);
+  });
+
+  it('fp32 weights = params × 4 B', () => {
+    const e = estimateMemory(llama, defaultSetup({ weightDtype: 'fp32' }));
+    assert.equal(component(e, 'weights').bytes, TOTAL * 4);
+  });
+
+  it('NF4 weights = linear params × 0.5 B + the rest (embeddings, head, norms) × 2 B (QLoRA: only nn.Linear is quantized)', () => {
+    const e = estimateMemory(llama, defaultSetup({ method: 'qlora', quantization: 'nf4', lora: lora() }));
+    assert.equal(component(e, 'weights').bytes, LINEAR * 0.5 + OTHER * 2);
+  });
+
+  it('NF4 with prepare_model_for_kbit_training: the non-quantized params are upcast to fp32 (× 4 B)', () => {
+    const e = estimateMemory(llama, defaultSetup({ method: 'qlora', quantization: 'nf4', kbitUpcast: true, lora: lora() }));
+    assert.equal(component(e, 'weights').bytes, LINEAR * 0.5 + OTHER * 4);
+  });
+
+  it('NF4 block constants: 32-bit absmax per 64 weights = 0.5 bit/param; double quant 8/64 + 32/(64·256) = 0.127 bit/param (QLoRA §3)', () => {
+    const single = estimateMemory(llama, defaultSetup({ method: 'qlora', quantization: 'nf4', doubleQuant: false, lora: lora() }));
+    assertClose(component(single, 'quantConstants').bytes, (LINEAR * (32 / 64)) / 8, 1e-12, 'single quant');
+    const dq = estimateMemory(llama, defaultSetup({ method: 'qlora', quantization: 'nf4', doubleQuant: true, lora: lora() }));
+    assertClose(component(dq, 'quantConstants').bytes, (LINEAR * (8 / 64 + 32 / (64 * 256))) / 8, 1e-12, 'double quant');
+    // the paper rounds 8/64 + 32/16384 to 0.127 bits
+    assert.equal(((component(dq, 'quantConstants').bytes * 8) / LINEAR).toFixed(3), '0.127');
+  });
+
+  it('LoRA r=16 on all seven projections: 41,943,040 adapter params (PEFT print_trainable_parameters for Llama-3.1-8B)', () => {
+    assert.equal(LORA_ALL, 41_943_040);
+    const e = estimateMemory(llama, defaultSetup({ method: 'lora', lora: lora() }));
+    assert.equal(e.params.trainable, 41_943_040);
+    // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True): 4 B each
+    assert.equal(component(e, 'adapters').bytes, 41_943_040 * 4);
+    const bf16 = estimateMemory(llama, defaultSetup({ method: 'lora', lora: lora({ dtype: 'bf16' }) }));
+    assert.equal(component(bf16, 'adapters').bytes, 41_943_040 * 2);
+  });
+
+  it('LoRA on q_proj, v_proj only (PEFT default for Llama) with r=8', () => {
+    const e = estimateMemory(llama, defaultSetup({ method: 'lora', lora: lora({ r: 8, targets: ['q_proj', 'v_proj'] }) }));
+    assert.equal(e.params.trainable, LAYERS * 8 * ((H + H) + (H + KV)));
+  });
+
+  it('AdamW state = 2 × trainable × param bytes (exp_avg, exp_avg_sq)', () => {
+    const full = estimateMemory(llama, defaultSetup({ optimizer: 'adamw' }));
+    assert.equal(component(full, 'optimizerState').bytes, 2 * TOTAL * 2);
+    const loraE = estimateMemory(llama, defaultSetup({ method: 'lora', lora: lora(), optimizer: 'adamw_fused' }));
+    assert.equal(component(loraE, 'optimizerState').bytes, 2 * LORA_ALL * 4);
+  });
+
+  it('plain SGD keeps no optimizer state; 8-bit AdamW keeps 2 B + block absmax per param', () => {
+    const sgd = estimateMemory(llama, defaultSetup({ optimizer: 'sgd' }));
+    assert.equal(bytesOf(sgd, 'optimizerState'), 0);
+    const a8 = estimateMemory(llama, defaultSetup({ method: 'lora', lora: lora(), optimizer: 'adamw_8bit' }));
+    // bitsandbytes blockwise 8-bit: two uint8 states + one fp32 absmax per 2048-value block per state (Dettmers et al. 2021)
+    assertClose(component(a8, 'optimizerState').bytes, LORA_ALL * (2 + (2 * 4) / 2048), 1e-12, '8-bit AdamW');
+  });
+
+  it('paged 8-bit AdamW state lives in CUDA managed memory (pool "managed"): outside PyTorch\'s allocated peak, seen by nvidia-smi', () => {
+    const base = { method: 'qlora' as const, quantization: 'nf4' as const, lora: lora() };
+    const e = estimateMemory(llama, defaultSetup({ ...base, optimizer: 'paged_adamw_8bit' }));
+    const paged = component(e, 'pagedOptimizerState');
+    assert.equal(paged.pool, 'managed');
+    const stateBytes = LORA_ALL * (2 + (2 * 4) / 2048);
+    assertClose(paged.bytes, stateBytes, 1e-12, 'paged 8-bit state');
+    assert.equal(bytesOf(e, 'optimizerState'), 0);
+    // the same 8-bit state unpaged sits in the allocator: the allocated peaks differ by exactly that state
+    const unpaged = estimateMemory(llama, defaultSetup({ ...base, optimizer: 'adamw_8bit' }));
+    assert.equal(unpaged.phase, e.phase);
+    assertClose(unpaged.peakAllocatedBytes - e.peakAllocatedBytes, stateBytes, 1e-9, 'allocated difference');
+    assert.ok(e.peakDeviceBytes >= e.peakReservedBytes + paged.bytes);
+  });
+
+  it('gradient checkpointing lowers the activations', () => {
+    const base = { method: 'lora' as const, lora: lora(), microBatch: 4, seqLen: 2048 };
+    const off = estimateMemory(llama, defaultSetup({ ...base, gradientCheckpointing: false }));
+    const on = estimateMemory(llama, defaultSetup({ ...base, gradientCheckpointing: true }));
+    const a0 = component(off, 'activations').bytes;
+    const a1 = component(on, 'activations').bytes;
+    assert.ok(a1 < a0 / 2, `checkpointed ${a1} vs ${a0}`);
+    assert.ok(on.peakAllocatedBytes < off.peakAllocatedBytes);
+    // the layer inputs kept by checkpointing alone: tokens × layers × hidden × 2 B
+    assert.ok(a1 >= 4 * 2048 * LAYERS * H * 2);
+  });
+
+  it('doubling the micro-batch roughly doubles activations + logits', () => {
+    const base = { method: 'lora' as const, lora: lora(), seqLen: 2048 };
+    const one = estimateMemory(llama, defaultSetup({ ...base, microBatch: 2 }));
+    const two = estimateMemory(llama, defaultSetup({ ...base, microBatch: 4 }));
+    assert.equal(one.phase, 'forward-loss');
+    assert.equal(two.phase, 'forward-loss');
+    const sum = (e: MemoryEstimate) => component(e, 'activations').bytes + component(e, 'logits').bytes;
+    assertClose(sum(two) / sum(one), 2, 0.05, 'activations + logits ratio');
+    // and the rest does not move
+    assert.equal(component(two, 'weights').bytes, component(one, 'weights').bytes);
+  });
+
+  it('FSDP full shard on 8 GPUs divides the weights (and the AdamW state) by 8', () => {
+    const one = estimateMemory(llama, defaultSetup({ gpus: 1, sharding: 'none' }));
+    const eight = estimateMemory(llama, defaultSetup({ gpus: 8, sharding: 'fsdp' }));
+    assert.equal(component(eight, 'weights').bytes, (TOTAL * 2) / 8);
+    assert.equal(component(eight, 'optimizerState').bytes, (2 * TOTAL * 2) / 8);
+    assert.ok(eight.peakAllocatedBytes < one.peakAllocatedBytes / 3);
+    // DDP replicates: no division
+    const ddp = estimateMemory(llama, defaultSetup({ gpus: 8, sharding: 'ddp' }));
+    assert.equal(component(ddp, 'weights').bytes, TOTAL * 2);
+  });
+
+  it('peak reserved ≥ peak allocated, and the allocator components add up to the allocated peak', () => {
+    const setups: Partial<TrainingSetup>[] = [
+      {},
+      { gradientCheckpointing: true, microBatch: 8, seqLen: 4096 },
+      { method: 'lora', lora: lora(), microBatch: 2, seqLen: 2048 },
+      { method: 'qlora', quantization: 'nf4', doubleQuant: true, lora: lora(), optimizer: 'paged_adamw_8bit', gradAccumulation: 8 },
+      { gpus: 8, sharding: 'fsdp', gradientCheckpointing: true },
+      { gpus: 4, sharding: 'zero3', offloadOptimizer: true },
+      { weightDtype: 'fp32', autocast: true, optimizer: 'adafactor' },
+    ];
+    for (const s of setups) {
+      const e = estimateMemory(llama, defaultSetup(s));
+      const what = JSON.stringify(s);
+      assert.ok(e.peakReservedBytes >= e.peakAllocatedBytes, what);
+      assert.ok(e.requiredBytes >= e.peakReservedBytes, what);
+      assert.ok(e.peakDeviceBytes > e.requiredBytes, what);
+      const allocated = e.components.filter((c) => c.pool === 'allocator' && c.name !== 'allocatorReserve').reduce((t, c) => t + c.bytes, 0);
+      assertClose(allocated, e.peakAllocatedBytes, 1e-9, `components at the peak ${what}`);
+      for (const c of e.components) assert.ok(Number.isFinite(c.bytes) && c.bytes > 0, `${what} ${c.name} ${c.bytes}`);
+    }
+  });
+});
+
+describe('estimateMemory against a published measurement', () => {
+  // bench/data/calibration.json case D9-lora-mb1, transcribed from Lightning-AI/litgpt tutorials/resource-tables.md
+  // (2023-10-20, 1× A100-SXM4-40GB, PyTorch 2.1): Llama-2-7B, LoRA r=8 on q,v, bf16-true, micro-batch 1, longest
+  // Alpaca sample 1304 tokens, no checkpointing; "Max GPU RAM" = torch.cuda.max_memory_allocated() = 21.3 GB.
+  const MEASURED_ALLOCATED_BYTES = 21.3e9;
+
+  it('the case in the calibration file says what this test assumes', () => {
+    const data = JSON.parse(readFileSync(path.join(repoRoot, 'bench', 'data', 'calibration.json'), 'utf8')) as { cases: Array<Record<string, unknown>> };
+    const c = data.cases.find((x) => x.id === 'D9-lora-mb1');
+    assert.ok(c, 'D9-lora-mb1 present');
+    assert.equal(c.model_id, 'meta-llama/Llama-2-7b-hf');
+    assert.deepEqual(c.measured, { value: 21.3, unit: 'GB', metric: 'allocated' });
+    assert.deepEqual([c.micro_batch, c.seq_len, c.grad_checkpointing, c.method], [1, 1304, false, 'lora']);
+  });
+
+  it('D9-lora-mb1: predicted allocated peak within 15% of the measured 21.3 GB', () => {
+    const e = estimateMemory(
+      spec('meta-llama/Llama-2-7b-hf'),
+      defaultSetup({
+        method: 'lora',
+        weightDtype: 'bf16', // litgpt --precision bf16-true: pure bf16, no autocast
+        // litgpt keeps adapters in the model dtype and defaults lora_dropout to 0.05 (litgpt/finetune/lora.py)
+        lora: { r: 8, targets: ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0.05, dtype: 'bf16' },
+        optimizer: 'adamw',
+        microBatch: 1,
+        seqLen: 1304,
+        gradientCheckpointing: false,
+        attention: 'sdpa',
+      }),
+    );
+    // Llama-2-7B bf16 weights alone: 6,738,415,616 × 2 B = 13.48 GB (published parameter count)
+    assert.equal(component(e, 'weights').bytes, 6_738_415_616 * 2);
+    assertClose(e.peakAllocatedBytes, MEASURED_ALLOCATED_BYTES, 0.15, 'D9-lora-mb1 allocated');
+  });
+});
