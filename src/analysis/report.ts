@@ -165,7 +165,7 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
     r.findings.push({
       severity: 'information',
       code: 'vramLens.syntax',
-      message: `The file has ${hp.syntaxErrors.length} syntax error${hp.syntaxErrors.length > 1 ? 's' : ''}; the estimate uses what could be read.`,
+      message: `The file has ${hp.syntaxErrors.length} syntax error${hp.syntaxErrors.length > 1 ? 's' : ''}; VRAM Lens uses what it could read.`,
       span: hp.syntaxErrors[0],
       related: [],
     });

@@ -288,3 +288,34 @@ describe('optimizerKind (transformers OptimizerNames -> engine kinds)', () => {
     assert.match(p.optimizer.reason, /rmsprop/);
   });
 });
+
+describe('plan: which class supplies the defaults', () => {
+  it('SFTTrainer given plain TrainingArguments keeps the TrainingArguments defaults (checkpointing and bf16 off) but SFTConfig max_length', async () => {
+    const parser = await loadParser();
+    const hp = extractPython(
+      parser,
+      [
+        'from transformers import AutoModelForCausalLM, TrainingArguments',
+        'from trl import SFTTrainer',
+        'm = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.1-8B")',
+        'args = TrainingArguments(output_dir="o", per_device_train_batch_size=2)',
+        'SFTTrainer(model=m, args=args).train()',
+      ].join('\n'),
+    );
+    assert.equal(hp.argsClass, 'TrainingArguments');
+    assert.equal(hp.trainerClass, 'SFTTrainer');
+    const plan = buildPlan({ hp, model: null, defaultGpus: 1 });
+    // trl sft_trainer.py: SFTConfig(**args.to_dict()) keeps the TrainingArguments values
+    assert.equal(plan.gradientCheckpointing.value, false);
+    assert.equal(plan.autocast.value, false);
+    // ...and fields TrainingArguments lacks take SFTConfig's defaults
+    assert.equal(plan.seqLen.value, 1024);
+  });
+
+  it('a default implied by prepare_model_for_kbit_training is reported as defaulted, not read', async () => {
+    const hp = extractPython(await loadParser(), 'from peft import prepare_model_for_kbit_training\nmodel = prepare_model_for_kbit_training(model)\n');
+    const plan = buildPlan({ hp, model: null, defaultGpus: 1 });
+    assert.equal(plan.gradientCheckpointing.value, true);
+    assert.equal(plan.gradientCheckpointing.origin, 'defaulted');
+  });
+});

@@ -22,6 +22,10 @@ export interface Hyperparams {
   modelLoad?: SourceSpan;
   /** the trainer / training-arguments call */
   trainer?: SourceSpan;
+  /** the training-arguments class used (TrainingArguments, SFTConfig, ...): its defaults apply */
+  argsClass?: string;
+  /** the trainer class used (Trainer, SFTTrainer, ...) */
+  trainerClass?: string;
   /** torch_dtype / dtype: 'float32' | 'bfloat16' | 'float16' | 'auto' */
   dtype?: Found<string>;
   loadIn4bit?: Found<boolean>;
@@ -57,7 +61,7 @@ export interface Hyperparams {
   syntaxErrors: SourceSpan[];
 }
 
-export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'unread' | 'syntaxErrors'>;
+export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'argsClass' | 'trainerClass' | 'unread' | 'syntaxErrors'>;
 
 export function emptyHyperparams(kind: FileKind): Hyperparams {
   return { kind, framework: 'unknown', unread: [], syntaxErrors: [] };

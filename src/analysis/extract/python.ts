@@ -418,7 +418,7 @@ class PythonReader {
         take('gradientCheckpointing', ['use_gradient_checkpointing'], asCheckpointing);
         if (!this.out.gradientCheckpointing) {
           // Unsloth's get_peft_model defaults to use_gradient_checkpointing="unsloth" (offloaded; unsloth models/llama.py)
-          this.out.gradientCheckpointing = { value: 'unsloth', span: headOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")' };
+          this.out.gradientCheckpointing = { value: 'unsloth', span: headOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")', implied: true };
         }
       }
       return;
@@ -433,7 +433,7 @@ class PythonReader {
       if (gc) this.set('gradientCheckpointing', gc.arg, gc.value, 'prepare_model_for_kbit_training(use_gradient_checkpointing=…)', asCheckpointing);
       else if (!this.out.gradientCheckpointing)
         // peft/utils/other.py: use_gradient_checkpointing=True by default
-        this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)' };
+        this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)', implied: true };
       return;
     }
     if (last === 'gradient_checkpointing_enable') {
@@ -444,12 +444,14 @@ class PythonReader {
     if (TRAINING_ARGS.test(last)) {
       if (/Config$/.test(last)) frameworks.add('trl');
       if (!this.out.trainer) this.out.trainer = headOf(call);
+      this.out.argsClass ??= last;
       this.trainingKeywords(take);
       return;
     }
     if (TRAINERS.test(last)) {
       if (last !== 'Trainer' && last !== 'Seq2SeqTrainer') frameworks.add('trl');
       if (!this.out.trainer) this.out.trainer = headOf(call);
+      this.out.trainerClass ??= last;
       const model = kw('model');
       if (model) {
         const v = this.evaluate(model.value);
@@ -528,8 +530,10 @@ function asBool(v: Value): boolean | undefined {
 function asNumber(v: Value): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
+// Larger batch sizes or sequence lengths are typos or sentinels (e.g. int(1e30) for "no limit"), not settings.
+const MAX_COUNT = 1e8;
 function asPositiveInt(v: Value): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 1 ? Math.round(v) : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 1 && v <= MAX_COUNT ? Math.round(v) : undefined;
 }
 function asStringList(v: Value): string[] | undefined {
   if (v === null) return [];

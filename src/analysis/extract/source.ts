@@ -19,6 +19,9 @@ export interface Found<T> {
   valueSpan: SourceSpan;
   /** how it was read, in the user's terms: "TrainingArguments(per_device_train_batch_size=...)" */
   how: string;
+  /** the value is a library default that the call implies (prepare_model_for_kbit_training turns
+   * checkpointing on), not something written in the file */
+  implied?: boolean;
 }
 
 /** A value that is there but could not be read statically (a function call, an f-string, ...). */

@@ -54,7 +54,7 @@ export interface PlanContext {
 }
 
 function read<T>(f: Found<unknown>, value: T): PlanField<T> {
-  return { value, origin: 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan };
+  return { value, origin: f.implied ? 'defaulted' : 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan };
 }
 const dflt = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'defaulted', reason });
 const assume = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'assumed', reason });
@@ -92,7 +92,11 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   const { hp, model } = ctx;
   const fw: Framework = hp.framework;
   const unsloth = fw === 'unsloth';
-  const trl = fw === 'trl' || unsloth; // Unsloth scripts train through TRL's SFTTrainer/SFTConfig
+  // TRL's config defaults (bf16, checkpointing, max_length) apply when the arguments are a TRL config,
+  // or when a TRL trainer builds its own; SFTTrainer given TrainingArguments converts them with
+  // args.to_dict(), so the TrainingArguments defaults apply (trl sft_trainer.py).
+  const trl = hp.argsClass ? /Config$/.test(hp.argsClass) : fw === 'trl' || unsloth;
+  const trlTrainer = hp.trainerClass ? !/^(Trainer|Seq2SeqTrainer)$/.test(hp.trainerClass) : fw === 'trl' || unsloth;
 
   // ---- quantization ---------------------------------------------------------------------------
   let quantization: PlanField<Quantization>;
@@ -151,7 +155,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   const kbitUpcast = quantized && (method.value === 'qlora' || method.value === 'dora')
     ? hp.kbitPrep
       ? read(hp.kbitPrep, true)
-      : trl && !unsloth && peft
+      : trlTrainer && !unsloth && peft
         ? dflt(true, "TRL's SFTTrainer calls prepare_model_for_kbit_training on quantized models (fp32 norms, embeddings and head)")
         : dflt(false, unsloth ? 'Unsloth keeps non-quantized params in 16 bit' : 'no prepare_model_for_kbit_training call')
     : dflt(false, 'not a k-bit model');
@@ -182,7 +186,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     ? read(hp.seqLen, hp.seqLen.value)
     : unsloth
       ? dflt(2048, 'Unsloth default max_seq_length=2048')
-      : trl
+      : trl || trlTrainer
         ? dflt(1024, 'TRL SFTConfig default max_length=1024')
         : assume(2048, 'sequence length not set in the file (the tokenizer decides): 2048 assumed');
   const gradAccumulation = hp.gradAccumulation ? read(hp.gradAccumulation, hp.gradAccumulation.value) : dflt(1, 'default gradient_accumulation_steps=1');
