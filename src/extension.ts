@@ -4,8 +4,10 @@ import { AnalysisDeps } from './analysis/report';
 import { registerCommands } from './commands';
 import { DocumentAnalyzer, registerDocumentEvents } from './diagnostics/analyzer';
 import { HubModels, registerHubLookup } from './hubLookup';
+import { registerCodeActions } from './diagnostics/codeActions';
 import { registerCodeLens } from './diagnostics/codelens';
 import { registerDiagnostics } from './diagnostics/diagnostics';
+import { registerHover } from './diagnostics/hover';
 import { registerStatusBar } from './diagnostics/statusBar';
 import { nodeAnalysisDeps } from './node-deps';
 import { SECTION } from './settings';
@@ -24,6 +26,8 @@ export function activate(context: vscode.ExtensionContext): void {
     analyzer,
     ...registerDiagnostics(analyzer),
     ...registerCodeLens(analyzer),
+    ...registerCodeActions(analyzer),
+    ...registerHover(analyzer),
     ...registerStatusBar(analyzer),
     ...registerCommands(analyzer),
     ...registerPanel(context.extensionUri, analyzer),

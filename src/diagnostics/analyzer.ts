@@ -26,6 +26,12 @@ export class DocumentAnalyzer implements vscode.Disposable {
     return this.reports.get(uri.toString())?.report;
   }
 
+  /** The report only when it was made from the document's current text (edits use its offsets). */
+  getFresh(doc: vscode.TextDocument): Report | undefined {
+    const entry = this.reports.get(doc.uri.toString());
+    return entry && entry.version === doc.version ? entry.report : undefined;
+  }
+
   schedule(doc: vscode.TextDocument, delayMs = DEBOUNCE_MS): void {
     if (!isAnalyzable(doc)) return;
     const key = doc.uri.toString();

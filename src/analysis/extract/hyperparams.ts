@@ -13,6 +13,33 @@ export type Framework =
   | 'torchtune'
   | 'unknown';
 
+/** Where a call sits in the text, so that a fix can add or change its arguments without reformatting. */
+export interface CallSite {
+  callee: string;
+  span: SourceSpan;
+  /** offset of the closing parenthesis */
+  closeParen: number;
+  /** offset just after the last argument (after '(' when there is none) */
+  lastArgEnd: number;
+  hasArgs: boolean;
+  /** a comma follows the last argument */
+  trailingComma: boolean;
+  /** the indentation of arguments written one per line, else null (arguments on the call's line) */
+  argIndent: string | null;
+  /** end of the line that ends the statement holding the call, and that statement's indentation */
+  statementEnd: number;
+  statementIndent: string;
+  /** `model = AutoModelForCausalLM.from_pretrained(...)` -> "model" */
+  assignedTo?: string;
+}
+
+export interface ImportInfo {
+  /** names bound by import statements (`torch`, `BitsAndBytesConfig`, `bnb`) */
+  names: string[];
+  /** offset after the last top-level import statement's line (0 when none) */
+  insertAt: number;
+}
+
 export interface Hyperparams {
   kind: FileKind;
   framework: Framework;
@@ -55,14 +82,17 @@ export interface Hyperparams {
   deepspeed?: Found<string>;
   fsdp?: Found<string>;
   gpus?: Found<number>;
+  /** call sites that fixes edit (Python only) */
+  sites: { modelLoad?: CallSite; trainingArgs?: CallSite; trainer?: CallSite; lora?: CallSite; bnb?: CallSite; optimizer?: CallSite };
+  imports?: ImportInfo;
   /** values that are there but could not be read statically */
   unread: Unread[];
   /** the file could not be parsed cleanly (syntax errors); what was read is still usable */
   syntaxErrors: SourceSpan[];
 }
 
-export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'argsClass' | 'trainerClass' | 'unread' | 'syntaxErrors'>;
+export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'argsClass' | 'trainerClass' | 'sites' | 'imports' | 'unread' | 'syntaxErrors'>;
 
 export function emptyHyperparams(kind: FileKind): Hyperparams {
-  return { kind, framework: 'unknown', unread: [], syntaxErrors: [] };
+  return { kind, framework: 'unknown', sites: {}, unread: [], syntaxErrors: [] };
 }

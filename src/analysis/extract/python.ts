@@ -2,7 +2,7 @@
 // Values are followed through constants, simple arithmetic, dict literals and **kwargs, argparse
 // defaults, function-signature defaults and dataclass field defaults (parsing-pitfalls.md 1-2).
 import type { Node, Parser } from 'web-tree-sitter';
-import { emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
+import { CallSite, emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
 import { Found, SourceSpan } from './source';
 
 type Scalar = number | string | boolean | null;
@@ -39,6 +39,47 @@ function spanOf(n: Node): SourceSpan {
 /** The callee of a call (`TrainingArguments` in `TrainingArguments(...)`): one line, where a finding about the whole call points. */
 function headOf(call: Node): SourceSpan {
   return spanOf(call.childForFieldName('function') ?? call);
+}
+
+/** Where a call's arguments are, so a fix can add one in the file's own style. */
+function callSiteOf(call: Node, text: string): CallSite {
+  const args = call.childForFieldName('arguments');
+  const named = (args?.namedChildren ?? []).filter((c): c is Node => !!c && c.type !== 'comment');
+  const closeParen = args ? args.endIndex - 1 : call.endIndex;
+  const last = named[named.length - 1];
+  let lastArgEnd = last ? last.endIndex : args ? args.startIndex + 1 : call.endIndex;
+  const between = last ? text.slice(last.endIndex, closeParen) : '';
+  const comma = between.indexOf(',');
+  const trailingComma = comma >= 0;
+  if (trailingComma) lastArgEnd = last!.endIndex + comma + 1;
+  let argIndent: string | null = null;
+  if (last && last.startPosition.row > call.startPosition.row) {
+    const lineStart = text.lastIndexOf('\n', last.startIndex - 1) + 1;
+    argIndent = text.slice(lineStart, last.startIndex).match(/^[ \t]*/)![0];
+  }
+  // the enclosing statement: expression_statement / assignment up to the block
+  let stmt: Node = call;
+  while (stmt.parent && !['module', 'block'].includes(stmt.parent.type)) stmt = stmt.parent;
+  const stmtLineStart = text.lastIndexOf('\n', stmt.startIndex - 1) + 1;
+  const nl = text.indexOf('\n', stmt.endIndex);
+  let assignedTo: string | undefined;
+  const assign = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : stmt;
+  if (assign?.type === 'assignment' && assign.childForFieldName('right')?.startIndex === call.startIndex) {
+    const left = assign.childForFieldName('left');
+    if (left?.type === 'identifier') assignedTo = left.text;
+  }
+  return {
+    callee: call.childForFieldName('function')?.text ?? '',
+    span: spanOf(call),
+    closeParen,
+    lastArgEnd,
+    hasArgs: !!last,
+    trailingComma,
+    argIndent,
+    statementEnd: nl < 0 ? text.length : nl + 1,
+    statementIndent: text.slice(stmtLineStart, stmt.startIndex).match(/^[ \t]*/)![0],
+    assignedTo,
+  };
 }
 
 function calleeName(call: Node): { full: string; last: string } {
@@ -337,13 +378,25 @@ class PythonReader {
   run(): Hyperparams {
     const frameworks = new Set<Framework>();
     for (const call of this.calls) this.visitCall(call, frameworks);
+    const names: string[] = [];
+    let insertAt = 0;
     for (const imp of this.root.descendantsOfType(['import_from_statement', 'import_statement'])) {
       const t = imp?.text ?? '';
+      if (imp && imp.parent?.type === 'module') {
+        const nl = this.root.text.indexOf('\n', imp.endIndex);
+        insertAt = Math.max(insertAt, nl < 0 ? this.root.text.length : nl + 1);
+        for (const n of imp.descendantsOfType(['dotted_name', 'aliased_import'])) {
+          if (!n || n.parent?.type === 'aliased_import') continue;
+          if (n.type === 'aliased_import') names.push(n.childForFieldName('alias')?.text ?? '');
+          else if (imp.type === 'import_statement' || n.startIndex !== imp.childForFieldName('module_name')?.startIndex) names.push(n.text.split('.')[0]);
+        }
+      }
       if (/\btrl\b/.test(t)) frameworks.add('trl');
       if (/\bunsloth\b/.test(t)) frameworks.add('unsloth');
       if (/\btransformers\b/.test(t)) frameworks.add('transformers');
       if (/\btorch\b/.test(t)) frameworks.add('pytorch');
     }
+    this.out.imports = { names, insertAt };
     this.out.framework = frameworks.has('unsloth')
       ? 'unsloth'
       : frameworks.has('trl')
@@ -380,7 +433,10 @@ class PythonReader {
       if (NOT_A_MODEL_LOAD.test(full)) return;
       const isUnsloth = UNSLOTH_MODEL.test(full);
       if (isUnsloth) frameworks.add('unsloth');
-      if (!this.out.modelLoad) this.out.modelLoad = headOf(call);
+      if (!this.out.modelLoad) {
+        this.out.modelLoad = headOf(call);
+        this.out.sites.modelLoad = callSiteOf(call, this.root.text);
+      }
       const idNode = this.positional(call, 0);
       if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asString);
       else take('model', ['pretrained_model_name_or_path', 'model_name'], asString);
@@ -403,10 +459,12 @@ class PythonReader {
       return;
     }
     if (last === 'BitsAndBytesConfig') {
+      this.out.sites.bnb ??= callSiteOf(call, this.root.text);
       for (const k of kws) this.quantKey(k.name, k.arg, k.value, 'BitsAndBytesConfig');
       return;
     }
     if (last === 'LoraConfig' || (last === 'get_peft_model' && UNSLOTH_MODEL.test(full))) {
+      this.out.sites.lora ??= callSiteOf(call, this.root.text);
       if (!this.out.peft) this.out.peft = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${last}(…)` };
       take('loraR', ['r'], asPositiveInt);
       take('loraAlpha', ['lora_alpha'], asNumber);
@@ -445,6 +503,7 @@ class PythonReader {
       if (/Config$/.test(last)) frameworks.add('trl');
       if (!this.out.trainer) this.out.trainer = headOf(call);
       this.out.argsClass ??= last;
+      this.out.sites.trainingArgs ??= callSiteOf(call, this.root.text);
       this.trainingKeywords(take);
       return;
     }
@@ -452,6 +511,7 @@ class PythonReader {
       if (last !== 'Trainer' && last !== 'Seq2SeqTrainer') frameworks.add('trl');
       if (!this.out.trainer) this.out.trainer = headOf(call);
       this.out.trainerClass ??= last;
+      this.out.sites.trainer ??= callSiteOf(call, this.root.text);
       const model = kw('model');
       if (model) {
         const v = this.evaluate(model.value);
@@ -477,6 +537,7 @@ class PythonReader {
     };
     if (optimizers[last] && /optim|bnb|bitsandbytes|^AdamW|^SGD|^Adam|^Lion|^Adafactor|^Paged/.test(full)) {
       if (!this.out.optimizer) {
+        this.out.sites.optimizer = callSiteOf(call, this.root.text);
         const fused = kw('fused');
         let name = optimizers[last];
         if (name === 'adamw_torch' && fused && this.evaluate(fused.value).ok && (this.evaluate(fused.value) as { value: Value }).value === true) name = 'adamw_torch_fused';

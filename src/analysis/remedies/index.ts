@@ -1,0 +1,296 @@
+// What to change when a job does not fit: each remedy re-runs the engine on a changed setup to get its
+// saving, and says how to edit the file. "Fix all" picks the cheapest combination the engine proves
+// sufficient. Pure: the editor, the CLI and the MCP server all call this.
+import { estimateMemory } from '../memory/estimate';
+import { TrainingSetup } from '../memory/setup';
+import { setupFromPlan } from '../plan/plan';
+import type { Report, Verdict } from '../report';
+import { verdictOf } from '../report';
+import { formatGiB } from '../units';
+import { applyEdits, ensureImport, insertLinesAfter, overlapping, setKeyword, TextEdit } from './edits';
+
+export type RemedyId =
+  | 'gradientCheckpointing'
+  | 'optimizer8bit'
+  | 'halveMicroBatch'
+  | 'sdpaAttention'
+  | 'fusedCrossEntropy'
+  | 'lora'
+  | 'qlora'
+  | 'fsdp'
+  | 'cpuOffload';
+
+export interface Fix {
+  id: RemedyId;
+  /** "Enable gradient checkpointing: −31.2 GiB/GPU" */
+  title: string;
+  /** what the change is, without the numbers */
+  label: string;
+  savingBytes: number;
+  requiredBytesAfter: number;
+  verdictAfter: Verdict;
+  /** the best single fix: the cheapest that fits, else the largest saving */
+  preferred: boolean;
+  edits: TextEdit[];
+  /** the remedies this fix combines (one, except for fix-all) */
+  parts: RemedyId[];
+}
+
+interface Remedy {
+  id: RemedyId;
+  /** relative price to the user: extra compute, lower quality, more complexity (0 = free) */
+  cost: number;
+  /** remedies that cannot be combined with this one */
+  excludes?: RemedyId[];
+  applies(r: Report): boolean;
+  change(s: TrainingSetup, r: Report): TrainingSetup;
+  label(r: Report, s: TrainingSetup): string;
+  edits(r: Report): TextEdit[] | null;
+}
+
+const LORA_KW = 'LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM")';
+const BNB_KW = 'BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16)';
+const TRL_TRAINER = /SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer/;
+
+function readSpan(r: Report, field: keyof NonNullable<Report['plan']>) {
+  const f = r.plan?.[field];
+  return f && f.origin === 'read' ? f.span : undefined;
+}
+
+function loraSetup(): NonNullable<TrainingSetup['lora']> {
+  // QLoRA recipe defaults (Dettmers et al. 2023: LoRA on all linear layers); PEFT keeps adapters in fp32.
+  return { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0.05, dtype: 'fp32' };
+}
+
+/** Edits that put LoRA adapters on a full fine-tune: through the TRL trainer's peft_config, or wrapping the model. */
+function addLoraEdits(r: Report, kbit: boolean): TextEdit[] | null {
+  const hp = r.hyperparams;
+  const out: (TextEdit | null)[] = [];
+  if (hp.sites.trainer && TRL_TRAINER.test(hp.sites.trainer.callee)) {
+    out.push(setKeyword(hp.sites.trainer, 'peft_config', LORA_KW));
+    out.push(ensureImport(hp.imports, 'LoraConfig', 'peft'));
+  } else if (hp.sites.modelLoad?.assignedTo) {
+    const v = hp.sites.modelLoad.assignedTo;
+    const lines = [...(kbit ? [`${v} = prepare_model_for_kbit_training(${v})`] : []), `${v} = get_peft_model(${v}, ${LORA_KW})`];
+    out.push(insertLinesAfter(hp.sites.modelLoad, lines));
+    out.push(ensureImport(hp.imports, 'LoraConfig', 'peft'), ensureImport(hp.imports, 'get_peft_model', 'peft'));
+    if (kbit) out.push(ensureImport(hp.imports, 'prepare_model_for_kbit_training', 'peft'));
+  } else return null;
+  return out.filter((e): e is TextEdit => !!e);
+}
+
+const REMEDIES: Remedy[] = [
+  {
+    id: 'sdpaAttention',
+    cost: 0,
+    applies: (r) => r.plan!.attention.value === 'eager',
+    change: (s) => ({ ...s, attention: 'sdpa' }),
+    label: () => 'Use SDPA attention (no B·H·S² attention matrix)',
+    edits: (r) => (r.hyperparams.sites.modelLoad ? [setKeyword(r.hyperparams.sites.modelLoad, 'attn_implementation', '"sdpa"', readSpan(r, 'attention'))] : null),
+  },
+  {
+    id: 'optimizer8bit',
+    cost: 1,
+    applies: (r) => ['adamw', 'adamw_fused', 'paged_adamw_32bit'].includes(r.plan!.optimizer.value) && (r.estimate?.params.trainable ?? 0) > 0,
+    change: (s) => ({ ...s, optimizer: 'adamw_8bit' }),
+    label: () => 'Use 8-bit AdamW (bitsandbytes)',
+    edits: (r) => (r.hyperparams.sites.trainingArgs ? [setKeyword(r.hyperparams.sites.trainingArgs, 'optim', '"adamw_8bit"', readSpan(r, 'optimizer'))] : null),
+  },
+  {
+    id: 'fusedCrossEntropy',
+    cost: 1,
+    applies: (r) => r.plan!.loss.value === 'standard' && !!r.hyperparams.sites.trainingArgs,
+    change: (s) => ({ ...s, loss: 'fused_linear' }),
+    label: () => 'Use Liger fused cross-entropy (no full fp32 logits; needs liger-kernel)',
+    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'use_liger_kernel', 'True', readSpan(r, 'loss'))],
+  },
+  {
+    id: 'halveMicroBatch',
+    cost: 2,
+    applies: (r) => r.plan!.microBatch.value >= 2,
+    change: (s) => ({ ...s, microBatch: Math.floor(s.microBatch / 2), gradAccumulation: s.gradAccumulation * 2 }),
+    label: (r) => {
+      const p = r.plan!;
+      return `Halve the micro-batch (${p.microBatch.value} → ${Math.floor(p.microBatch.value / 2)}) and double accumulation (${p.gradAccumulation.value} → ${p.gradAccumulation.value * 2}): same effective batch`;
+    },
+    edits: (r) => {
+      const site = r.hyperparams.sites.trainingArgs;
+      const p = r.plan!;
+      if (!site || p.microBatch.origin !== 'read') return null;
+      return [
+        setKeyword(site, 'per_device_train_batch_size', String(Math.floor(p.microBatch.value / 2)), readSpan(r, 'microBatch')),
+        setKeyword(site, 'gradient_accumulation_steps', String(p.gradAccumulation.value * 2), readSpan(r, 'gradAccumulation')),
+      ];
+    },
+  },
+  {
+    id: 'gradientCheckpointing',
+    cost: 3, // recomputes the forward: about a third more compute (Chen et al. 2016; hardware.md "+2N")
+    applies: (r) => !r.plan!.gradientCheckpointing.value,
+    change: (s) => ({ ...s, gradientCheckpointing: true }),
+    label: () => 'Enable gradient checkpointing',
+    edits: (r) => {
+      const hp = r.hyperparams;
+      if (hp.sites.trainingArgs) return [setKeyword(hp.sites.trainingArgs, 'gradient_checkpointing', 'True', readSpan(r, 'gradientCheckpointing'))];
+      if (hp.sites.modelLoad?.assignedTo) return [insertLinesAfter(hp.sites.modelLoad, [`${hp.sites.modelLoad.assignedTo}.gradient_checkpointing_enable()`])];
+      return null;
+    },
+  },
+  {
+    id: 'lora',
+    cost: 4,
+    excludes: ['qlora'],
+    applies: (r) => r.plan!.method.value === 'full' && r.hyperparams.framework !== 'unsloth',
+    change: (s) => ({ ...s, method: 'lora', lora: loraSetup() }),
+    label: () => 'Train LoRA adapters (r=16, all linear layers) instead of all weights',
+    edits: (r) => addLoraEdits(r, false),
+  },
+  {
+    id: 'qlora',
+    cost: 5,
+    excludes: ['lora'],
+    applies: (r) => r.plan!.quantization.value === 'none' && r.plan!.method.value !== 'frozen',
+    change: (s, r) => ({
+      ...s,
+      method: 'qlora',
+      quantization: 'nf4',
+      doubleQuant: true,
+      kbitUpcast: r.hyperparams.framework !== 'unsloth',
+      weightDtype: s.weightDtype === 'fp32' ? 'bf16' : s.weightDtype,
+      lora: s.lora ?? loraSetup(),
+    }),
+    label: (r) => (r.plan!.method.value === 'full' ? 'Switch to QLoRA (4-bit NF4 + double quant, LoRA r=16 on all linear layers)' : 'Load the base model in 4-bit NF4 (QLoRA)'),
+    edits: (r) => {
+      const hp = r.hyperparams;
+      const site = hp.sites.modelLoad;
+      if (!site) return null;
+      if (hp.framework === 'unsloth') return [setKeyword(site, 'load_in_4bit', 'True', readSpan(r, 'quantization'))];
+      const out: (TextEdit | null)[] = [
+        setKeyword(site, 'quantization_config', BNB_KW),
+        ensureImport(hp.imports, 'BitsAndBytesConfig', 'transformers'),
+        ensureImport(hp.imports, 'torch', null),
+      ];
+      if (r.plan!.method.value === 'full') {
+        const lora = addLoraEdits(r, true);
+        if (!lora) return null;
+        out.push(...lora);
+      }
+      return out.filter((e): e is TextEdit => !!e);
+    },
+  },
+  {
+    id: 'fsdp',
+    cost: 2,
+    excludes: ['cpuOffload'],
+    applies: (r) => r.plan!.gpus.value > 1 && (r.plan!.sharding.value === 'none' || r.plan!.sharding.value === 'ddp') && !!r.hyperparams.sites.trainingArgs,
+    change: (s) => ({ ...s, sharding: 'fsdp' }),
+    label: (r) => `Shard weights, gradients and optimizer state with FSDP across ${r.plan!.gpus.value} GPUs`,
+    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap"')],
+  },
+  {
+    id: 'cpuOffload',
+    cost: 8, // PCIe copies every step: slow, the last resort
+    excludes: ['fsdp'],
+    applies: (r) => !!r.hyperparams.sites.trainingArgs && !r.plan!.offloadOptimizer.value,
+    change: (s) => ({ ...s, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true }),
+    label: () => 'Offload parameters and optimizer state to CPU with FSDP (slow: last resort)',
+    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap offload"', r.plan!.sharding.origin === 'read' && r.plan!.sharding.value.startsWith('fsdp') ? r.plan!.sharding.span : undefined)],
+  },
+];
+
+interface Candidate {
+  remedy: Remedy;
+  setup: TrainingSetup;
+  edits: TextEdit[];
+}
+
+function requiredAfter(r: Report, setup: TrainingSetup): number {
+  return estimateMemory(r.model!.spec!, setup).requiredBytes;
+}
+
+function candidates(r: Report): Candidate[] {
+  if (!r.estimate || !r.plan || !r.model?.spec || r.kind !== 'python') return [];
+  const base = setupFromPlan(r.plan);
+  const out: Candidate[] = [];
+  for (const remedy of REMEDIES) {
+    if (!remedy.applies(r)) continue;
+    const edits = remedy.edits(r);
+    if (!edits || !edits.length) continue;
+    out.push({ remedy, setup: remedy.change(base, r), edits });
+  }
+  return out;
+}
+
+const saving = (r: Report, after: number) => r.estimate!.requiredBytes - after;
+
+function fixOf(r: Report, parts: Candidate[], setup: TrainingSetup, label: string): Fix {
+  const after = requiredAfter(r, setup);
+  const save = saving(r, after);
+  const verdictAfter = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
+  return {
+    id: parts[0].remedy.id,
+    label,
+    title: `${label}: −${formatGiB(Math.max(0, save))}/GPU${verdictAfter === 'fits' ? ' (fits)' : verdictAfter === 'tight' ? ' (fits, tight)' : ''}`,
+    savingBytes: save,
+    requiredBytesAfter: after,
+    verdictAfter,
+    preferred: false,
+    edits: parts.flatMap((p) => p.edits),
+    parts: parts.map((p) => p.remedy.id),
+  };
+}
+
+/** Single fixes with a real saving, most useful first; the best one is marked preferred. */
+export function suggestFixes(r: Report): Fix[] {
+  const base = r.plan ? setupFromPlan(r.plan) : undefined;
+  const fixes = candidates(r)
+    .map((c) => fixOf(r, [c], c.setup, c.remedy.label(r, base!)))
+    .filter((f) => f.savingBytes > 0.05 * 1024 ** 3);
+  const cost = (f: Fix) => REMEDIES.find((x) => x.id === f.id)!.cost;
+  const fitting = fixes.filter((f) => f.verdictAfter !== 'oom').sort((a, b) => cost(a) - cost(b) || b.savingBytes - a.savingBytes);
+  const best = fitting[0] ?? [...fixes].sort((a, b) => b.savingBytes - a.savingBytes)[0];
+  if (best) best.preferred = true;
+  return fixes.sort((a, b) => Number(b.preferred) - Number(a.preferred) || (a.verdictAfter === 'oom' ? 1 : 0) - (b.verdictAfter === 'oom' ? 1 : 0) || cost(a) - cost(b) || b.savingBytes - a.savingBytes);
+}
+
+/**
+ * The cheapest combination of remedies that the engine proves sufficient (fits with headroom, else
+ * at least fits), or null when none does. Exhaustive over the (few) applicable remedies.
+ */
+export function fixAll(r: Report): Fix | null {
+  const cands = candidates(r);
+  if (!cands.length || !r.plan) return null;
+  let best: { cands: Candidate[]; cost: number; after: number; verdict: Verdict; setup: TrainingSetup } | null = null;
+  const base = setupFromPlan(r.plan);
+  for (let mask = 1; mask < 1 << cands.length; mask++) {
+    const chosen = cands.filter((_, i) => mask & (1 << i));
+    const ids = new Set(chosen.map((c) => c.remedy.id));
+    if (chosen.some((c) => c.remedy.excludes?.some((x) => ids.has(x)))) continue;
+    const edits = chosen.flatMap((c) => c.edits);
+    if (overlapping(edits)) continue;
+    let setup = base;
+    for (const c of chosen) setup = c.remedy.change(setup, r);
+    const after = requiredAfter(r, setup);
+    const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
+    if (verdict === 'oom') continue;
+    const cost = chosen.reduce((t, c) => t + c.remedy.cost, 0) + (verdict === 'tight' ? 0.5 : 0);
+    if (!best || cost < best.cost || (cost === best.cost && after < best.after)) best = { cands: chosen, cost, after, verdict, setup };
+  }
+  if (!best) return null;
+  const names = best.cands.map((c) => c.remedy.label(r, base).split(' (')[0].split(':')[0]);
+  const fix = fixOf(r, best.cands, best.setup, `Fix all: ${names.join(' + ')}`);
+  // the same import may be asked for by several parts
+  const seen = new Set<string>();
+  fix.edits = fix.edits.filter((e) => {
+    if (e.start !== e.end || !/^(from .* import .*|import .*)\n$/.test(e.newText)) return true;
+    if (seen.has(e.newText)) return false;
+    seen.add(e.newText);
+    return true;
+  });
+  return fix;
+}
+
+/** The file's text after a fix (for diffs in the CLI and the MCP server). */
+export function textAfter(text: string, fix: Fix): string {
+  return applyEdits(text, fix.edits);
+}

@@ -1,0 +1,50 @@
+// Quick fixes for VRAM Lens diagnostics: each remedy with its predicted saving, the best one preferred,
+// plus "Fix all: smallest change that fits". Edits come from src/analysis/remedies (the same for the CLI).
+import * as vscode from 'vscode';
+import { Fix, fixAll, suggestFixes } from '../analysis/remedies';
+import { DocumentAnalyzer } from './analyzer';
+
+const OUR_CODES = new Set(['vramLens.oom', 'vramLens.tight', 'vramLens.checkpointing']);
+
+function toEdit(doc: vscode.TextDocument, fix: Fix): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  for (const e of fix.edits) edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+  return edit;
+}
+
+export class FixProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+  constructor(private readonly analyzer: DocumentAnalyzer) {}
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter((d) => d.source === 'VRAM Lens' && OUR_CODES.has(String(d.code)));
+    if (!ours.length) return [];
+    const report = this.analyzer.getFresh(doc);
+    if (!report) return [];
+    const actions: vscode.CodeAction[] = [];
+    for (const d of ours) {
+      const fixes = d.code === 'vramLens.checkpointing' ? suggestFixes(report).filter((f) => f.id === 'gradientCheckpointing') : suggestFixes(report);
+      for (const fix of fixes) {
+        const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        a.edit = toEdit(doc, fix);
+        a.diagnostics = [d];
+        a.isPreferred = d.code === 'vramLens.checkpointing' || fix.preferred;
+        actions.push(a);
+      }
+      if (d.code === 'vramLens.oom' || d.code === 'vramLens.tight') {
+        const all = fixAll(report);
+        if (all && all.parts.length > 1) {
+          const a = new vscode.CodeAction(all.title.replace(/^Fix all: /, 'Fix all (smallest change that fits): '), vscode.CodeActionKind.QuickFix);
+          a.edit = toEdit(doc, all);
+          a.diagnostics = [d];
+          actions.push(a);
+        }
+      }
+    }
+    return actions;
+  }
+}
+
+export function registerCodeActions(analyzer: DocumentAnalyzer): vscode.Disposable[] {
+  return [vscode.languages.registerCodeActionsProvider({ language: 'python' }, new FixProvider(analyzer), { providedCodeActionKinds: FixProvider.kinds })];
+}

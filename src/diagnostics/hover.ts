@@ -1,0 +1,37 @@
+// Hover on a hyperparameter: what it costs now and what halving/doubling (or toggling) it would do.
+import * as vscode from 'vscode';
+import { COMPONENT_LABELS } from '../analysis/memory/component';
+import { fieldAt, fieldImpact } from '../analysis/remedies/whatif';
+import { formatGiB } from '../analysis/units';
+import { DocumentAnalyzer } from './analyzer';
+
+export class ImpactHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly analyzer: DocumentAnalyzer) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const report = this.analyzer.getFresh(doc);
+    if (!report?.estimate || !report.plan) return undefined;
+    const field = fieldAt(report, doc.offsetAt(pos));
+    if (!field) return undefined;
+    const impact = fieldImpact(report, field);
+    if (!impact) return undefined;
+    const f = report.plan[field];
+    const peak = report.estimate.requiredBytes;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**VRAM Lens** · \`${field}\` = \`${JSON.stringify(impact.value)}\`\n\n`);
+    if (impact.drives.length) {
+      const total = impact.drives.reduce((t, d) => t + d.bytes, 0);
+      md.appendMarkdown(`Drives ${impact.drives.map((d) => `${COMPONENT_LABELS[d.name].toLowerCase()} ${formatGiB(d.bytes)}`).join(', ')} — ${Math.round((total / peak) * 100)}% of the ${formatGiB(peak)} peak per GPU.\n\n`);
+    }
+    for (const v of impact.variants) {
+      const delta = v.requiredBytes - peak;
+      md.appendMarkdown(`- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${v.requiredBytes > report.target.usableBytes ? ' — does not fit' : ''}\n`);
+    }
+    md.appendMarkdown(`\n_${f.reason}_`);
+    return new vscode.Hover(md, new vscode.Range(doc.positionAt(f.span!.start), doc.positionAt(f.span!.end)));
+  }
+}
+
+export function registerHover(analyzer: DocumentAnalyzer): vscode.Disposable[] {
+  return [vscode.languages.registerHoverProvider({ language: 'python' }, new ImpactHoverProvider(analyzer))];
+}
