@@ -6,9 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { findGpu, gpuCatalog } from './analysis/hardware/gpus';
 import { fetchHubConfig, isHubId } from './analysis/models/hub';
-import { COMPONENT_LABELS } from './analysis/memory/component';
-import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson, summaryLine } from './analysis/report';
-import { formatGiB, formatParams } from './analysis/units';
+import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from './analysis/report';
+import { formatReport, table } from './analysis/format';
 import { nodeAnalysisDeps } from './node-deps';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -93,49 +92,8 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
   return { files, settings, json, hub };
 }
 
-function table(rows: string[][], align: ('l' | 'r')[]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
-}
-
 function printReport(r: Report): void {
-  const out: string[] = [];
-  out.push(`${r.file}`);
-  out.push(`  framework: ${r.framework}${r.isTraining ? '' : ' (no training found: no OOM check)'}`);
-  if (r.model) {
-    out.push(
-      r.model.spec
-        ? `  model: ${r.model.ref}${r.model.spec.id !== r.model.ref ? ` → ${r.model.spec.id}` : ''} (${formatParams(r.estimate?.params.total ?? 0)} params, ${r.model.spec.numLayers} layers, hidden ${r.model.spec.hiddenSize}, vocab ${r.model.spec.vocabSize})`
-        : `  model: ${r.model.ref} (not resolved: ${r.model.reason})`,
-    );
-  }
-  if (r.plan) {
-    out.push('  hyperparameters:');
-    const rows: string[][] = [];
-    for (const [key, f] of Object.entries(r.plan)) {
-      const where = f.origin === 'read' && f.span ? `line ${f.span.line + 1}` : f.origin;
-      rows.push([`    ${key}`, JSON.stringify(f.value), where, f.origin === 'read' ? '' : f.reason]);
-    }
-    out.push(table(rows, ['l', 'l', 'l', 'l']));
-  }
-  const e = r.estimate;
-  if (e) {
-    out.push(`  per-GPU memory at the peak (${e.phase}):`);
-    const rows: string[][] = [['    component', 'GiB', 'share', 'formula']];
-    const total = e.peakDeviceBytes;
-    for (const c of [...e.components].sort((a, b) => b.bytes - a.bytes)) {
-      rows.push([`    ${COMPONENT_LABELS[c.name]}${c.pool === 'managed' ? ' (managed)' : c.pool === 'driver' ? ' (driver)' : ''}`, (c.bytes / 2 ** 30).toFixed(2), `${((c.bytes / total) * 100).toFixed(0)}%`, c.formula]);
-    }
-    out.push(table(rows, ['l', 'r', 'r', 'l']));
-    out.push(
-      `    allocated ${formatGiB(e.peakAllocatedBytes)} · reserved ${formatGiB(e.peakReservedBytes)} · needed on the GPU ${formatGiB(e.requiredBytes)} · nvidia-smi ≈ ${formatGiB(e.peakDeviceBytes)}`,
-    );
-    if (e.cpuOffloadBytes > 0) out.push(`    CPU RAM for offloaded state: ${formatGiB(e.cpuOffloadBytes)} per GPU process`);
-    const verdictWord = r.target.verdict === 'oom' ? 'DOES NOT FIT' : r.target.verdict === 'tight' ? 'FITS (tight)' : 'FITS';
-    out.push(`  verdict: ${verdictWord} — ${summaryLine(r)} (${formatGiB(r.target.usableBytes)} usable per GPU)`);
-  }
-  for (const f of r.findings) out.push(`  ${f.severity}: line ${f.span.line + 1}: ${f.message} [${f.code}]`);
-  console.log(out.join('\n') + '\n');
+  console.log(formatReport(r));
 }
 
 async function main(argv: string[]): Promise<number> {
