@@ -4,6 +4,7 @@ import { AnalysisDeps } from './analysis/report';
 import { registerCommands } from './commands';
 import { DocumentAnalyzer, registerDocumentEvents } from './diagnostics/analyzer';
 import { HubModels, registerHubLookup } from './hubLookup';
+import { registerLanguageModelTool } from './lmTool';
 import { registerCodeActions } from './diagnostics/codeActions';
 import { registerCodeLens } from './diagnostics/codelens';
 import { registerDiagnostics } from './diagnostics/diagnostics';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(analyzer),
     ...registerPanel(context.extensionUri, analyzer),
     ...registerHubLookup(hub, analyzer),
+    ...registerLanguageModelTool(getDeps),
     ...registerDocumentEvents(analyzer),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && analyzer.refreshAll()),
   );
