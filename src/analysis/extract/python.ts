@@ -24,6 +24,10 @@ const UNSLOTH_MODEL = /FastLanguageModel|FastModel|FastVisionModel/;
 const TRAINING_ARGS =
   /^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|UnslothTrainingArguments)$/;
 const TRAINERS = /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
+// Callees the reader looks into; every other call is skipped before its arguments are touched.
+const INTERESTING_CALLS =
+  /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+const WALKED = ['call', 'assignment', 'default_parameter', 'typed_default_parameter', 'import_from_statement', 'import_statement', 'ERROR'] as const;
 
 function spanOf(n: Node): SourceSpan {
   return {
@@ -114,10 +118,22 @@ class PythonReader {
   private readonly argparseDefaults = new Map<string, Binding>();
   readonly out: Hyperparams;
   private readonly calls: Node[];
+  private readonly nodes = new Map<string, Node[]>();
+
+  private ofType(type: (typeof WALKED)[number]): Node[] {
+    return this.nodes.get(type) ?? [];
+  }
 
   constructor(private readonly root: Node) {
     this.out = emptyHyperparams('python');
-    this.calls = root.descendantsOfType('call').filter((c): c is Node => !!c);
+    // One walk of the tree for every node type the reader needs (each walk crosses into WASM).
+    for (const n of root.descendantsOfType([...WALKED])) {
+      if (!n) continue;
+      const list = this.nodes.get(n.type);
+      if (list) list.push(n);
+      else this.nodes.set(n.type, [n]);
+    }
+    this.calls = this.ofType('call');
     this.collectBindings();
   }
 
@@ -128,7 +144,7 @@ class PythonReader {
   }
 
   private collectBindings() {
-    for (const a of this.root.descendantsOfType('assignment')) {
+    for (const a of this.ofType('assignment')) {
       if (!a) continue;
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
@@ -145,13 +161,13 @@ class PythonReader {
       // visible from the end of the statement: in `x = x * 2` the right side reads the previous x
       this.bind(left.text, value, a.endIndex, how);
     }
-    for (const p of this.root.descendantsOfType(['default_parameter', 'typed_default_parameter'])) {
+    for (const p of [...this.ofType('default_parameter'), ...this.ofType('typed_default_parameter')]) {
       if (!p) continue;
       const name = p.childForFieldName('name');
       const value = p.childForFieldName('value');
       if (name && value) this.bind(name.text, value, p.startIndex, `default of parameter ${name.text} (line ${p.startPosition.row + 1})`);
     }
-    for (const call of this.calls) {
+    for (const call of this.root.text.includes('add_argument') ? this.calls : []) {
       if (calleeName(call).last !== 'add_argument') continue;
       const args = call.childForFieldName('arguments');
       const dflt = this.keyword(call, 'default');
@@ -380,7 +396,7 @@ class PythonReader {
     for (const call of this.calls) this.visitCall(call, frameworks);
     const names: string[] = [];
     let insertAt = 0;
-    for (const imp of this.root.descendantsOfType(['import_from_statement', 'import_statement'])) {
+    for (const imp of [...this.ofType('import_from_statement'), ...this.ofType('import_statement')].sort((a, b) => a.startIndex - b.startIndex)) {
       const t = imp?.text ?? '';
       if (imp && imp.parent?.type === 'module') {
         const nl = this.root.text.indexOf('\n', imp.endIndex);
@@ -406,13 +422,14 @@ class PythonReader {
           : frameworks.has('pytorch')
             ? 'pytorch'
             : 'unknown';
-    for (const e of this.root.descendantsOfType(['ERROR', 'MISSING'])) if (e) this.out.syntaxErrors.push(spanOf(e));
+    for (const e of this.ofType('ERROR')) this.out.syntaxErrors.push(spanOf(e));
     if (this.root.hasError && this.out.syntaxErrors.length === 0) this.out.syntaxErrors.push(spanOf(this.root));
     return this.out;
   }
 
   private visitCall(call: Node, frameworks: Set<Framework>) {
     const { full, last } = calleeName(call);
+    if (!INTERESTING_CALLS.test(last)) return;
     const readsKeywords =
       (last === 'from_pretrained' && !NOT_A_MODEL_LOAD.test(full)) ||
       /^(BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training)$/.test(last) ||

@@ -1,0 +1,91 @@
+// npm run bench:latency — how fast the engine turns text into findings, and whether memory stays flat.
+// Prints p50/p95 of analyzeText for a 300-line and a 5,000-line script (targets: p95 <= 15 ms and
+// <= 100 ms), the cold start (WASM runtime + grammar + first analysis, target <= 250 ms, measured in a
+// fresh process), and the WASM/external heap before and after 10,000 re-analyses (must stay flat).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { analyzeText, DEFAULT_SETTINGS } from '../src/analysis/report';
+import { nodeAnalysisDeps } from '../src/node-deps';
+
+const root = path.join(__dirname, '..', '..');
+const dist = path.join(root, 'dist');
+
+/** A realistic script of about `lines` lines: the example plus data-processing helpers. */
+function script(lines: number): string {
+  const head = readFileSync(path.join(root, 'examples', 'llama-3.1-8b-full-finetune.py'), 'utf8');
+  const out = [head];
+  let n = head.split('\n').length;
+  for (let i = 0; n < lines; i++) {
+    const block = [
+      `def preprocess_${i}(batch, tokenizer, max_length=${512 + i}):`,
+      `    texts = [f"### Instruction: {q}\\n### Response: {a}" for q, a in zip(batch["q"], batch["a"])]`,
+      `    enc = tokenizer(texts, truncation=True, max_length=max_length, padding="max_length")`,
+      `    enc["labels"] = [ids[:] for ids in enc["input_ids"]]`,
+      `    return {k: v for k, v in enc.items() if k != "token_type_ids"}`,
+      ``,
+    ];
+    out.push(block.join('\n'));
+    n += block.length;
+  }
+  return out.join('\n');
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))];
+}
+
+async function main() {
+  const deps = await nodeAnalysisDeps(dist);
+  for (const [lines, runs, target] of [
+    [300, 300, 15],
+    [5000, 60, 100],
+  ] as const) {
+    const text = script(lines);
+    for (let i = 0; i < 5; i++) analyzeText(text, 'train.py', DEFAULT_SETTINGS, deps); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      analyzeText(text, 'train.py', DEFAULT_SETTINGS, deps);
+      times.push(performance.now() - t);
+    }
+    console.log(
+      `text-to-findings, ${text.split('\n').length} lines: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (target p95 <= ${target} ms, ${runs} runs)`,
+    );
+  }
+
+  // Cold start in a fresh process: WASM runtime, grammar, first analysis.
+  const cold = execFileSync(process.execPath, [__filename, '--cold'], { encoding: 'utf8' }).trim();
+  console.log(cold);
+
+  const text = script(300);
+  const heap = () => {
+    const m = process.memoryUsage();
+    return { external: m.external / 2 ** 20, arrayBuffers: m.arrayBuffers / 2 ** 20, rss: m.rss / 2 ** 20 };
+  };
+  globalThis.gc?.();
+  const before = heap();
+  for (let i = 0; i < 10_000; i++) analyzeText(text + `\n# edit ${i}\n`, 'train.py', DEFAULT_SETTINGS, deps);
+  globalThis.gc?.();
+  const after = heap();
+  console.log(
+    `heap after 10,000 re-analyses: external ${before.external.toFixed(1)} -> ${after.external.toFixed(1)} MiB, ` +
+      `array buffers (WASM memory) ${before.arrayBuffers.toFixed(1)} -> ${after.arrayBuffers.toFixed(1)} MiB, rss ${before.rss.toFixed(0)} -> ${after.rss.toFixed(0)} MiB`,
+  );
+}
+
+async function coldStart() {
+  const t0 = performance.now();
+  const deps = await nodeAnalysisDeps(dist);
+  const t1 = performance.now();
+  analyzeText(script(300), 'train.py', DEFAULT_SETTINGS, deps);
+  const t2 = performance.now();
+  console.log(`cold start: WASM runtime + grammar ${(t1 - t0).toFixed(0)} ms, first analysis ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms (target <= 250 ms)`);
+}
+
+(process.argv.includes('--cold') ? coldStart() : main()).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
