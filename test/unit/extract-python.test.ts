@@ -3,7 +3,7 @@
 // Then the report-level behaviour the CLI relies on (analyzeText).
 import { strict as assert } from 'node:assert';
 import type { Parser } from 'web-tree-sitter';
-import { extractPython } from '../../src/analysis/extract/python';
+import { extractPython, repairUnclosedCall } from '../../src/analysis/extract/python';
 import { Hyperparams } from '../../src/analysis/extract/hyperparams';
 import { analyzeText, AnalysisDeps } from '../../src/analysis/report';
 import { lineOf, loadDeps, loadParser, readFixture, settings } from './helpers';
@@ -401,5 +401,37 @@ describe('analyzeText on fixtures (report behaviour the CLI relies on)', () => {
       [lineOf(text, 'torch_compile=os.environ'), lineOf(text, '**overrides,')],
     );
     assert.ok(unread.every((f) => f.severity === 'information'));
+  });
+});
+
+describe('python: half-typed calls', () => {
+  it('keeps reading a TrainingArguments call that is still being typed, with spans in the original text', async () => {
+    const parser = await loadParser();
+    const text = [
+      'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
+      'model = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-7B")',
+      'args = TrainingArguments(',
+      '    output_dir="x", per_device_train_batch_size=4,',
+      '    gradient_accumulation_steps=',
+      '',
+      'trainer = Trainer(model=model, args=args)',
+      '',
+    ].join('\n');
+    const hp = extractPython(parser, text);
+    assert.ok(hp.syntaxErrors.length > 0, 'the file does not parse as it is');
+    assert.equal(hp.argsClass, 'TrainingArguments');
+    assert.equal(hp.microBatch?.value, 4);
+    // the span is the text's own: line 3 (0-based), at the keyword
+    assert.equal(hp.microBatch?.span.line, 3);
+    assert.equal(text.slice(hp.microBatch!.span.start, hp.microBatch!.span.end), 'per_device_train_batch_size=4');
+    assert.equal(hp.gradAccumulation, undefined, 'the dangling keyword is not read');
+    assert.deepEqual(hp.sites, {}, 'no quick-fix edits on text that does not parse');
+  });
+
+  it('repairUnclosedCall closes the call before the next statement and completes a dangling "="', () => {
+    const text = 'args = TrainingArguments(output_dir="x", per_device_train_batch_size=\nprint(1)\n';
+    const r = repairUnclosedCall(text, 0)!;
+    assert.equal(r.text, 'args = TrainingArguments(output_dir="x", per_device_train_batch_size=None)\nprint(1)\n');
+    assert.equal(repairUnclosedCall('x = (1,\n', 0)?.text.startsWith('x = (1,)'), true);
   });
 });

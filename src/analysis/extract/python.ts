@@ -376,8 +376,8 @@ class PythonReader {
     if (this.out[key]) return;
     const e = this.evaluate(valueNode);
     // An explicit None asks for the library default: PEFT target_modules=None uses the per-architecture
-    // targets, Unsloth dtype=None auto-detects (config-keys.md 3 and 9). Neither is "no targets"/unreadable.
-    if (e.ok && e.value === null && (key === 'loraTargets' || key === 'dtype')) return;
+    // targets, Unsloth dtype=None auto-detects, TRL bf16=None means auto (config-keys.md 2, 3 and 9).
+    if (e.ok && e.value === null) return;
     if (!e.ok) {
       this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });
       return;
@@ -637,8 +637,7 @@ function asCheckpointing(v: Value): boolean | string | undefined {
   return undefined;
 }
 
-/** Parses and reads a Python file. Never throws on user input; the tree is freed before returning. */
-export function extractPython(parser: Parser, text: string): Hyperparams {
+function readText(parser: Parser, text: string): Hyperparams {
   const tree = parser.parse(text);
   if (!tree) return emptyHyperparams('python');
   try {
@@ -646,4 +645,91 @@ export function extractPython(parser: Parser, text: string): Hyperparams {
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * While someone types inside a call (`TrainingArguments(…, gradient_accumulation_steps=`), the call is
+ * unclosed and tree-sitter turns the statement into an ERROR node. Close it where the statement should
+ * end: before the next line that starts a new statement at the call's indentation (or a blank line),
+ * completing a dangling `=` with None. The insertion holds no newline, so line numbers do not move.
+ */
+export function repairUnclosedCall(text: string, errorAt: number): { text: string; at: number; inserted: string } | null {
+  const lineStart = text.lastIndexOf('\n', errorAt - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0].length;
+  let depth = 0;
+  let quote: string | null = null;
+  let lastContent = -1; // offset after the last non-space character seen while depth > 0
+  for (let i = lineStart; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (text.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = null;
+      }
+      lastContent = i + 1;
+      continue;
+    }
+    if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl - 1;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      i += quote.length - 1;
+      lastContent = i + 1;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    if (c === '\n' && depth > 0) {
+      const next = text.slice(i + 1);
+      const nextIndent = /^[ \t]*/.exec(next)![0].length;
+      const blank = /^[ \t]*(\n|$)/.test(next);
+      if (blank || (nextIndent <= indent && /^[ \t]*[A-Za-z_@]/.test(next))) {
+        if (lastContent < 0) return null;
+        const before = text.slice(0, lastContent).trimEnd();
+        const at = before.length;
+        const inserted = (/=$/.test(before) && !/[=!<>]=$/.test(before) ? 'None' : '') + ')'.repeat(depth);
+        return { text: text.slice(0, at) + inserted + text.slice(at), at, inserted };
+      }
+      continue;
+    }
+    if (!/\s/.test(c) && depth > 0) lastContent = i + 1;
+  }
+  return null;
+}
+
+/** Moves every span after an insertion of `length` characters at `at` back to the original text. */
+function remapSpans(value: unknown, at: number, length: number, lineAt: number, seen = new Set<unknown>()): void {
+  if (!value || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  const v = value as Record<string, unknown>;
+  if (typeof v.start === 'number' && typeof v.end === 'number' && typeof v.line === 'number' && typeof v.column === 'number') {
+    const map = (o: number) => (o <= at ? o : o >= at + length ? o - length : at);
+    // the insertion holds no newline: only columns on its own line move
+    const shift = (o: number, line: unknown, col: number) => (o > at && line === lineAt ? col - Math.min(length, o - at) : col);
+    v.column = shift(v.start as number, v.line, v.column as number);
+    v.endColumn = shift(v.end as number, v.endLine, v.endColumn as number);
+    v.start = map(v.start as number);
+    v.end = map(v.end as number);
+    return;
+  }
+  for (const child of Object.values(v)) remapSpans(child, at, length, lineAt, seen);
+}
+
+/** Parses and reads a Python file. Never throws on user input; trees are freed before returning. */
+export function extractPython(parser: Parser, text: string): Hyperparams {
+  const first = readText(parser, text);
+  if (!first.syntaxErrors.length) return first;
+  const fix = repairUnclosedCall(text, first.syntaxErrors[0].start);
+  if (!fix) return first;
+  const second = readText(parser, fix.text);
+  if (second.syntaxErrors.length >= first.syntaxErrors.length) return first;
+  remapSpans(second, fix.at, fix.inserted.length, text.slice(0, fix.at).split('\n').length - 1);
+  // report the original errors; no quick fixes on text that does not parse
+  second.syntaxErrors = first.syntaxErrors;
+  second.sites = {};
+  return second;
 }
