@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     analyzer,
-    ...registerDiagnostics(analyzer),
+    ...registerDiagnostics(analyzer, context.extensionUri),
     ...registerCodeLens(analyzer),
     ...registerCodeActions(analyzer),
     ...registerHover(analyzer),

@@ -72,6 +72,25 @@ export function fileKindOf(fileName: string, languageId?: string): FileKind {
   return 'unknown';
 }
 
+/** A report that only says why a file was not analysed (too large, unreadable). */
+export function skippedReport(fileName: string, settings: AnalysisSettings, message: string): Report {
+  const gpu = targetOf(settings);
+  return {
+    file: fileName,
+    kind: fileKindOf(fileName),
+    framework: 'unknown',
+    isTraining: false,
+    model: null,
+    hyperparams: emptyHyperparams(fileKindOf(fileName)),
+    plan: null,
+    estimate: null,
+    target: { gpu, count: settings.gpuCount, usableBytes: usableBytes(gpu), requiredBytes: null, verdict: 'unknown', headroomPercent: settings.headroomPercent },
+    smallestFittingGpu: null,
+    findings: [{ severity: 'information', code: 'vramLens.unsupported', message, span: ZERO_SPAN, related: [] }],
+    anchor: null,
+  };
+}
+
 function targetOf(settings: AnalysisSettings): GpuSpec {
   return findGpu(settings.targetGpu, settings.customGpus) ?? findGpu('h100-sxm-80gb')!;
 }

@@ -1,7 +1,7 @@
 // Runs the analysis for open documents: debounced per document, off the typing path, stale results
 // dropped by document version. Every editor feature reads its Report from here.
 import * as vscode from 'vscode';
-import { AnalysisDeps, analyzeText, Report } from '../analysis/report';
+import { AnalysisDeps, analyzeText, Report, skippedReport } from '../analysis/report';
 import { readSettings } from '../settings';
 
 export const DEBOUNCE_MS = 250;
@@ -51,8 +51,11 @@ export class DocumentAnalyzer implements vscode.Disposable {
     const version = doc.version;
     const text = doc.getText();
     if (text.length > MAX_CHARS) {
-      this.log.appendLine(`Skipped ${doc.uri.fsPath}: ${text.length} characters is over the ${MAX_CHARS} limit.`);
-      return undefined;
+      const message = `VRAM Lens skipped this file: ${text.length.toLocaleString('en-US')} characters is over its ${MAX_CHARS.toLocaleString('en-US')}-character limit.`;
+      const report = skippedReport(doc.uri.fsPath, readSettings(doc.uri), message);
+      this.reports.set(key, { version, report });
+      this.emitter.fire({ uri: doc.uri, report });
+      return report;
     }
     let report: Report;
     try {

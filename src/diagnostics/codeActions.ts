@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { Fix, fixAll, suggestFixes } from '../analysis/remedies';
 import { DocumentAnalyzer } from './analyzer';
+import { codeOf } from './diagnostics';
 
 const OUR_CODES = new Set(['vramLens.oom', 'vramLens.tight', 'vramLens.checkpointing']);
 
@@ -17,21 +18,21 @@ export class FixProvider implements vscode.CodeActionProvider {
   constructor(private readonly analyzer: DocumentAnalyzer) {}
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = context.diagnostics.filter((d) => d.source === 'VRAM Lens' && OUR_CODES.has(String(d.code)));
+    const ours = context.diagnostics.filter((d) => d.source === 'VRAM Lens' && OUR_CODES.has(codeOf(d)));
     if (!ours.length) return [];
     const report = this.analyzer.getFresh(doc);
     if (!report) return [];
     const actions: vscode.CodeAction[] = [];
     for (const d of ours) {
-      const fixes = d.code === 'vramLens.checkpointing' ? suggestFixes(report).filter((f) => f.id === 'gradientCheckpointing') : suggestFixes(report);
+      const fixes = codeOf(d) === 'vramLens.checkpointing' ? suggestFixes(report).filter((f) => f.id === 'gradientCheckpointing') : suggestFixes(report);
       for (const fix of fixes) {
         const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         a.edit = toEdit(doc, fix);
         a.diagnostics = [d];
-        a.isPreferred = d.code === 'vramLens.checkpointing' || fix.preferred;
+        a.isPreferred = codeOf(d) === 'vramLens.checkpointing' || fix.preferred;
         actions.push(a);
       }
-      if (d.code === 'vramLens.oom' || d.code === 'vramLens.tight') {
+      if (codeOf(d) === 'vramLens.oom' || codeOf(d) === 'vramLens.tight') {
         const all = fixAll(report);
         if (all && all.parts.length > 1) {
           const a = new vscode.CodeAction(all.title.replace(/^Fix all: /, 'Fix all (smallest change that fits): '), vscode.CodeActionKind.QuickFix);

@@ -2,7 +2,7 @@
 // load, settings changes re-analyse, commands and the breakdown panel. Public API only.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { openFixture, screenshot, sleep, waitFor } from './helpers';
+import { codeOf, openFixture, screenshot, sleep, waitFor } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'VRAM Lens');
 const lineOf = (doc: vscode.TextDocument, needle: string) => doc.getText().split('\n').findIndex((l) => l.includes(needle));
@@ -18,8 +18,12 @@ describe('editor', () => {
   it('puts an out-of-memory error on the micro-batch line of a full fine-tune', async () => {
     const editor = await openFixture('full_ft_oom.py');
     const doc = editor.document;
-    const diag = await waitFor(() => ours(doc.uri).find((d) => d.code === 'vramLens.oom'), 'the vramLens.oom diagnostic', 20000);
+    const diag = await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the vramLens.oom diagnostic', 20000);
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Error);
+    // the code links to its section of the README
+    const target = (diag.code as { target: vscode.Uri }).target;
+    assert.equal(target.fragment, 'vramlensoom');
+    assert.match(target.path, /README\.md$/);
     // The biggest component of an 8-sequence full fine-tune without checkpointing is activations,
     // which the batch size drives: the diagnostic sits on that argument.
     assert.equal(diag.range.start.line, lineOf(doc, 'per_device_train_batch_size'));
@@ -54,23 +58,23 @@ describe('editor', () => {
   it('never throws on half-typed code and still says what it read', async () => {
     const editor = await openFixture('half_typed.py');
     const diags = await waitFor(() => (ours(editor.document.uri).length ? ours(editor.document.uri) : undefined), 'diagnostics on the half-typed file');
-    assert.ok(diags.some((d) => d.code === 'vramLens.syntax' && d.severity === vscode.DiagnosticSeverity.Information));
+    assert.ok(diags.some((d) => codeOf(d) === 'vramLens.syntax' && d.severity === vscode.DiagnosticSeverity.Information));
   });
 
   it('re-analyses open files when the target GPU setting changes', async () => {
     const editor = await openFixture('full_ft_oom.py');
-    await waitFor(() => ours(editor.document.uri).find((d) => d.code === 'vramLens.oom'), 'the OOM error first');
+    await waitFor(() => ours(editor.document.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the OOM error first');
     const cfg = vscode.workspace.getConfiguration('vramLens');
     await cfg.update('targetGpu', 'b300-288gb', vscode.ConfigurationTarget.Workspace);
     try {
       // 288 GB B300: the same job fits, so the error goes away.
-      await waitFor(() => !ours(editor.document.uri).some((d) => d.code === 'vramLens.oom'), 'the error to clear on a B300');
+      await waitFor(() => !ours(editor.document.uri).some((d) => codeOf(d) === 'vramLens.oom'), 'the error to clear on a B300');
       const all = await lenses(editor.document.uri);
       assert.match(all[0].command!.title, /B300/);
     } finally {
       await cfg.update('targetGpu', 'h100-sxm-80gb', vscode.ConfigurationTarget.Workspace);
     }
-    await waitFor(() => ours(editor.document.uri).find((d) => d.code === 'vramLens.oom'), 'the error back on an H100');
+    await waitFor(() => ours(editor.document.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the error back on an H100');
   });
 
   it('opens the memory breakdown panel for the active file', async () => {

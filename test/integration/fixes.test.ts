@@ -1,10 +1,10 @@
 // Quick fixes, "fix all", hover and the language-model tool in the real extension host.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { openFixture, screenshot, sleep, waitFor } from './helpers';
+import { codeOf, openFixture, screenshot, sleep, waitFor } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'VRAM Lens');
-const oom = (uri: vscode.Uri) => ours(uri).find((d) => d.code === 'vramLens.oom');
+const oom = (uri: vscode.Uri) => ours(uri).find((d) => codeOf(d) === 'vramLens.oom');
 
 async function actionsAt(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
   return waitFor(async () => {
@@ -48,7 +48,7 @@ describe('quick fixes', () => {
     const d = await waitFor(() => oom(editor.document.uri), 'the OOM error', 20000);
     const all = (await actionsAt(editor.document.uri, d.range)).find((a) => a.title.startsWith('Fix all'))!;
     assert.ok(await vscode.workspace.applyEdit(all.edit!));
-    await waitFor(() => !oom(editor.document.uri) && ours(editor.document.uri).length >= 0 && !ours(editor.document.uri).some((x) => x.code === 'vramLens.oom'), 'the error to clear after fix-all', 10000);
+    await waitFor(() => !oom(editor.document.uri) && ours(editor.document.uri).length >= 0 && !ours(editor.document.uri).some((x) => codeOf(x) === 'vramLens.oom'), 'the error to clear after fix-all', 10000);
     // the analysis ran on the edited text: the CodeLens now says it fits
     const lenses = await waitFor(async () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);

@@ -70,3 +70,8 @@ export async function screenshot(name: string, timeoutMs = 10000): Promise<void>
   fs.writeFileSync(path.join(requests, `${name}.req`), String(Date.now()));
   await waitFor(() => fs.existsSync(png), `screenshot ${name}.png from the harness`, timeoutMs);
 }
+
+/** A diagnostic's code string, whether it carries a README link ({ value, target }) or not. */
+export function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' && d.code !== null ? String(d.code.value) : String(d.code ?? '');
+}
