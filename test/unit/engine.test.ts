@@ -226,3 +226,15 @@ describe('estimateMemory against a published measurement', () => {
     assertClose(e.peakAllocatedBytes, MEASURED_ALLOCATED_BYTES, 0.15, 'D9-lora-mb1 allocated');
   });
 });
+
+describe('engine: host RAM for offloaded state', () => {
+  it('FSDP CPU offload of a 70B full fine-tune on 8 GPUs keeps each rank\'s shard of weights, gradients and AdamW state in host RAM', () => {
+    const m = spec('meta-llama/Llama-3.1-70B');
+    const e = estimateMemory(m, defaultSetup({ method: 'full', weightDtype: 'bf16', optimizer: 'adamw_fused', gpus: 8, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true }));
+    // Llama-3.1-70B: 70,553,706,496 params (litgpt config, model card 70.6B).
+    // Per rank, in bf16: weights 2 B + gradients 2 B + AdamW exp_avg/exp_avg_sq 2 × 2 B = 8 B/param, ÷ 8 ranks.
+    const expected = (70_553_706_496 * 8) / 8;
+    assertClose(e.cpuOffloadBytes, expected, 0.001, 'host RAM per rank');
+    assert.equal(bytesOf(e, 'weights'), 0, 'no resident weights on the GPU');
+  });
+});

@@ -300,7 +300,10 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
       : (4 * (linearModules(m).reduce((t, x) => t + (x.inFeatures + x.outFeatures) * x.count, 0) + m.vocabSize + m.hiddenSize)) / optShard;
   }
   const masterBytes = ds && trainBytes < 4 ? (trainable * 4) / optShard : 0;
-  const cpuOffloadBytes = s.offloadOptimizer ? optBytes + masterBytes + (gradOffloaded ? gradBytes : 0) : 0;
+  // Host RAM per GPU process for what is offloaded: this rank's shard of optimizer state and master
+  // weights, of gradients (FSDP cpu_offload), and of parameters (FSDP cpu_offload / ZeRO-3 offload_param).
+  const cpuOffloadBytes =
+    (s.offloadOptimizer ? optBytes + masterBytes : 0) + (gradOffloaded ? gradBytes : 0) + (paramsOffloaded ? (weightBytes + qconst) / weightShard : 0);
   const optOnGpu = s.offloadOptimizer ? 0 : optBytes;
   add(
     comps,
