@@ -13,7 +13,12 @@ export type ComponentName =
   | 'optimizerStepTemp'
   | 'pagedOptimizerState'
   | 'allocatorReserve'
-  | 'cudaContext';
+  | 'cudaContext'
+  | 'referenceModel'
+  | 'rewardModel'
+  | 'valueModel'
+  | 'kvCache'
+  | 'vllmEngine';
 
 /** One named part of the per-GPU memory, with the inputs of the formula that produced it. */
 export interface Component {
@@ -42,4 +47,9 @@ export const COMPONENT_LABELS: Record<ComponentName, string> = {
   pagedOptimizerState: 'Paged optimizer state',
   allocatorReserve: 'Allocator reserve',
   cudaContext: 'CUDA context',
+  referenceModel: 'Reference model',
+  rewardModel: 'Reward model',
+  valueModel: 'Value model (weights, grads, optimizer)',
+  kvCache: 'Generation KV cache',
+  vllmEngine: 'vLLM engine (weights + KV cache)',
 };

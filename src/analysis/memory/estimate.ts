@@ -6,7 +6,7 @@ import { Component, ComponentName } from './component';
 import { loraTargets, LoraTargetSummary } from './lora';
 import { DTYPE_BYTES, TrainingSetup } from './setup';
 
-export type PeakPhase = 'forward-loss' | 'optimizer-step';
+export type PeakPhase = 'forward-loss' | 'optimizer-step' | 'generation';
 
 export interface MemoryEstimate {
   /** everything that is on the GPU at the peak (including what is outside PyTorch's allocator) */
@@ -20,6 +20,8 @@ export interface MemoryEstimate {
   /** the device memory the job needs besides the CUDA context (paged state excluded): what the fit verdict compares */
   requiredBytes: number;
   phase: PeakPhase;
+  /** the peak of each phase of the step (RL jobs add a generation phase), requiredBytes each */
+  phases: { phase: PeakPhase; requiredBytes: number }[];
   params: { total: number; trainable: number; active: number };
   /** host RAM for offloaded state (ZeRO/FSDP offload), per GPU process */
   cpuOffloadBytes: number;
@@ -47,6 +49,9 @@ const NCCL_BYTES = 0.5 * 1024 ** 3;
 // c10/cuda/CUDACachingAllocator.cpp) and freed blocks kept for reuse. Calibration group B reports
 // reserved, group D allocated; 8% is the middle of the ratios seen where both are known.
 const RESERVED_OVER_ALLOCATED = 1.08;
+// vLLM asleep still holds its CUDA graphs and buffers outside the sleep allocator (vllm docs
+// sleep_mode.md); measured capture deltas up to ~1 GiB (llm-d empirical-vllm-memory-results.md).
+const VLLM_ASLEEP_BYTES = 1 * 1024 ** 3;
 // DeepSpeed ZeRO-2/3 default reduce bucket: HF Trainer's "auto" sets reduce_bucket_size = hidden^2
 // (transformers integrations/deepspeed.py), in the gradient dtype.
 // FSDP keeps the current and the prefetched unit gathered (torch FSDP backward_prefetch=BACKWARD_PRE).
@@ -188,8 +193,16 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   if (lora?.unknownTargets.length) notes.push(`LoRA targets not found in ${m.family}: ${lora.unknownTargets.join(', ')}`);
   const computeDtype = s.weightDtype === 'fp32' && !s.autocast ? 'fp32' : s.weightDtype === 'fp16' ? 'fp16' : 'bf16';
   const actBytes = DTYPE_BYTES[computeDtype];
-  const tokens = s.microBatch * s.seqLen;
-  const ctx: Ctx = { m, s, lora, tokens, actBytes };
+  const job = s.job;
+  // Sequences in the policy's forward with gradients: DPO-style trainers concatenate chosen and rejected
+  // into one batch of 2B (trl dpo_trainer.py concatenated_forward; orpo/cpo likewise); GRPO/RLOO train on
+  // prompt + completion (per_device_train_batch_size counts completions, trl >= 0.15).
+  const pairwise = job && (job.kind === 'dpo' || job.kind === 'orpo' || job.kind === 'simpo');
+  const rl = job && (job.kind === 'grpo' || job.kind === 'rloo' || job.kind === 'ppo');
+  const seqLen = rl ? job.promptLength + job.completionLength : s.seqLen;
+  const sequences = s.microBatch * (pairwise ? 2 : 1);
+  const tokens = sequences * seqLen;
+  const ctx: Ctx = { m, s: { ...s, seqLen }, lora, tokens, actBytes };
   const N = shardGroup(s);
   const comps: Component[] = [];
 
@@ -334,11 +347,12 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     actFormula = `${n(tokens)} tokens × 2 layers × ${n(layer.bytes)} B (rest offloaded to CPU)`;
   } else {
     activations = tokens * (m.numLayers * layer.bytes + outside);
-    actFormula = `${n(tokens)} tokens (${s.microBatch} × ${s.seqLen}) × ${m.numLayers} layers × ${n(layer.bytes)} B/token/layer`;
+    actFormula = `${n(tokens)} tokens (${sequences}${pairwise ? ' chosen + rejected' : ''} × ${seqLen}) × ${m.numLayers} layers × ${n(layer.bytes)} B/token/layer`;
   }
   add(comps, 'activations', activations, actFormula, {
     microBatch: s.microBatch,
-    seqLen: s.seqLen,
+    sequences,
+    seqLen,
     layers: m.numLayers,
     bytesPerTokenPerLayer: Math.round(layer.bytes),
     gradientCheckpointing: s.gradientCheckpointing,
@@ -365,7 +379,42 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     logits = tokens * h * (logitBytes + 12);
     logitFormula = `${n(tokens)} tokens × ${h} hidden × ${logitBytes + 12} B (fused linear cross-entropy)`;
   }
+  if (rl && s.loss !== 'fused_linear') {
+    // GRPO/RLOO keep logits for the completion positions only (logits_to_keep) and take log-probs row by
+    // row without an fp32 upcast: the logits, the per-row log-softmax saved for backward, and its gradient
+    // (trl grpo_trainer.py _get_per_token_logps_and_entropies, utils.py selective_log_softmax).
+    const logitTokens = s.microBatch * job.completionLength;
+    perElem = 3 * logitBytes;
+    logits = logitTokens * V * perElem;
+    logitFormula = `${n(logitTokens)} completion tokens × ${n(V)} vocab × 3 × ${logitBytes} B (logits, log-softmax, grad)`;
+  }
   add(comps, 'logits', logits, logitFormula, { tokens, vocab: V, bytesPerElement: perElem, loss: s.loss });
+
+  // ---- reference, reward and value models (preference / RL) ------------------------------------------
+  let referenceBytes = 0;
+  let extraModels = 0;
+  if (job) {
+    if (job.reference === 'copy') {
+      // a second, frozen copy of the policy (quantized like it when the policy is k-bit)
+      referenceBytes = quantized ? (weightBytes + qconst) / weightShard : (pb.total * DTYPE_BYTES[job.referenceDtype]) / weightShard;
+      add(comps, 'referenceModel', referenceBytes, `${n(pb.total)} params × ${quantized ? 'quantized' : `${DTYPE_BYTES[job.referenceDtype]} B (${job.referenceDtype})`}${weightShard > 1 ? ` ÷ ${N} GPUs` : ''}, frozen`, {
+        params: pb.total,
+        dtype: job.referenceDtype,
+        reference: job.reference,
+      });
+    }
+    if (job.rewardModel) {
+      const rb = (pb.total * wBytes) / weightShard;
+      extraModels += rb;
+      add(comps, 'rewardModel', rb, `${n(pb.total)} params × ${wBytes} B, frozen (same architecture as the policy)`, { params: pb.total });
+    }
+    if (job.valueModel) {
+      // trainable like a full fine-tune of the same architecture: weights, gradients, optimizer state
+      const vb = (pb.total * (wBytes + wBytes + opt.bytes)) / Math.max(weightShard, optShard);
+      extraModels += vb;
+      add(comps, 'valueModel', vb, `${n(pb.total)} params × (${wBytes} + ${wBytes} + ${opt.bytes.toFixed(1)}) B`, { params: pb.total });
+    }
+  }
 
   // ---- distribution ------------------------------------------------------------------------------
   const perLayerParams = (pb.linear + pb.other) / m.numLayers;
@@ -397,14 +446,67 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   // ---- peak assembly -----------------------------------------------------------------------------------
   const alloc = (c: Component) => (c.pool === 'allocator' ? c.bytes : 0);
   const get = (name: ComponentName) => comps.filter((c) => c.name === name).reduce((t, c) => t + alloc(c), 0);
-  const persistent = get('weights') + get('quantConstants') + get('adapters') + get('optimizerState') + get('masterWeights');
+  const persistent = get('weights') + get('quantConstants') + get('adapters') + get('optimizerState') + get('masterWeights') + referenceBytes + extraModels;
   const gradsDuringForward = s.gradAccumulation > 1 && !s.optimizerInBackward ? gradients : 0;
-  const forwardPeak = persistent + autocastCopies + activations + logits + gradsDuringForward + gathered;
-  const stepPeak = persistent + gradients + comm + stepTemp;
-  const phase: PeakPhase = forwardPeak >= stepPeak ? 'forward-loss' : 'optimizer-step';
-  const peakAllocatedBytes = Math.max(forwardPeak, stepPeak);
+
+  // ---- generation phase (GRPO/RLOO/PPO) ----------------------------------------------------------------
+  // vLLM colocated takes gpu_memory_utilization × the GPU's total memory for its own weights and KV cache
+  // (vllm config/cache.py; trl generation/vllm_generation.py loads a separate copy); with sleep mode it
+  // frees both between generations (vllm docs sleep_mode.md level 2). Unsloth's fast_inference builds the
+  // training model from vLLM's tensors, so the weights are shared (unsloth models/llama.py shared_weights).
+  let vllmTraining = 0;
+  let vllmGeneration = 0;
+  let kvCache = 0;
+  if (job && rl) {
+    const gpuTotal = s.gpuTotalBytes ?? 80 * 1e9;
+    const block = job.vllmMemoryUtilization * gpuTotal;
+    if (job.generation === 'vllm-colocate') {
+      vllmGeneration = block;
+      // outside vLLM's pools (CUDA graphs, NCCL) stays allocated while asleep (vllm sleep_mode.md)
+      vllmTraining = job.vllmSleep ? VLLM_ASLEEP_BYTES : block;
+    } else if (job.generation === 'vllm-shared') {
+      const beyondWeights = Math.max(0, block - weightBytes - qconst);
+      vllmGeneration = beyondWeights;
+      vllmTraining = job.vllmSleep ? VLLM_ASLEEP_BYTES : beyondWeights;
+    } else if (job.generation === 'hf') {
+      // model.generate keeps a KV cache for every sequence of the round: 2 (K, V) × layers × KV heads ×
+      // head dim per token (transformers DynamicCache), for prompt + completion tokens.
+      const kvPerToken = 2 * m.numLayers * (m.mla ? m.mla.kvLoraRank + m.mla.qkRopeHeadDim : m.numKvHeads * headDimOf(m)) * actBytes;
+      kvCache = job.generationBatch * (job.promptLength + job.completionLength) * kvPerToken;
+      if (job.kind === 'ppo') kvCache += job.generationBatch * job.completionLength * V * 4; // output_scores kept in fp32 (trl ppo_trainer.py)
+    }
+  }
+  // ZeRO-3 gathers the whole model for generation (trl models/utils.py unwrap_model_for_generation,
+  // gather_deepspeed3_params=True); FSDP summons full params.
+  const generationGather = rl && job!.generation === 'hf' && shardsWeights(s) ? (pb.total * actBytes) * (1 - 1 / N) : 0;
+  const generationPeak = rl ? persistent + kvCache + vllmGeneration + generationGather + (job!.generation === 'hf' ? job!.generationBatch * V * 4 : 0) : 0;
+
+  const forwardPeak = persistent + autocastCopies + activations + logits + gradsDuringForward + gathered + vllmTraining;
+  const stepPeak = persistent + gradients + comm + stepTemp + vllmTraining;
+  const trainingPeak = Math.max(forwardPeak, stepPeak);
+  const phase: PeakPhase = generationPeak > trainingPeak ? 'generation' : forwardPeak >= stepPeak ? 'forward-loss' : 'optimizer-step';
+  const peakAllocatedBytes = Math.max(trainingPeak, generationPeak);
   // The components list shows what is on the GPU at the peak phase.
-  if (phase === 'forward-loss') {
+  const vllmNow = phase === 'generation' ? vllmGeneration : vllmTraining;
+  if (vllmNow > 0) {
+    add(comps, 'vllmEngine', vllmNow, job!.generation === 'vllm-shared' ? `vLLM's share beyond the shared weights (gpu_memory_utilization ${job!.vllmMemoryUtilization})` : vllmNow === VLLM_ASLEEP_BYTES ? 'vLLM asleep: CUDA graphs and buffers outside its pools' : `gpu_memory_utilization ${job!.vllmMemoryUtilization} × GPU memory`, {
+      utilization: job!.vllmMemoryUtilization,
+      sleep: job!.vllmSleep,
+    });
+  }
+  if (phase === 'generation') {
+    add(comps, 'kvCache', kvCache, `${job!.generationBatch} sequences × ${job!.promptLength + job!.completionLength} tokens × 2 × ${m.numLayers} layers × KV width × ${actBytes} B`, {
+      generationBatch: job!.generationBatch,
+      numGenerations: job!.numGenerations,
+    });
+    if (generationGather) add(comps, 'gatheredParams', generationGather, 'whole model gathered for generation (ZeRO-3 / FSDP)', { gpus: N });
+    for (const name of ['activations', 'logits', 'autocastCopies', 'commBuffers'] as ComponentName[]) {
+      const i = comps.findIndex((c) => c.name === name && c.pool === 'allocator');
+      if (i >= 0) comps.splice(i, 1);
+    }
+    const g = comps.findIndex((c) => c.name === 'gatheredParams' && c.formula.includes('layers ×'));
+    if (g >= 0) comps.splice(g, 1);
+  } else if (phase === 'forward-loss') {
     if (gradsDuringForward) add(comps, 'gradients', gradsDuringForward, `${n(trainable)} trainable × ${trainBytes} B (kept across ${s.gradAccumulation} accumulation steps)`, { trainableParams: trainable, gradAccumulation: s.gradAccumulation });
     // comm buffers are not live in forward
     const i = comps.findIndex((c) => c.name === 'commBuffers');
@@ -417,7 +519,9 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
       if (i >= 0) comps.splice(i, 1);
     }
   }
-  const peakReservedBytes = peakAllocatedBytes * RESERVED_OVER_ALLOCATED;
+  // vLLM sizes its own block up front: no caching-allocator overhead on top of it.
+  const reserved = (allocated: number, vllm: number) => (allocated - vllm) * RESERVED_OVER_ALLOCATED + vllm;
+  const peakReservedBytes = reserved(peakAllocatedBytes, vllmNow);
   add(comps, 'allocatorReserve', peakReservedBytes - peakAllocatedBytes, `${Math.round((RESERVED_OVER_ALLOCATED - 1) * 100)}% of allocated (caching allocator)`, { ratio: RESERVED_OVER_ALLOCATED });
   const managed = comps.filter((c) => c.pool === 'managed').reduce((t, c) => t + c.bytes, 0);
   const nccl = s.gpus > 1 ? NCCL_BYTES : 0;
@@ -434,6 +538,10 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     peakDeviceBytes,
     requiredBytes,
     phase,
+    phases: [
+      { phase: forwardPeak >= stepPeak ? 'forward-loss' : 'optimizer-step', requiredBytes: reserved(trainingPeak, vllmTraining) + nccl },
+      ...(rl ? [{ phase: 'generation' as PeakPhase, requiredBytes: reserved(generationPeak, vllmGeneration) + nccl }] : []),
+    ],
     params: { total: pb.total, trainable, active: pb.active },
     cpuOffloadBytes,
     notes,

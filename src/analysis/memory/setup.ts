@@ -32,6 +32,34 @@ export interface LoraSetup {
   dtype: Dtype;
 }
 
+/** Preference and RL jobs (TRL DPO/ORPO/CPO-SimPO/KTO/GRPO/RLOO/PPO and their axolotl, LLaMA-Factory and Unsloth forms). */
+export type JobKind = 'dpo' | 'orpo' | 'simpo' | 'kto' | 'grpo' | 'rloo' | 'ppo';
+
+export interface JobSetup {
+  kind: JobKind;
+  /** where the reference log-probs come from: a second copy of the model, the same model with its
+   * adapter disabled (PEFT), computed once before training, or no reference at all */
+  reference: 'copy' | 'adapter-disabled' | 'precomputed' | 'none';
+  /** dtype of the reference copy: TRL loads it from args.model_init_kwargs, float32 by default (trl >= 0.27) */
+  referenceDtype: Dtype;
+  /** GRPO/RLOO: completions per prompt */
+  numGenerations: number;
+  promptLength: number;
+  completionLength: number;
+  /** completions generated per GPU in one generation round (GRPO: micro-batch × steps_per_generation) */
+  generationBatch: number;
+  /** hf: model.generate with a KV cache; vllm-colocate: a vLLM engine on the same GPU with its own weights;
+   * vllm-shared: Unsloth fast_inference, vLLM and training share the weights; vllm-server: other GPUs */
+  generation: 'hf' | 'vllm-colocate' | 'vllm-shared' | 'vllm-server' | 'none';
+  /** vLLM's share of the GPU's total memory (gpu_memory_utilization) */
+  vllmMemoryUtilization: number;
+  /** vLLM sleeps during the training phase (TRL vllm_enable_sleep_mode, Unsloth standby) */
+  vllmSleep: boolean;
+  /** PPO: a frozen reward model and a trainable value model, same architecture as the policy here */
+  rewardModel: boolean;
+  valueModel: boolean;
+}
+
 export interface TrainingSetup {
   method: Method;
   /** dtype the (non-quantized) weights are loaded in */
@@ -66,6 +94,10 @@ export interface TrainingSetup {
   offloadParams: boolean;
   /** GPUs per node: HYBRID_SHARD shards within a node and replicates across nodes */
   gpusPerNode: number;
+  /** preference / RL job; null for supervised fine-tuning */
+  job: JobSetup | null;
+  /** total memory of one GPU (vLLM takes a share of it); absent when not known */
+  gpuTotalBytes?: number;
 }
 
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, bf16: 2, fp16: 2 };
@@ -95,6 +127,25 @@ export function defaultSetup(overrides: Partial<TrainingSetup> = {}): TrainingSe
     offloadOptimizer: false,
     offloadParams: false,
     gpusPerNode: 8,
+    job: null,
+    ...overrides,
+  };
+}
+
+export function defaultJob(kind: JobKind, overrides: Partial<JobSetup> = {}): JobSetup {
+  return {
+    kind,
+    reference: kind === 'orpo' || kind === 'simpo' ? 'none' : 'copy',
+    referenceDtype: 'fp32',
+    numGenerations: kind === 'rloo' ? 2 : 8,
+    promptLength: 512,
+    completionLength: 256,
+    generationBatch: 8,
+    generation: kind === 'grpo' || kind === 'rloo' || kind === 'ppo' ? 'hf' : 'none',
+    vllmMemoryUtilization: 0.3,
+    vllmSleep: false,
+    rewardModel: kind === 'ppo',
+    valueModel: kind === 'ppo',
     ...overrides,
   };
 }
