@@ -8,11 +8,19 @@ import { findGpu, gpuCatalog } from './analysis/hardware/gpus';
 import { fetchHubConfig, isHubId } from './analysis/models/hub';
 import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from './analysis/report';
 import { formatReport, table } from './analysis/format';
+import { compareReport, comparisonJson, formatComparison, formatSolve, solveJson, solveReport } from './analysis/hardware/advice';
+import { SOLVE_FIELDS, SolveField } from './analysis/hardware/solve';
+import { parseTokenCount, TimeModelOverrides, TimeModelSchema } from './analysis/hardware/time';
 import { nodeAnalysisDeps } from './node-deps';
+import { runCheck } from './cli/check';
+import { VERSION } from './cli/version';
+import { runMcp } from './mcp/server';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 const USAGE = `Usage: vram-lens analyze <file>... [options]
+       vram-lens check <file or pattern>... [--format text|sarif|github]   the CI gate (check --help)
+       vram-lens mcp                  a Model Context Protocol server on stdio for coding agents
 
 Predicts the peak GPU memory per GPU of fine-tuning scripts, without running them.
 
@@ -23,6 +31,12 @@ Options:
   --json              print a JSON array, one object per file
   --hub               fetch config.json from the hub ($HF_ENDPOINT or huggingface.co) for model ids
                       the catalog lacks (5 s timeout, cached in ~/.cache/vram-lens)
+  --compare           add every GPU type at the count that fits (the --gpus count when it fits),
+                      with time and total cost, cheapest run first (--json: "comparison")
+  --tokens <n>        training tokens to cost (e.g. 2e9, 500M); wins over max_steps/epochs in the file
+  --time-model <json> override time-model defaults, e.g. '{"mfu":0.3,"fp8":true,"stack":"hf"}'
+  --solve <field>     largest micro_batch | seq_len | lora_r that fits the target with headroom
+                      (--json: "solve")
   --list-gpus         list the GPU catalog
   -h, --help          this help
 
@@ -33,6 +47,10 @@ interface Options {
   settings: AnalysisSettings;
   json: boolean;
   hub: boolean;
+  compare: boolean;
+  tokens?: number;
+  timeModel?: TimeModelOverrides;
+  solve?: SolveField;
 }
 
 class UsageError extends Error {}
@@ -42,6 +60,7 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
   const settings = { ...DEFAULT_SETTINGS };
   let json = false;
   let hub = false;
+  const hw: Pick<Options, 'compare' | 'tokens' | 'timeModel' | 'solve'> = { compare: false };
   const value = (i: number, name: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -63,6 +82,35 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
       case '--hub':
         hub = true;
         break;
+      case '--compare':
+        hw.compare = true;
+        break;
+      case '--tokens': {
+        const v = take();
+        const n = parseTokenCount(v);
+        if (n === undefined) throw new UsageError(`--tokens takes a positive count such as 2e9 or 500M, not "${v}"`);
+        hw.tokens = n;
+        break;
+      }
+      case '--time-model': {
+        const v = take();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(v);
+        } catch {
+          throw new UsageError(`--time-model takes a JSON object, not "${v}"`);
+        }
+        const r = TimeModelSchema.safeParse(parsed);
+        if (!r.success) throw new UsageError(`--time-model: ${r.error.issues.map((x) => `${x.path.join('.') || 'value'}: ${x.message}`).join('; ')}`);
+        hw.timeModel = r.data;
+        break;
+      }
+      case '--solve': {
+        const v = take();
+        if (!(SOLVE_FIELDS as readonly string[]).includes(v)) throw new UsageError(`--solve takes ${SOLVE_FIELDS.join(', ')}, not "${v}"`);
+        hw.solve = v as SolveField;
+        break;
+      }
       case '--gpu': {
         const id = take();
         if (!findGpu(id)) throw new UsageError(`unknown GPU "${id}"; run with --list-gpus to see the ids`);
@@ -89,14 +137,40 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
     }
   }
   if (files.length === 0) throw new UsageError('no file given');
-  return { files, settings, json, hub };
+  return { files, settings, json, hub, ...hw };
 }
 
-function printReport(r: Report): void {
-  console.log(formatReport(r));
+function printReport(r: Report, opts: Options): void {
+  const extra: string[] = [];
+  const c = opts.compare ? compareReport(r, { ...opts.settings, tokens: opts.tokens, timeModel: opts.timeModel }) : null;
+  if (c) extra.push(formatComparison(c));
+  const s = opts.solve ? solveReport(r, opts.solve) : null;
+  if (s) extra.push(formatSolve(s, r));
+  console.log(formatReport(r) + (extra.length ? `\n${extra.join('\n')}\n` : ''));
+}
+
+/** The --json object of a report, with "comparison" and "solve" when asked for (null without an estimate). */
+function jsonOf(r: Report, opts: Options) {
+  const j: Record<string, unknown> = { ...reportToJson(r) };
+  if (opts.compare) {
+    const c = compareReport(r, { ...opts.settings, tokens: opts.tokens, timeModel: opts.timeModel });
+    j.comparison = c ? comparisonJson(c) : null;
+    j.trainingTokens = c?.tokens ? { tokens: c.tokens.tokens, source: c.tokens.source, how: c.tokens.how } : null;
+  }
+  if (opts.solve) {
+    const s = solveReport(r, opts.solve);
+    j.solve = s ? solveJson(s) : null;
+  }
+  return j;
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'check') return runCheck(argv.slice(1), __dirname, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), version: VERSION });
+  if (argv[0] === 'mcp') return runMcp(argv.slice(1), __dirname, VERSION);
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    console.log(VERSION);
+    return 0;
+  }
   if (argv[0] !== 'analyze') {
     if (argv[0] === '-h' || argv[0] === '--help' || argv.length === 0) {
       console.log(USAGE);
@@ -162,8 +236,8 @@ async function main(argv: string[]): Promise<number> {
     if (r.target.verdict === 'oom') worst = Math.max(worst, 1);
     else if (!r.estimate && r.isTraining && worst === 0) worst = 2;
   }
-  if (opts.json) console.log(JSON.stringify(reports.map(reportToJson), null, 2));
-  else reports.forEach(printReport);
+  if (opts.json) console.log(JSON.stringify(reports.map((r) => jsonOf(r, opts as Options)), null, 2));
+  else reports.forEach((r) => printReport(r, opts as Options));
   return worst;
 }
 

@@ -4,11 +4,13 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import { AnalysisSettings, DEFAULT_SETTINGS } from './analysis/report';
 import { findGpu } from './analysis/hardware/gpus';
+import { parseCustomGpus, parseGpuPrices, parseTimeModel, parseTrainingTokens } from './analysis/hardware/userSettings';
 
 export const SECTION = 'vramLens';
 
 const SettingsSchema = z.object({
-  targetGpu: z.string().refine((id) => !!findGpu(id), { message: 'not a GPU id of the catalog' }),
+  // checked against the catalog and vramLens.customGpus below
+  targetGpu: z.string().min(1),
   gpuCount: z.number().int().min(1).max(4096),
   headroomPercent: z.number().min(0).max(50),
 });
@@ -25,7 +27,7 @@ export function readSettings(scope?: vscode.Uri, log?: (msg: string) => void): A
   const out: AnalysisSettings = { ...DEFAULT_SETTINGS };
   for (const key of Object.keys(raw) as (keyof typeof raw)[]) {
     const r = SettingsSchema.shape[key].safeParse(raw[key]);
-    if (r.success) (out as unknown as Record<string, unknown>)[key] = key === 'targetGpu' ? findGpu(r.data as string)!.id : r.data;
+    if (r.success) (out as unknown as Record<string, unknown>)[key] = r.data;
     else {
       const msg = `Setting ${SECTION}.${key} = ${JSON.stringify(raw[key])} is invalid (${r.error.issues[0]?.message}); using ${JSON.stringify(out[key])}.`;
       if (!reported.has(msg)) {
@@ -33,6 +35,27 @@ export function readSettings(scope?: vscode.Uri, log?: (msg: string) => void): A
         log?.(msg);
       }
     }
+  }
+  const report = (msg: string) => {
+    if (!reported.has(msg)) {
+      reported.add(msg);
+      log?.(msg);
+    }
+  };
+  const customGpus = parseCustomGpus(cfg.get<unknown>('customGpus', []));
+  const gpuPrices = parseGpuPrices(cfg.get<unknown>('gpuPrices', {}));
+  const trainingTokens = parseTrainingTokens(cfg.get<unknown>('trainingTokens', null));
+  const timeModel = parseTimeModel(cfg.get<unknown>('timeModel', {}));
+  [customGpus, gpuPrices, trainingTokens, timeModel].forEach((p) => p.errors.forEach(report));
+  out.customGpus = customGpus.value;
+  out.gpuPrices = gpuPrices.value;
+  out.trainingTokens = trainingTokens.value;
+  out.timeModel = timeModel.value;
+  const target = findGpu(out.targetGpu, out.customGpus);
+  if (target) out.targetGpu = target.id;
+  else {
+    report(`Setting ${SECTION}.targetGpu = ${JSON.stringify(out.targetGpu)} is not a GPU id of the catalog or ${SECTION}.customGpus; using ${JSON.stringify(DEFAULT_SETTINGS.targetGpu)}.`);
+    out.targetGpu = DEFAULT_SETTINGS.targetGpu;
   }
   return out;
 }

@@ -3,8 +3,12 @@
 import type { Parser } from 'web-tree-sitter';
 import { emptyHyperparams, FileKind, Framework, Hyperparams } from './extract/hyperparams';
 import { extractPython } from './extract/python';
+import { extractConfig, ConfigExtraction } from './extract/frameworks/index';
+import { enrichHyperparams } from './extract/frameworks/links';
+import { joinCells, JoinedNotebook, NotebookCell, parseIpynb, reportInFile } from './extract/notebook';
 import { SourceSpan } from './extract/source';
 import { findGpu, GpuSpec, gpuCatalog, usableBytes } from './hardware/gpus';
+import type { TimeModelOverrides } from './hardware/time';
 import { COMPONENT_LABELS, Component, ComponentName } from './memory/component';
 import { estimateMemory, MemoryEstimate } from './memory/estimate';
 import { resolveModel, ModelResolution } from './models/catalog';
@@ -17,6 +21,12 @@ export interface AnalysisSettings {
   gpuCount: number;
   headroomPercent: number;
   customGpus: GpuSpec[];
+  /** $/GPU-hour overrides by GPU id (vramLens.gpuPrices), for time and cost comparisons */
+  gpuPrices?: Record<string, number>;
+  /** tokens to cost when the file gives no count (vramLens.trainingTokens) */
+  trainingTokens?: number | null;
+  /** overrides of the time model's defaults (vramLens.timeModel) */
+  timeModel?: TimeModelOverrides;
 }
 
 export const DEFAULT_SETTINGS: AnalysisSettings = { targetGpu: 'h100-sxm-80gb', gpuCount: 1, headroomPercent: 10, customGpus: [] };
@@ -27,11 +37,18 @@ export interface AnalysisDeps {
   readLocalModel?: (ref: string, fromFile: string) => ModelResolution | undefined;
   /** models fetched from the hub earlier (only when the user enabled it), by id */
   hubModels?: ReadonlyMap<string, ModelSpec>;
+  /** reads a text file by absolute path (linked DeepSpeed/accelerate configs, launch scripts); undefined when
+   * missing or too large. Absent (webview): no other file is read. */
+  readFile?: (absPath: string) => string | undefined;
+  /** the folder relative paths in configs and launch commands resolve against (workspace folder, CLI cwd) */
+  workspaceRoot?: string;
+  /** shell scripts under a folder that may launch the file (absolute paths, bounded in count and size) */
+  listShellScripts?: (root: string) => string[];
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
-export type FindingCode = 'vramLens.oom' | 'vramLens.tight' | 'vramLens.checkpointing' | 'vramLens.unknownModel' | 'vramLens.unread' | 'vramLens.syntax' | 'vramLens.unsupported';
+export type FindingCode = 'vramLens.oom' | 'vramLens.tight' | 'vramLens.checkpointing' | 'vramLens.unknownModel' | 'vramLens.unread' | 'vramLens.syntax' | 'vramLens.unsupported' | 'vramLens.notModelled';
 
 export interface Finding {
   severity: Severity;
@@ -39,6 +56,8 @@ export interface Finding {
   message: string;
   span: SourceSpan;
   related: { span: SourceSpan; message: string }[];
+  /** notebooks: the code cell (0-based among all cells) and the line in it (0-based) */
+  cell?: { index: number; line: number };
 }
 
 export type Verdict = 'fits' | 'tight' | 'oom' | 'unknown';
@@ -140,11 +159,13 @@ function spanFor(name: ComponentName, r: Report): { span: SourceSpan; what: stri
 }
 
 function isTrainingFile(hp: Hyperparams): boolean {
+  if (hp.purpose) return hp.purpose.value === 'training';
   return !!(hp.trainer || hp.peft || hp.optimizer || hp.gradientCheckpointing || hp.microBatch);
 }
 
 export function analyzeText(text: string, fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, languageId?: string): Report {
   const kind = fileKindOf(fileName, languageId);
+  if (kind === 'notebook') return analyzeNotebookText(text, fileName, settings, deps);
   const gpu = targetOf(settings);
   const usable = usableBytes(gpu);
   const base: Report = {
@@ -161,7 +182,7 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
     findings: [],
     anchor: null,
   };
-  if (kind !== 'python') {
+  if (kind === 'unknown') {
     base.findings.push({
       severity: 'information',
       code: 'vramLens.unsupported',
@@ -173,7 +194,15 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   }
   let hp: Hyperparams;
   try {
-    hp = extractPython(deps.pythonParser, text);
+    let extraction: ConfigExtraction | null = null;
+    if (kind === 'yaml' || kind === 'json') {
+      extraction = extractConfig(text, kind);
+      hp = extraction.hp;
+    } else hp = extractPython(deps.pythonParser, text);
+    // launch scripts and linked DeepSpeed/accelerate configs, for training files (not for unknown YAML/JSON)
+    if (!hp.purpose || hp.purpose.value === 'training') {
+      enrichHyperparams(hp, extraction, { fileName, readFile: deps.readFile, workspaceRoot: deps.workspaceRoot, listShellScripts: deps.listShellScripts });
+    }
   } catch (e) {
     base.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read this file: ${(e as Error).message}`, span: ZERO_SPAN, related: [] });
     return base;
@@ -197,7 +226,7 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
     r.findings.push({
       severity: 'information',
       code: 'vramLens.unknownModel',
-      message: 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.',
+      message: kind === 'python' ? 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.' : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
       span: hp.modelLoad ?? hp.trainer ?? ZERO_SPAN,
       related: [],
     });
@@ -231,7 +260,34 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   for (const u of hp.unread) {
     r.findings.push({ severity: 'information', code: 'vramLens.unread', message: `Could not read ${u.key} statically (${u.reason}); a default is used.`, span: u.span, related: [] });
   }
+  for (const n of hp.notModelled ?? []) {
+    r.findings.push({ severity: 'hint', code: 'vramLens.notModelled', message: `${n.key}: ${n.value} changes memory but is not modelled; the estimate leaves it out.`, span: n.span, related: [] });
+  }
   addMemoryFindings(r);
+  return r;
+}
+
+/**
+ * A notebook's code cells analysed as one program (cells in order, magics commented out). The report's
+ * spans are in the joined program; `reportForCell` (extract/notebook.ts) puts them in a cell's coordinates.
+ */
+export function analyzeNotebookCells(cells: NotebookCell[], fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, language?: string): { report: Report; joined: JoinedNotebook } {
+  const joined = joinCells(cells, language);
+  const report = analyzeText(joined.text, fileName, settings, deps, 'python');
+  report.kind = 'notebook';
+  report.hyperparams.kind = 'notebook';
+  // call sites and import offsets are positions in the joined program: no edits are offered in cells
+  report.hyperparams.sites = {};
+  delete report.hyperparams.imports;
+  return { report, joined };
+}
+
+/** An .ipynb file's text: its cells analysed together, every span mapped back into the file (and its cell). */
+function analyzeNotebookText(text: string, fileName: string, settings: AnalysisSettings, deps: AnalysisDeps): Report {
+  const nb = parseIpynb(text);
+  const { report, joined } = analyzeNotebookCells(nb.cells, fileName, settings, deps, nb.language);
+  const r = reportInFile(report, joined, nb.cells, text);
+  if (nb.error) r.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read the notebook: ${nb.error}.`, span: ZERO_SPAN, related: [] });
   return r;
 }
 
@@ -294,7 +350,8 @@ export interface ReportJson {
   } | null;
   target: { gpu: string; gpuName: string; count: number; usableBytes: number; fits: boolean | null; verdict: Verdict };
   smallestFittingGpu: string | null;
-  diagnostics: { severity: Severity; message: string; line: number; column: number; code: string }[];
+  /** notebooks: `cell` (1-based, among all cells) and `cellLine` (1-based) next to the line in the .ipynb file */
+  diagnostics: { severity: Severity; message: string; line: number; column: number; code: string; cell?: number; cellLine?: number }[];
   assumptions: { field: string; value: unknown; reason: string }[];
   plan: Record<string, { value: unknown; origin: string; reason: string; line?: number }> | null;
 }
@@ -339,7 +396,7 @@ export function reportToJson(r: Report): ReportJson {
       verdict: r.target.verdict,
     },
     smallestFittingGpu: r.smallestFittingGpu?.id ?? null,
-    diagnostics: r.findings.map((f) => ({ severity: f.severity, message: f.message, line: f.span.line + 1, column: f.span.column + 1, code: f.code })),
+    diagnostics: r.findings.map((f) => ({ severity: f.severity, message: f.message, line: f.span.line + 1, column: f.span.column + 1, code: f.code, ...(f.cell ? { cell: f.cell.index + 1, cellLine: f.cell.line + 1 } : {}) })),
     assumptions: r.plan
       ? Object.entries(r.plan)
           .filter(([, f]) => f.origin !== 'read')

@@ -238,3 +238,22 @@ describe('engine: host RAM for offloaded state', () => {
     assert.equal(bytesOf(e, 'weights'), 0, 'no resident weights on the GPU');
   });
 });
+
+describe('remedies: predicted peak equals the peak of the edited file', () => {
+  it('every single fix and fix-all on the examples', async () => {
+    const { analyzeText, DEFAULT_SETTINGS } = await import('../../src/analysis/report');
+    const { suggestFixes, fixAll, textAfter } = await import('../../src/analysis/remedies');
+    const { loadDeps } = await import('./helpers');
+    const deps = await loadDeps();
+    for (const file of ['llama-3.1-8b-full-finetune.py', 'qwen2.5-7b-lora.py']) {
+      const text = readFileSync(path.join(repoRoot, 'examples', file), 'utf8');
+      const r = analyzeText(text, file, DEFAULT_SETTINGS, deps);
+      const all = fixAll(r);
+      for (const fix of [...suggestFixes(r), ...(all ? [all] : [])]) {
+        const after = analyzeText(textAfter(text, fix), file, DEFAULT_SETTINGS, deps);
+        assert.equal(after.hyperparams.syntaxErrors.length, 0, `${file}: ${fix.title} leaves valid Python`);
+        assertClose(after.estimate!.requiredBytes, fix.requiredBytesAfter, 0.001, `${file}: ${fix.title}`);
+      }
+    }
+  });
+});

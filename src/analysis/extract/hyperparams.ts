@@ -11,7 +11,12 @@ export type Framework =
   | 'axolotl'
   | 'llama-factory'
   | 'torchtune'
+  | 'accelerate'
+  | 'deepspeed'
   | 'unknown';
+
+/** What a config is for. Only training gets OOM checks (parsing-pitfalls.md 9). */
+export type Purpose = 'training' | 'inference' | 'merge' | 'evaluation' | 'quantization' | 'launcher' | 'unknown';
 
 /** Where a call sits in the text, so that a fix can add or change its arguments without reformatting. */
 export interface CallSite {
@@ -82,6 +87,34 @@ export interface Hyperparams {
   deepspeed?: Found<string>;
   fsdp?: Found<string>;
   gpus?: Found<number>;
+  /** num_train_epochs (training length, for time and cost; not memory) */
+  numTrainEpochs?: Found<number>;
+  /** max_steps; <= 0 means "not set" (HF default -1) */
+  maxSteps?: Found<number>;
+  /** training examples when the file gives the count literally (dataset.select(range(N)), split="train[:N]") */
+  datasetSize?: Found<number>;
+  /** DeepSpeed zero_optimization.stage (from a linked or inline DeepSpeed config, or accelerate's zero_stage) */
+  zeroStage?: Found<number>;
+  /** optimizer state on CPU: ZeRO offload_optimizer, FSDP offload_params */
+  offloadOptimizer?: Found<boolean>;
+  /** parameters on CPU: ZeRO-3 offload_param, FSDP offload_params */
+  offloadParams?: Found<boolean>;
+  /** saved activations offloaded to CPU (torchtune enable_activation_offloading, axolotl/TRL activation_offloading) */
+  activationOffload?: Found<boolean>;
+  /** torchtune optimizer_in_bwd */
+  optimizerInBackward?: Found<boolean>;
+  /** the loss implementation when the file chooses one (chunked / fused linear cross-entropy) */
+  loss?: Found<'standard' | 'chunked' | 'fused_linear'>;
+  /** dtype of the LoRA adapter weights when the framework does not follow PEFT's fp32 default */
+  adapterDtype?: Found<string>;
+  /** configs: what the file is for, and why we think so */
+  purpose?: { value: Purpose; reason: string };
+  /** configs: the format's dialect when it changes defaults (LLaMA-Factory 'v1') */
+  dialect?: string;
+  /** memory-relevant keys present in the file that the estimate does not model */
+  notModelled?: { key: string; span: SourceSpan; value: string }[];
+  /** other files this analysis read (DeepSpeed/accelerate configs, launch scripts): editing one re-analyses this file */
+  linkedFiles?: string[];
   /** call sites that fixes edit (Python only) */
   sites: { modelLoad?: CallSite; trainingArgs?: CallSite; trainer?: CallSite; lora?: CallSite; bnb?: CallSite; optimizer?: CallSite };
   imports?: ImportInfo;
@@ -91,7 +124,7 @@ export interface Hyperparams {
   syntaxErrors: SourceSpan[];
 }
 
-export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'argsClass' | 'trainerClass' | 'sites' | 'imports' | 'unread' | 'syntaxErrors'>;
+export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'argsClass' | 'trainerClass' | 'sites' | 'imports' | 'unread' | 'syntaxErrors' | 'purpose' | 'dialect' | 'notModelled' | 'linkedFiles'>;
 
 export function emptyHyperparams(kind: FileKind): Hyperparams {
   return { kind, framework: 'unknown', sites: {}, unread: [], syntaxErrors: [] };

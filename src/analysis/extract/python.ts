@@ -26,7 +26,9 @@ const TRAINING_ARGS =
 const TRAINERS = /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 // Callees the reader looks into; every other call is skipped before its arguments are touched.
 const INTERESTING_CALLS =
-  /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+  /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|select|load_dataset|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+// Training-length values feed the time estimate only: when unreadable they are left out, without a note.
+const QUIET_KEYS = new Set<HyperparamKey>(['numTrainEpochs', 'maxSteps', 'datasetSize']);
 const WALKED = ['call', 'assignment', 'default_parameter', 'typed_default_parameter', 'import_from_statement', 'import_statement', 'ERROR'] as const;
 
 function spanOf(n: Node): SourceSpan {
@@ -379,12 +381,12 @@ class PythonReader {
     // targets, Unsloth dtype=None auto-detects, TRL bf16=None means auto (config-keys.md 2, 3 and 9).
     if (e.ok && e.value === null) return;
     if (!e.ok) {
-      this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });
+      if (!QUIET_KEYS.has(key)) this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });
       return;
     }
     const v = convert(e.value);
     if (v === undefined) {
-      this.out.unread.push({ key, span: spanOf(argNode), reason: `unexpected value ${valueNode.text.slice(0, 40)}` });
+      if (!QUIET_KEYS.has(key)) this.out.unread.push({ key, span: spanOf(argNode), reason: `unexpected value ${valueNode.text.slice(0, 40)}` });
       return;
     }
     const found: Found<unknown> = { value: v, span: spanOf(argNode), valueSpan: spanOf(e.node), how: e.via ? `${how} via ${e.via}` : how };
@@ -570,6 +572,29 @@ class PythonReader {
     if (last === 'autocast') {
       take('bf16', ['dtype'], (v) => (typeof v === 'string' && /bfloat16|bf16/.test(v) ? true : typeof v === 'string' ? false : undefined));
     }
+    if (last === 'select' || last === 'load_dataset') this.datasetSize(call, full, last);
+  }
+
+  /** A literal training-set size: `train_ds.select(range(N))` or `load_dataset(..., split="train[:N]")`. */
+  private datasetSize(call: Node, full: string, last: string) {
+    const assigned = call.parent?.type === 'assignment' ? (call.parent.childForFieldName('left')?.text ?? '') : '';
+    if (this.out.datasetSize || /eval|test|valid/i.test(`${full} ${assigned}`)) return;
+    if (last === 'select') {
+      const r = this.positional(call, 0);
+      if (r?.type !== 'call' || calleeName(r).last !== 'range') return;
+      const args = (r.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a && a.type !== 'comment');
+      const nums = args.map((a) => this.evaluate(a)).map((v) => (v.ok && typeof v.value === 'number' ? v.value : NaN));
+      const n = nums.length === 1 ? nums[0] : nums.length === 2 ? nums[1] - nums[0] : NaN;
+      if (Number.isInteger(n) && n > 0) this.out.datasetSize = { value: n, span: spanOf(call), valueSpan: spanOf(r), how: `${full}(${r.text})` };
+      return;
+    }
+    const split = this.keyword(call, 'split');
+    const v = split ? this.evaluate(split) : undefined;
+    const m = v?.ok && typeof v.value === 'string' ? /^train\[(\d*):(\d+)\]$/.exec(v.value.replace(/\s/g, '')) : null;
+    if (m && split) {
+      const n = Number(m[2]) - Number(m[1] || 0);
+      if (n > 0) this.out.datasetSize = { value: n, span: spanOf(split.parent ?? split), valueSpan: spanOf(split), how: `load_dataset(split="${(v as { value: string }).value}")` };
+    }
   }
 
   private trainingKeywords(take: <K extends HyperparamKey>(key: K, names: string[], convert: (v: Value) => unknown) => void) {
@@ -585,6 +610,8 @@ class PythonReader {
     take('torchCompile', ['torch_compile'], asBool);
     take('deepspeed', ['deepspeed'], (v) => (typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && v.kind === 'dict' ? '<dict>' : undefined));
     take('fsdp', ['fsdp'], (v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : typeof v === 'boolean' ? (v ? 'full_shard' : '') : undefined));
+    take('numTrainEpochs', ['num_train_epochs'], (v) => (typeof v === 'number' && v > 0 && v <= MAX_COUNT ? v : undefined));
+    take('maxSteps', ['max_steps'], (v) => (typeof v === 'number' && Number.isInteger(v) && v >= -1 && v <= MAX_COUNT ? v : undefined));
   }
 
   private quantKey(name: string, arg: Node, value: Node, where: string) {

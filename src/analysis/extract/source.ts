@@ -22,6 +22,8 @@ export interface Found<T> {
   /** the value is a library default that the call implies (prepare_model_for_kbit_training turns
    * checkpointing on), not something written in the file */
   implied?: boolean;
+  /** the value is a guess from indirect evidence (a config's header comment), shown as assumed */
+  assumed?: boolean;
 }
 
 /** A value that is there but could not be read statically (a function call, an f-string, ...). */

@@ -42,6 +42,8 @@ export interface TrainingPlan {
   gpus: PlanField<number>;
   sharding: PlanField<Sharding>;
   offloadOptimizer: PlanField<boolean>;
+  offloadParams: PlanField<boolean>;
+  optimizerInBackward: PlanField<boolean>;
 }
 
 export interface PlanContext {
@@ -54,7 +56,7 @@ export interface PlanContext {
 }
 
 function read<T>(f: Found<unknown>, value: T): PlanField<T> {
-  return { value, origin: f.implied ? 'defaulted' : 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan };
+  return { value, origin: f.assumed ? 'assumed' : f.implied ? 'defaulted' : 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan };
 }
 const dflt = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'defaulted', reason });
 const assume = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'assumed', reason });
@@ -130,6 +132,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   let method: PlanField<Method>;
   if (peft) method = read(hp.peft!, quantized ? (hp.useDora?.value ? 'dora' : 'qlora') : hp.useDora?.value ? 'dora' : 'lora');
   else if (quantized) method = assume('qlora', 'a quantized model can only be trained through adapters: LoRA assumed');
+  else if (hp.peft) method = read(hp.peft, 'full');
   else method = dflt('full', 'no LoRA/PEFT config in the file: full fine-tuning');
 
   // ---- precision ------------------------------------------------------------------------------
@@ -151,10 +154,12 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   // weight dtype (accelerate accelerator.py prepare_model); fp32 weights then act as master weights.
   const autocast = amp
     ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : dflt(true, 'TRL configs default to bf16=True (autocast)')
-    : dflt(false, 'no bf16/fp16 mixed precision in the trainer arguments');
+    : fw === 'torchtune'
+      ? dflt(false, 'torchtune trains in the configured dtype without autocast (no fp32 master copy)')
+      : dflt(false, 'no bf16/fp16 mixed precision in the trainer arguments');
   const kbitUpcast = quantized && (method.value === 'qlora' || method.value === 'dora')
     ? hp.kbitPrep
-      ? read(hp.kbitPrep, true)
+      ? read(hp.kbitPrep, hp.kbitPrep.value)
       : trlTrainer && !unsloth && peft
         ? dflt(true, "TRL's SFTTrainer calls prepare_model_for_kbit_training on quantized models (fp32 norms, embeddings and head)")
         : dflt(false, unsloth ? 'Unsloth keeps non-quantized params in 16 bit' : 'no prepare_model_for_kbit_training call')
@@ -168,7 +173,8 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       ? dflt<string[] | 'all-linear'>(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], 'Unsloth get_peft_model default targets')
       : dflt<string[] | 'all-linear'>(peftDefaultTargets(model), 'PEFT default target_modules for this architecture');
   const loraDropout = hp.loraDropout ? read(hp.loraDropout, hp.loraDropout.value) : dflt(0, 'PEFT default lora_dropout=0.0');
-  const loraDtype = dflt<Dtype>(unsloth ? weightDtype.value : 'fp32', unsloth ? 'Unsloth keeps adapters in the model dtype' : 'PEFT autocast_adapter_dtype=True keeps adapter weights in fp32');
+  const adapterDtype = dtypeOf(hp.adapterDtype?.value);
+  const loraDtype = hp.adapterDtype && adapterDtype ? read(hp.adapterDtype, adapterDtype) : dflt<Dtype>(unsloth ? weightDtype.value : 'fp32', unsloth ? 'Unsloth keeps adapters in the model dtype' : 'PEFT autocast_adapter_dtype=True keeps adapter weights in fp32');
   const dora = hp.useDora ? read(hp.useDora, hp.useDora.value) : dflt(false, 'use_dora defaults to False');
   const modulesToSave = hp.modulesToSave ? read(hp.modulesToSave, hp.modulesToSave.value) : dflt<string[]>([], 'no modules_to_save');
 
@@ -206,11 +212,14 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     activationOffload = dflt(true, 'Unsloth "unsloth" checkpointing offloads the saved layer inputs to CPU');
   } else if (trl) gradientCheckpointing = dflt(true, 'TRL >= 0.22 turns gradient_checkpointing on by default');
   else gradientCheckpointing = dflt(false, 'TrainingArguments default gradient_checkpointing=False');
+  if (hp.activationOffload) activationOffload = read(hp.activationOffload, hp.activationOffload.value);
   const attnName = hp.attention?.value ?? '';
   const attention: PlanField<AttentionImpl> = hp.attention
     ? read(hp.attention, attnName === 'eager' ? 'eager' : /flash/.test(attnName) ? 'flash_attention_2' : 'sdpa')
     : dflt('sdpa', 'transformers uses SDPA attention where supported');
-  const loss: PlanField<LossImpl> = hp.liger?.value
+  const loss: PlanField<LossImpl> = hp.loss
+    ? read(hp.loss, hp.loss.value)
+    : hp.liger?.value
     ? read(hp.liger, 'fused_linear')
     : unsloth
       ? dflt('chunked', "Unsloth's fused cross-entropy never upcasts all logits at once")
@@ -218,20 +227,31 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   const compiled = hp.torchCompile ? read(hp.torchCompile, hp.torchCompile.value) : dflt(false, 'torch_compile defaults to False');
 
   // ---- distribution ---------------------------------------------------------------------------
-  const gpus = hp.gpus ? read(hp.gpus, hp.gpus.value) : dflt(Math.max(1, ctx.defaultGpus), 'GPU count from the vramLens.gpuCount setting');
+  // a guess (a config's header comment) gives way to a GPU count the user set
+  const gpus = hp.gpus && !(hp.gpus.assumed && ctx.defaultGpus > 1) ? read(hp.gpus, hp.gpus.value) : dflt(Math.max(1, ctx.defaultGpus), 'GPU count from the vramLens.gpuCount setting');
   let sharding: PlanField<Sharding>;
   let offloadOptimizer: PlanField<boolean> = dflt(false, 'no optimizer offload');
   const ds = hp.deepspeed?.value;
   const fsdp = hp.fsdp?.value;
-  if (ds) {
+  if (hp.zeroStage) {
+    const st = hp.zeroStage.value;
+    sharding = st === 1 || st === 2 || st === 3 ? read(hp.zeroStage, `zero${st}` as Sharding) : read(hp.zeroStage, gpus.value > 1 ? 'ddp' : 'none');
+  } else if (ds) {
     const stage = /zero[_-]?3|z3|stage[_-]?3/i.test(ds) ? 'zero3' : /zero[_-]?1|z1|stage[_-]?1/i.test(ds) ? 'zero1' : /zero[_-]?2|z2|stage[_-]?2/i.test(ds) ? 'zero2' : undefined;
-    sharding = stage ? read(hp.deepspeed!, stage) : assume('zero2', `DeepSpeed config ${ds} not read yet: ZeRO-2 assumed`);
+    sharding = stage ? read(hp.deepspeed!, stage) : assume('zero2', `DeepSpeed config ${ds} could not be read and its name gives no stage: ZeRO-2 assumed`);
     if (/offload/i.test(ds)) offloadOptimizer = read(hp.deepspeed!, true);
   } else if (fsdp && fsdp.trim()) {
-    sharding = read(hp.fsdp!, /shard_grad_op/i.test(fsdp) ? 'fsdp_grad_op' : /hybrid_shard/i.test(fsdp) ? 'fsdp_hybrid' : 'fsdp');
+    sharding = read(hp.fsdp!, /shard_grad_op/i.test(fsdp) ? 'fsdp_grad_op' : /hybrid_shard/i.test(fsdp) ? 'fsdp_hybrid' : /no_shard/i.test(fsdp) ? (gpus.value > 1 ? 'ddp' : 'none') : 'fsdp');
     if (/offload/i.test(fsdp)) offloadOptimizer = read(hp.fsdp!, true);
   } else if (gpus.value > 1) sharding = dflt('ddp', 'several GPUs without FSDP/DeepSpeed: data parallel (DDP) replicas');
   else sharding = dflt('none', 'one GPU');
+  let offloadParams: PlanField<boolean> = fsdp && /offload/i.test(fsdp) ? read(hp.fsdp!, true) : dflt(false, 'no parameter offload');
+  if (hp.offloadOptimizer) offloadOptimizer = read(hp.offloadOptimizer, hp.offloadOptimizer.value);
+  if (hp.offloadParams) offloadParams = read(hp.offloadParams, hp.offloadParams.value);
+  if (gpus.origin === 'defaulted' && gpus.value === 1 && sharding.value !== 'none' && sharding.value !== 'ddp') {
+    gpus.reason += `; the job shards with ${sharding.value} but no launch script says across how many GPUs`;
+  }
+  const optimizerInBackward = hp.optimizerInBackward ? read(hp.optimizerInBackward, hp.optimizerInBackward.value) : dflt(false, 'the optimizer steps after the backward pass');
 
   return {
     method,
@@ -258,6 +278,8 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     gpus,
     sharding,
     offloadOptimizer,
+    offloadParams,
+    optimizerInBackward,
   };
 }
 
@@ -275,7 +297,7 @@ export function setupFromPlan(p: TrainingPlan): TrainingSetup {
       ? { r: p.loraR.value, targets: p.loraTargets.value, dora: p.dora.value, modulesToSave: p.modulesToSave.value, dropout: p.loraDropout.value, dtype: p.loraDtype.value }
       : null,
     optimizer: p.optimizer.value,
-    optimizerInBackward: false,
+    optimizerInBackward: p.optimizerInBackward?.value ?? false,
     microBatch: p.microBatch.value,
     seqLen: p.seqLen.value,
     gradAccumulation: p.gradAccumulation.value,
@@ -287,7 +309,8 @@ export function setupFromPlan(p: TrainingPlan): TrainingSetup {
     gpus: p.gpus.value,
     sharding: p.sharding.value,
     offloadOptimizer: p.offloadOptimizer.value,
-    offloadParams: false,
+    offloadParams: p.offloadParams?.value ?? false,
     gpusPerNode: 8,
+    job: null,
   };
 }

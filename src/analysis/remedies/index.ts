@@ -62,12 +62,16 @@ function loraSetup(): NonNullable<TrainingSetup['lora']> {
   return { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0.05, dtype: 'fp32' };
 }
 
+function usesTrlTrainer(r: Report): boolean {
+  return !!r.hyperparams.sites.trainer && TRL_TRAINER.test(r.hyperparams.sites.trainer.callee);
+}
+
 /** Edits that put LoRA adapters on a full fine-tune: through the TRL trainer's peft_config, or wrapping the model. */
 function addLoraEdits(r: Report, kbit: boolean): TextEdit[] | null {
   const hp = r.hyperparams;
   const out: (TextEdit | null)[] = [];
-  if (hp.sites.trainer && TRL_TRAINER.test(hp.sites.trainer.callee)) {
-    out.push(setKeyword(hp.sites.trainer, 'peft_config', LORA_KW));
+  if (usesTrlTrainer(r)) {
+    out.push(setKeyword(hp.sites.trainer!, 'peft_config', LORA_KW));
     out.push(ensureImport(hp.imports, 'LoraConfig', 'peft'));
   } else if (hp.sites.modelLoad?.assignedTo) {
     const v = hp.sites.modelLoad.assignedTo;
@@ -158,6 +162,9 @@ const REMEDIES: Remedy[] = [
       kbitUpcast: r.hyperparams.framework !== 'unsloth',
       weightDtype: s.weightDtype === 'fp32' ? 'bf16' : s.weightDtype,
       lora: s.lora ?? loraSetup(),
+      // the edit wraps the model with prepare_model_for_kbit_training, which turns gradient checkpointing
+      // on (peft/utils/other.py, use_gradient_checkpointing=True) unless a TRL trainer takes peft_config
+      gradientCheckpointing: s.gradientCheckpointing || (r.plan!.method.value === 'full' && !usesTrlTrainer(r)),
     }),
     label: (r) => (r.plan!.method.value === 'full' ? 'Switch to QLoRA (4-bit NF4 + double quant, LoRA r=16 on all linear layers)' : 'Load the base model in 4-bit NF4 (QLoRA)'),
     edits: (r) => {

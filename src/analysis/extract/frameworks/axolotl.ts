@@ -1,0 +1,182 @@
+// axolotl YAML (old and current keys). Schema and defaults: axolotl src/axolotl/utils/schemas/*.py,
+// utils/config/__init__.py (resolve_dtype) and loaders/model.py (QLoRA BitsAndBytesConfig,
+// prepare_model_for_kbit_training), as summarised in config-keys.md 4.
+import { Hyperparams } from '../hyperparams';
+import { asTargets, asCheckpointing, readDeepSpeedKey, readHfFsdp, setModel } from './common';
+import { asBool, asDtype, asNumber, asPositiveInt, asString, asNameList, ConfigReader } from './reader';
+import { ConfigExtraction } from './types';
+
+export const AXOLOTL_NOT_MODELLED = [
+  'rl',
+  'reward_model',
+  'process_reward_model',
+  'tensor_parallel_size',
+  'context_parallel_size',
+  'sequence_parallel_degree',
+  'expert_parallel_size',
+  'dp_shard_size',
+  'dp_replicate_size',
+  'tiled_mlp',
+  'layer_offloading',
+  'lora_mlp_kernel',
+  'lora_qkv_kernel',
+  'lora_o_kernel',
+  'lora_target_parameters',
+  'unfrozen_parameters',
+  'model_quantization_config',
+  'gptq',
+  'relora_steps',
+  'max_packed_sequence_len',
+  'eval_batch_size',
+  'qat',
+  'fp8',
+  'use_kernels',
+  'lora_on_cpu',
+  'gpu_memory_limit',
+  'max_memory',
+];
+
+export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
+  const hp = r.hp;
+  hp.framework = 'axolotl';
+  setModel(r, 'base_model');
+  r.used.add('base_model_config');
+  hp.purpose = { value: 'training', reason: 'an axolotl config (`axolotl train`)' };
+
+  // ---- adapter and quantization -------------------------------------------------------------------
+  const adapterEntry = r.entry('adapter');
+  r.used.add('adapter');
+  const adapter = adapterEntry ? asString(adapterEntry.value)?.toLowerCase() : undefined;
+  if (adapter === 'lora' || adapter === 'qlora') r.put('peft', adapterEntry!, true, `axolotl adapter: ${adapter}`);
+  else if (adapter) hp.unread.push({ key: 'adapter', span: ConfigReader.spanOf(adapterEntry!), reason: `adapter "${adapter}" is not modelled (LoRA/QLoRA are)` });
+  r.take('loadIn4bit', 'load_in_4bit', asBool);
+  r.take('loadIn8bit', 'load_in_8bit', asBool);
+  if (adapter === 'qlora' && !hp.loadIn4bit) r.implied('loadIn4bit', true, 'axolotl adapter: qlora loads the base model in 4 bit (it requires load_in_4bit: true)', adapterEntry && ConfigReader.spanOf(adapterEntry));
+  r.take('quantType', 'bnb_config_kwargs.bnb_4bit_quant_type', asString);
+  r.take('doubleQuant', 'bnb_config_kwargs.bnb_4bit_use_double_quant', asBool);
+  if (hp.loadIn4bit?.value) {
+    // loaders/model.py builds BitsAndBytesConfig(bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True)
+    r.implied('quantType', 'nf4', "axolotl's 4-bit BitsAndBytesConfig uses nf4 (loaders/model.py)");
+    r.implied('doubleQuant', true, "axolotl's 4-bit BitsAndBytesConfig uses double quantization (loaders/model.py)");
+  }
+
+  // ---- LoRA ---------------------------------------------------------------------------------------
+  r.take('loraR', 'lora_r', asPositiveInt);
+  r.take('loraAlpha', 'lora_alpha', asNumber);
+  r.take('loraDropout', 'lora_dropout', asNumber);
+  const linear = r.entry('lora_target_linear');
+  r.used.add('lora_target_linear');
+  if (linear && asBool(linear.value) === true) {
+    r.put('loraTargets', linear, 'all-linear', 'axolotl lora_target_linear: true (every linear layer)');
+    r.used.add('lora_target_modules'); // merged into "every linear layer"
+  }
+  else r.take('loraTargets', 'lora_target_modules', asTargets);
+  r.take('modulesToSave', 'lora_modules_to_save', asNameList);
+  r.take('useDora', 'peft_use_dora', asBool);
+
+  // ---- batch, sequence ------------------------------------------------------------------------------
+  r.take('microBatch', 'micro_batch_size', asPositiveInt);
+  r.implied('microBatch', 1, 'axolotl default micro_batch_size: 1');
+  r.take('gradAccumulation', 'gradient_accumulation_steps', asPositiveInt);
+  const global = r.entry('batch_size');
+  if (!hp.gradAccumulation && global) {
+    r.used.add('batch_size');
+    const g = asPositiveInt(global.value);
+    // axolotl: gradient_accumulation_steps = batch_size // micro_batch_size when only the global size is given
+    if (g && hp.microBatch) r.put('gradAccumulation', global, Math.max(1, Math.floor(g / hp.microBatch.value)), `axolotl batch_size ${g} // micro_batch_size ${hp.microBatch.value}`);
+  }
+  r.take('seqLen', 'sequence_len', asPositiveInt);
+  r.implied('seqLen', 512, 'axolotl default sequence_len: 512');
+  r.take('packing', 'sample_packing', asBool);
+
+  // ---- activations ----------------------------------------------------------------------------------
+  r.take('gradientCheckpointing', 'gradient_checkpointing', asCheckpointing);
+  r.used.add('gradient_checkpointing_kwargs');
+  const ao = r.entry('activation_offloading');
+  if (ao) {
+    r.used.add('activation_offloading');
+    const b = asBool(ao.value);
+    const s = asString(ao.value);
+    // true | "legacy" | "disk" | "hidden_states" all move saved activations off the GPU
+    if (b !== undefined || s) r.put('activationOffload', ao, b ?? true, `axolotl activation_offloading: ${s ?? b}`);
+  }
+  const attn = r.entry('attn_implementation');
+  if (attn) r.take('attention', 'attn_implementation', asString);
+  else {
+    // deprecated booleans (v0.17.0 moved them to attn_implementation)
+    for (const [key, impl] of [
+      ['flash_attention', 'flash_attention_2'],
+      ['sdp_attention', 'sdpa'],
+      ['xformers_attention', 'sdpa'],
+      ['flex_attention', 'sdpa'],
+      ['eager_attention', 'eager'],
+    ] as const) {
+      const e = r.entry(key);
+      if (!e) continue;
+      r.used.add(key);
+      if (asBool(e.value) === true && !hp.attention) r.put('attention', e, impl, `axolotl ${key}: true${impl === 'sdpa' && key !== 'sdp_attention' ? ' (memory-efficient attention, counted as SDPA)' : ''}`);
+    }
+  }
+  const plugins = r.entry('plugins');
+  r.used.add('plugins');
+  const pluginList = plugins ? asNameList(plugins.value) ?? [] : [];
+  const cce = pluginList.some((p) => /CutCrossEntropyPlugin/.test(p));
+  const liger = pluginList.some((p) => /LigerPlugin/.test(p));
+  const cceFlag = r.entry('cut_cross_entropy');
+  const ligerFlce = r.entry('liger_fused_linear_cross_entropy');
+  const chunked = r.entry('chunked_cross_entropy');
+  for (const k of ['cut_cross_entropy', 'liger_fused_linear_cross_entropy', 'chunked_cross_entropy', 'liger_rope', 'liger_rms_norm', 'liger_glu_activation', 'liger_layer_norm']) r.used.add(k);
+  if (cce && (!cceFlag || asBool(cceFlag.value) !== false)) r.put('loss', cceFlag ?? plugins!, 'fused_linear', 'axolotl CutCrossEntropyPlugin (cut_cross_entropy): logits never materialised');
+  else if (liger && ligerFlce && asBool(ligerFlce.value) === true) r.put('loss', ligerFlce, 'fused_linear', 'axolotl LigerPlugin liger_fused_linear_cross_entropy: true');
+  else if (chunked && asBool(chunked.value) === true) r.put('loss', chunked, 'chunked', 'axolotl chunked_cross_entropy: true');
+  r.take('torchCompile', 'torch_compile', (n) => asBool(n) ?? (asString(n) === 'auto' ? true : undefined));
+
+  // ---- precision: resolve_dtype (utils/config/__init__.py) --------------------------------------------
+  const bf16 = r.entry('bf16');
+  r.used.add('bf16');
+  const bf16Raw = bf16 ? (bf16.value.kind === 'scalar' ? bf16.value.value : undefined) : 'auto';
+  const bf16On = bf16Raw === 'auto' || bf16Raw === 'Auto' ? true : bf16 ? asBool(bf16.value) : undefined;
+  if (bf16 && bf16On !== undefined) r.put('bf16', bf16, bf16On, bf16Raw === 'auto' ? 'axolotl bf16: auto (True on Ampere or newer GPUs)' : `axolotl bf16: ${bf16On}`);
+  else if (!bf16) r.implied('bf16', true, 'axolotl default bf16: auto (True on Ampere or newer GPUs)');
+  r.take('fp16', 'fp16', asBool);
+  const pureBf16 = r.entry('bfloat16');
+  const pureFp16 = r.entry('float16');
+  r.used.add('bfloat16');
+  r.used.add('float16');
+  r.take('dtype', 'torch_dtype', asDtype);
+  if (!hp.dtype) {
+    const eightBitAdapter = hp.loadIn8bit?.value && !!hp.peft;
+    const bfOn = hp.bf16?.value === true || (pureBf16 && asBool(pureBf16.value) === true);
+    const fpOn = hp.fp16?.value === true || (pureFp16 && asBool(pureFp16.value) === true) || hp.loadIn8bit?.value;
+    const dtype = eightBitAdapter ? 'float16' : bfOn ? 'bfloat16' : fpOn ? 'float16' : 'float32';
+    const why = eightBitAdapter ? 'load_in_8bit with an adapter' : bfOn ? (hp.bf16?.value ? 'bf16' : 'bfloat16: true') : fpOn ? 'fp16/float16/load_in_8bit' : 'neither bf16 nor fp16';
+    const at = (bfOn ? (hp.bf16?.implied ? undefined : hp.bf16?.span) : hp.fp16?.span) ?? undefined;
+    r.implied('dtype', dtype, `axolotl loads the model in ${dtype} (resolve_dtype: ${why})`, at);
+  }
+
+  // ---- optimizer ------------------------------------------------------------------------------------------
+  r.take('optimizer', 'optimizer', asString);
+  r.implied('optimizer', 'adamw_torch_fused', 'axolotl default optimizer: adamw_torch_fused (v0.8.0+, PR axolotl#2425)');
+
+  // ---- distribution ---------------------------------------------------------------------------------------
+  readDeepSpeedKey(r, x.links);
+  readHfFsdp(r);
+
+  r.noteNotModelled(AXOLOTL_NOT_MODELLED);
+  x.finalize = (h: Hyperparams) => {
+    // loaders/model.py _prepare_model_for_quantization: k-bit adapters get prepare_model_for_kbit_training
+    // unless FSDP (QLoRA + FSDP) or DeepSpeed ZeRO-3 keep every param in one dtype
+    const kbit = (h.loadIn4bit?.value || h.loadIn8bit?.value) && h.peft?.value;
+    if (!kbit || h.kbitPrep) return;
+    const sharded = (h.fsdp?.value ?? '').trim() !== '' || h.zeroStage?.value === 3;
+    const at = adapterEntry ? ConfigReader.spanOf(adapterEntry) : undefined;
+    if (sharded) r.implied('kbitPrep', false, 'axolotl skips prepare_model_for_kbit_training under FSDP or ZeRO-3 (loaders/model.py)', at);
+    else r.implied('kbitPrep', true, 'axolotl calls prepare_model_for_kbit_training for k-bit adapters: non-quantized params in fp32 (loaders/model.py)', at);
+  };
+}
+
+export function looksLikeAxolotl(keys: Set<string>): boolean {
+  if (keys.has('base_model')) return true;
+  const ax = ['sequence_len', 'sample_packing', 'lora_target_linear', 'micro_batch_size', 'adapter', 'lora_r', 'datasets', 'val_set_size', 'dataset_prepared_path'];
+  return ax.filter((k) => keys.has(k)).length >= 3 && !keys.has('cutoff_len');
+}

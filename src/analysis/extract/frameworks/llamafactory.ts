@@ -1,0 +1,239 @@
+// LLaMA-Factory YAML/JSON (llamafactory-cli train|chat|export|eval), v0 format and the v1 format.
+// Defaults: src/llamafactory/hparams/{model,finetuning,data}_args.py, model/adapter.py (fp32 upcast of
+// trainable params), model/model_utils/{checkpointing,quantization}.py, v1/config/*.py (config-keys.md 5).
+import { Hyperparams } from '../hyperparams';
+import { asTargets, readDeepSpeedKey, setModel } from './common';
+import { asBool, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
+import { ConfigExtraction } from './types';
+
+export const LLAMA_FACTORY_NOT_MODELLED = [
+  'use_galore',
+  'use_badam',
+  'use_apollo',
+  'use_adam_mini',
+  'use_muon',
+  'use_llama_pro',
+  'freeze_trainable_layers',
+  'use_unsloth',
+  'shift_attn',
+  'upcast_layernorm',
+  'fp8',
+  'use_kt',
+  'pissa_init',
+  'sequence_parallel_size',
+  'per_device_eval_batch_size',
+  'mixture_of_depths',
+  'quantization_method',
+];
+
+const STAGES_TRAINING = /^(sft|pt|rm|ppo|dpo|kto)$/;
+
+export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void {
+  const hp = r.hp;
+  hp.framework = 'llama-factory';
+  setModel(r, 'model_name_or_path');
+
+  // ---- what the file is for: train / predict / export / chat ----------------------------------------
+  const doTrain = r.entry('do_train');
+  const stage = r.entry('stage');
+  const stageName = stage ? asString(stage.value)?.toLowerCase() : undefined;
+  for (const k of ['do_train', 'do_predict', 'do_eval', 'export_dir', 'infer_backend', 'adapter_name_or_path']) r.used.add(k);
+  if (r.has('export_dir')) hp.purpose = { value: 'merge', reason: 'export_dir: a LLaMA-Factory export / merge config (llamafactory-cli export)' };
+  else if (doTrain && asBool(doTrain.value) === true) hp.purpose = { value: 'training', reason: 'do_train: true' };
+  else if (r.has('do_predict') && asBool(r.entry('do_predict')!.value) === true) hp.purpose = { value: 'evaluation', reason: 'do_predict: true (prediction, no training)' };
+  else if (r.has('do_eval') && asBool(r.entry('do_eval')!.value) === true && !doTrain) hp.purpose = { value: 'evaluation', reason: 'do_eval without do_train' };
+  else if (r.has('infer_backend') || (!stage && !doTrain)) hp.purpose = { value: 'inference', reason: 'no stage/do_train: a LLaMA-Factory chat/inference config (llamafactory-cli chat)' };
+  else if (stageName && STAGES_TRAINING.test(stageName)) hp.purpose = { value: 'training', reason: `stage: ${stageName}` };
+  else hp.purpose = { value: 'training', reason: 'a LLaMA-Factory training config' };
+  if (stageName && stageName !== 'sft' && stageName !== 'pt') (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
+
+  // ---- method ------------------------------------------------------------------------------------------
+  const ft = r.entry('finetuning_type');
+  r.used.add('finetuning_type');
+  const ftype = ft ? asString(ft.value)?.toLowerCase() : 'lora';
+  if (!ft) r.implied('peft', true, 'LLaMA-Factory default finetuning_type: lora (hparams/finetuning_args.py)');
+  else if (ftype === 'lora') r.put('peft', ft, true, 'LLaMA-Factory finetuning_type: lora');
+  else if (ftype === 'oft') {
+    r.put('peft', ft, true, 'LLaMA-Factory finetuning_type: oft (estimated as LoRA of the same rank)');
+    hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: 'OFT adapters are estimated as LoRA' });
+  } else if (ftype === 'freeze') {
+    hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: 'freeze tuning trains only the last layers; estimated as full fine-tuning (an upper bound)' });
+  } else if (ftype === 'full') r.put('peft', ft, false, 'LLaMA-Factory finetuning_type: full');
+  else if (ftype) hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: `finetuning_type "${ftype}" is not modelled` });
+
+  r.take('loraR', 'lora_rank', asPositiveInt);
+  if (hp.peft) r.implied('loraR', 8, 'LLaMA-Factory default lora_rank: 8');
+  r.take('loraAlpha', 'lora_alpha', asNumber);
+  r.take('loraDropout', 'lora_dropout', asNumber);
+  r.take('loraTargets', ['lora_target', 'oft_target'], asTargets);
+  if (hp.peft) r.implied('loraTargets', 'all-linear', 'LLaMA-Factory default lora_target: all (every linear layer but the head)');
+  r.take('modulesToSave', 'additional_target', asNameList);
+  r.take('useDora', 'use_dora', asBool);
+
+  // ---- quantization (model_utils/quantization.py) -----------------------------------------------------
+  const qb = r.entry('quantization_bit');
+  r.used.add('quantization_bit');
+  const method = r.entry('quantization_method');
+  const methodName = method ? asString(method.value)?.toLowerCase() : 'bnb';
+  if (qb) {
+    const bits = asPositiveInt(qb.value);
+    if (bits === 4) r.put('loadIn4bit', qb, true, `LLaMA-Factory quantization_bit: 4${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as 4-bit)` : ''}`);
+    else if (bits === 8) r.put('loadIn8bit', qb, true, `LLaMA-Factory quantization_bit: 8${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as int8)` : ''}`);
+    else if (bits !== undefined) hp.unread.push({ key: 'quantization_bit', span: ConfigReader.spanOf(qb), reason: `${bits}-bit quantization is not modelled` });
+    if (method) r.used.add('quantization_method');
+  }
+  if (hp.loadIn4bit?.value) {
+    r.take('quantType', 'quantization_type', asString);
+    r.implied('quantType', 'nf4', 'LLaMA-Factory default quantization_type: nf4');
+    r.take('doubleQuant', 'double_quantization', asBool);
+    r.implied('doubleQuant', true, 'LLaMA-Factory default double_quantization: true');
+  }
+  // LLaMA-Factory never calls PEFT's prepare_model_for_kbit_training; it upcasts norms only with upcast_layernorm
+  if (hp.loadIn4bit?.value || hp.loadIn8bit?.value) r.implied('kbitPrep', false, 'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training; upcast_layernorm defaults to false)');
+
+  // ---- batch, sequence --------------------------------------------------------------------------------
+  r.take('microBatch', 'per_device_train_batch_size', asPositiveInt);
+  r.take('gradAccumulation', 'gradient_accumulation_steps', asPositiveInt);
+  r.take('seqLen', 'cutoff_len', asPositiveInt);
+  r.implied('seqLen', 2048, 'LLaMA-Factory default cutoff_len: 2048 (1024 in v0.7)');
+  const neat = r.entry('neat_packing');
+  if (neat && asBool(neat.value) === true) r.put('packing', neat, true, 'LLaMA-Factory neat_packing: true');
+  r.used.add('neat_packing');
+  r.take('packing', 'packing', asBool);
+
+  // ---- activations and kernels ---------------------------------------------------------------------------
+  const gc = r.entry('disable_gradient_checkpointing');
+  r.used.add('disable_gradient_checkpointing');
+  if (gc && asBool(gc.value) !== undefined) r.put('gradientCheckpointing', gc, !asBool(gc.value), `LLaMA-Factory disable_gradient_checkpointing: ${asBool(gc.value)}`);
+  else r.implied('gradientCheckpointing', true, 'LLaMA-Factory checkpoints by default (disable_gradient_checkpointing: false, model_utils/checkpointing.py)');
+  const ugc = r.entry('use_unsloth_gc');
+  r.used.add('use_unsloth_gc');
+  if (ugc && asBool(ugc.value) === true && hp.gradientCheckpointing?.value) r.put('activationOffload', ugc, true, 'LLaMA-Factory use_unsloth_gc: true (checkpoints offloaded to CPU)');
+  const fa = r.entry('flash_attn');
+  if (fa) {
+    r.used.add('flash_attn');
+    const v = asString(fa.value)?.toLowerCase();
+    const impl = v === 'disabled' || v === 'off' ? 'eager' : v === 'fa2' || v === 'fa3' ? 'flash_attention_2' : v === 'sdpa' || v === 'auto' ? 'sdpa' : undefined;
+    if (impl) r.put('attention', fa, impl, `LLaMA-Factory flash_attn: ${v}${v === 'auto' ? ' (SDPA or FlashAttention, same memory)' : ''}`);
+  }
+  const liger = r.entry('enable_liger_kernel');
+  r.used.add('enable_liger_kernel');
+  if (liger && asBool(liger.value) === true) {
+    r.put('liger', liger, true, 'LLaMA-Factory enable_liger_kernel: true');
+    r.put('loss', liger, 'fused_linear', 'LLaMA-Factory enable_liger_kernel: true (fused linear cross-entropy)');
+  }
+  r.take('torchCompile', 'torch_compile', asBool);
+
+  // ---- precision (hparams/parser.py compute_dtype, model/adapter.py) -------------------------------------
+  r.take('bf16', 'bf16', asBool);
+  r.take('fp16', 'fp16', asBool);
+  const pure = r.entry('pure_bf16');
+  r.used.add('pure_bf16');
+  const pureOn = pure ? asBool(pure.value) === true : false;
+  if (pureOn) {
+    r.put('dtype', pure!, 'bfloat16', 'LLaMA-Factory pure_bf16: true (weights and trainable params in bf16, no autocast)');
+    r.put('adapterDtype', pure!, 'bfloat16', 'LLaMA-Factory pure_bf16: true keeps adapters in bf16');
+  } else if (hp.bf16?.value) r.implied('dtype', 'bfloat16', 'LLaMA-Factory loads the model in the compute dtype (bf16: true)', hp.bf16.span);
+  else if (hp.fp16?.value) r.implied('dtype', 'float16', 'LLaMA-Factory loads the model in the compute dtype (fp16: true)', hp.fp16.span);
+
+  r.take('optimizer', 'optim', asString);
+  readDeepSpeedKey(r, x.links);
+  r.noteNotModelled(LLAMA_FACTORY_NOT_MODELLED);
+
+  x.finalize = (h: Hyperparams) => {
+    // model/adapter.py init_adapter: trainable params are cast to fp32 unless pure_bf16/BAdam, or (unquantized)
+    // under ZeRO-3 or FSDP. For full/freeze tuning that is the whole model: fp32 weights under bf16 autocast.
+    const badam = r.entry('use_badam');
+    if (pureOn || (badam && asBool(badam.value) === true) || !(ftype === 'full' || ftype === 'freeze')) return;
+    const quantized = h.loadIn4bit?.value || h.loadIn8bit?.value;
+    const sharded = h.zeroStage?.value === 3 || (h.fsdp?.value ?? '').trim() !== '';
+    if (!quantized && sharded) return;
+    const cur = h.dtype;
+    if (cur && !cur.implied) return;
+    h.dtype = { value: 'float32', span: ft ? ConfigReader.spanOf(ft) : r.anchor(), valueSpan: ft ? ft.value.span : r.anchor(), how: 'LLaMA-Factory casts trainable params to fp32 for full tuning (model/adapter.py cast_trainable_params_to_fp32; not under ZeRO-3/FSDP or pure_bf16)', implied: true };
+  };
+}
+
+/** LLaMA-Factory v1 (examples/v1, src/llamafactory/v1/config/*.py). */
+export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): void {
+  const hp = r.hp;
+  hp.framework = 'llama-factory';
+  hp.dialect = 'v1';
+  setModel(r, 'model');
+  r.used.add('model_class');
+  if (r.has('export_dir') || r.has('export_size') || r.has('peft_config.export_dir')) hp.purpose = { value: 'merge', reason: 'export_dir: a LLaMA-Factory v1 export config' };
+  else if (r.has('train_dataset')) hp.purpose = { value: 'training', reason: 'train_dataset: a LLaMA-Factory v1 training config' };
+  else hp.purpose = { value: 'inference', reason: 'no train_dataset: a LLaMA-Factory v1 config that does not train' };
+  for (const k of ['train_dataset', 'export_dir']) r.used.add(k);
+
+  const pc = r.entry('peft_config.name');
+  r.used.add('peft_config.name');
+  const pname = pc ? asString(pc.value)?.toLowerCase() : undefined;
+  if (pname === 'lora') r.put('peft', pc!, true, 'LLaMA-Factory v1 peft_config.name: lora');
+  else if (pname === 'freeze') hp.unread.push({ key: 'peft_config.name', span: ConfigReader.spanOf(pc!), reason: 'freeze tuning trains only some layers; estimated as full fine-tuning (an upper bound)' });
+  else if (pname) hp.unread.push({ key: 'peft_config.name', span: ConfigReader.spanOf(pc!), reason: `peft "${pname}" is not modelled` });
+  r.take('loraR', 'peft_config.r', asPositiveInt);
+  r.take('loraAlpha', 'peft_config.lora_alpha', asNumber);
+  r.take('loraDropout', 'peft_config.lora_dropout', asNumber);
+  r.take('loraTargets', 'peft_config.target_modules', asTargets);
+  const qc = r.entry('quant_config.quantization_bit');
+  r.used.add('quant_config.name');
+  if (qc) {
+    r.used.add('quant_config.quantization_bit');
+    const bits = asPositiveInt(qc.value);
+    if (bits === 4) r.put('loadIn4bit', qc, true, 'LLaMA-Factory v1 quant_config.quantization_bit: 4');
+    else if (bits === 8) r.put('loadIn8bit', qc, true, 'LLaMA-Factory v1 quant_config.quantization_bit: 8');
+  }
+  if (hp.loadIn4bit?.value) {
+    r.implied('quantType', 'nf4', 'LLaMA-Factory default quantization_type: nf4');
+    r.implied('doubleQuant', true, 'LLaMA-Factory default double_quantization: true');
+    r.implied('kbitPrep', false, 'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training)');
+  }
+
+  r.take('microBatch', 'micro_batch_size', asPositiveInt);
+  r.implied('microBatch', 1, 'LLaMA-Factory v1 default micro_batch_size: 1');
+  const gb = r.entry('global_batch_size');
+  r.used.add('global_batch_size');
+  const g = gb ? asPositiveInt(gb.value) : undefined;
+  if (g && hp.microBatch) {
+    // v1 derives accumulation from the global batch; per GPU that is global / (micro × data-parallel size)
+    r.put('gradAccumulation', gb!, Math.max(1, Math.floor(g / hp.microBatch.value)), `LLaMA-Factory v1 global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`);
+  }
+  r.take('seqLen', 'cutoff_len', asPositiveInt);
+  r.implied('seqLen', 2048, 'LLaMA-Factory v1 default cutoff_len: 2048');
+  r.take('bf16', 'bf16', asBool);
+  r.implied('bf16', true, 'LLaMA-Factory v1 default bf16: true');
+  r.take('gradientCheckpointing', 'enable_activation_checkpointing', asBool);
+  r.implied('gradientCheckpointing', true, 'LLaMA-Factory v1 default enable_activation_checkpointing: true');
+  const fa = r.entry('flash_attn');
+  if (fa) {
+    r.used.add('flash_attn');
+    const v = asString(fa.value)?.toLowerCase();
+    const impl = v === 'disabled' || v === 'eager' ? 'eager' : v && /^fa[23]$|flash/.test(v) ? 'flash_attention_2' : 'sdpa';
+    r.put('attention', fa, impl, `LLaMA-Factory v1 flash_attn: ${v}`);
+  }
+  const oc = r.entry('optim_config.name');
+  if (oc) r.take('optimizer', 'optim_config.name', asString);
+  else r.implied('optimizer', 'adamw_torch', 'LLaMA-Factory v1 without optim_config: torch.optim.AdamW (v1/core/base_trainer.py)');
+
+  const dist = r.entry('dist_config.name');
+  r.used.add('dist_config.name');
+  const dname = dist ? asString(dist.value)?.toLowerCase() : undefined;
+  if (dname && /^fsdp/.test(dname)) r.put('fsdp', dist!, 'full_shard', `LLaMA-Factory v1 dist_config.name: ${dname} (FSDP2 full shard)`);
+  else if (dname === 'deepspeed') readDeepSpeedKey(r, x.links, 'dist_config.config_file');
+  const kernel = r.entry('kernel_config.name');
+  if (kernel && /liger/i.test(asString(kernel.value) ?? '')) r.put('loss', kernel, 'fused_linear', `LLaMA-Factory v1 kernel_config.name: ${asString(kernel.value)} (Liger fused linear cross-entropy)`);
+  for (const k of ['dp_size', 'kernel_config.name']) r.used.add(k);
+  r.noteNotModelled(['cp_size', 'ep_size', 'tp_size', 'sp_size']);
+}
+
+export function looksLikeLlamaFactory(keys: Set<string>): boolean {
+  if (!keys.has('model_name_or_path')) return false;
+  return ['stage', 'finetuning_type', 'template', 'cutoff_len', 'lora_target', 'lora_rank', 'quantization_bit', 'export_dir', 'infer_backend', 'dataset_dir', 'do_predict'].some((k) => keys.has(k));
+}
+
+export function looksLikeLlamaFactoryV1(root: { keys: Set<string>; modelIsString: boolean }): boolean {
+  const { keys, modelIsString } = root;
+  if (!keys.has('model') || !modelIsString) return false;
+  return ['model_class', 'peft_config', 'dist_config', 'kernel_config', 'train_dataset', 'quant_config', 'cutoff_len', 'micro_batch_size', 'sample_backend'].some((k) => keys.has(k));
+}

@@ -1,0 +1,187 @@
+// Shared machinery of the config readers: look a key up (with OmegaConf-style ${a.b} interpolation),
+// convert its value, record it in Hyperparams with the key's source range, remember which keys were
+// used, and note framework defaults as implied values (shown as "defaulted" with the reason).
+import { Found, SourceSpan } from '../source';
+import { HyperparamKey, Hyperparams } from '../hyperparams';
+import { CEntry, CNode, ConfigDoc, entryAt, ScalarValue } from './tree';
+
+export type Convert<T> = (n: CNode) => T | undefined;
+
+const INTERPOLATION = /^\$\{([\w.-]+)\}$/;
+
+export class ConfigReader {
+  /** key paths this reader consumed (for the corpus benchmark's "seen but not used") */
+  readonly used = new Set<string>();
+
+  constructor(
+    readonly doc: ConfigDoc,
+    readonly hp: Hyperparams,
+    /** how the format is named in reasons: "axolotl", "LLaMA-Factory", "torchtune", ... */
+    readonly label: string,
+  ) {}
+
+  /** the label followed by a space, or nothing */
+  get prefix(): string {
+    return this.label ? `${this.label} ` : '';
+  }
+
+  get root(): CNode | null {
+    return this.doc.root;
+  }
+
+  entry(path: string): CEntry | undefined {
+    return entryAt(this.doc.root, path);
+  }
+
+  has(path: string): boolean {
+    return !!this.entry(path);
+  }
+
+  /** The value node of an entry, following `${a.b}` references to other keys of the file. */
+  resolve(e: CEntry): { node: CNode; via?: string; unresolved?: string } {
+    let node = e.value;
+    let via: string | undefined;
+    for (let i = 0; i < 8 && node.kind === 'scalar' && typeof node.value === 'string'; i++) {
+      const m = INTERPOLATION.exec(node.value.trim());
+      if (!m) {
+        if (/\$\{[^}]*\}|\{\{.*\}\}/.test(node.value)) return { node, via, unresolved: `${node.value} is filled in at launch time` };
+        break;
+      }
+      const target = entryAt(this.doc.root, m[1]);
+      if (!target) return { node, via, unresolved: `\${${m[1]}} refers to a key that is not in this file` };
+      via = `\${${m[1]}} (line ${target.keySpan.line + 1})`;
+      node = target.value;
+    }
+    return { node, via };
+  }
+
+  /** Where a finding about an entry points: the key and a value on the same line, else the key alone. */
+  static spanOf(e: CEntry): SourceSpan {
+    return e.value.span.line === e.keySpan.line && e.value.kind === 'scalar' ? e.span : e.keySpan;
+  }
+
+  /** Records `key` from the first of `paths` present. Keeps a value already set unless `override`. */
+  take<K extends HyperparamKey>(key: K, paths: string | string[], convert: Convert<NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never>, opts: { override?: boolean; how?: string } = {}): CEntry | undefined {
+    for (const path of Array.isArray(paths) ? paths : [paths]) {
+      const e = this.entry(path);
+      if (!e) continue;
+      this.used.add(path);
+      if (this.hp[key] && !opts.override) return e;
+      const r = this.resolve(e);
+      if (r.unresolved) {
+        this.hp.unread.push({ key: path, span: ConfigReader.spanOf(e), reason: r.unresolved });
+        return e;
+      }
+      // `key:` with nothing (or null) asks for the default, as PyYAML reads it (None)
+      if (r.node.kind === 'scalar' && r.node.value === null) return e;
+      const v = convert(r.node);
+      if (v === undefined) {
+        this.hp.unread.push({ key: path, span: ConfigReader.spanOf(e), reason: `unexpected value ${describe(r.node)}` });
+        return e;
+      }
+      this.put(key, e, v as never, `${opts.how ?? `${this.label ? `${this.label} ` : ''}${path}: ${describe(r.node)}`}${r.via ? ` via ${r.via}` : ''}`, r.node.span);
+      return e;
+    }
+    return undefined;
+  }
+
+  put<K extends HyperparamKey>(key: K, e: CEntry, value: NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, how: string, valueSpan?: SourceSpan): void {
+    const f: Found<unknown> = { value, span: ConfigReader.spanOf(e), valueSpan: valueSpan ?? e.value.span, how };
+    (this.hp as unknown as Record<string, unknown>)[key] = f;
+  }
+
+  /** A framework default, or a value another key implies: shown as "defaulted" with `how` as the reason. */
+  implied<K extends HyperparamKey>(key: K, value: NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, how: string, at?: SourceSpan): void {
+    if (this.hp[key]) return;
+    const span = at ?? this.anchor();
+    const f: Found<unknown> = { value, span, valueSpan: span, how, implied: true };
+    (this.hp as unknown as Record<string, unknown>)[key] = f;
+  }
+
+  /** The config's root anchor: the model key, else the first key, else the start. */
+  anchor(): SourceSpan {
+    if (this.hp.modelLoad) return this.hp.modelLoad;
+    const r = this.doc.root;
+    if (r?.kind === 'map' && r.entries.length) return r.entries[0].keySpan;
+    return this.doc.lines.span(0, 0);
+  }
+
+  /**
+   * Keys that change memory but are not modelled: noted when present with a value other than the
+   * inactive ones (null, false, 0, 1, "none", empty).
+   */
+  noteNotModelled(paths: string[]): void {
+    for (const path of paths) {
+      const e = this.entry(path);
+      if (!e || this.used.has(path)) continue;
+      const v = e.value;
+      if (v.kind === 'scalar' && (v.value === null || v.value === false || v.value === 0 || v.value === 1 || v.value === '' || /^(none|false|no|off|null)$/i.test(String(v.value)))) continue;
+      if (v.kind !== 'scalar' && (v.kind === 'seq' ? v.items.length === 0 : v.entries.length === 0)) continue;
+      (this.hp.notModelled ??= []).push({ key: path, span: ConfigReader.spanOf(e), value: describe(v) });
+    }
+  }
+}
+
+function describe(n: CNode): string {
+  if (n.kind === 'scalar') return JSON.stringify(n.value);
+  return n.kind === 'seq' ? `[${n.items.length} items]` : `{${n.entries.map((e) => e.key).slice(0, 4).join(', ')}${n.entries.length > 4 ? ', …' : ''}}`;
+}
+
+// ---- converters -----------------------------------------------------------------------------------
+
+// Larger batch sizes or sequence lengths are typos or sentinels, not settings (as python.ts).
+const MAX_COUNT = 1e8;
+
+export function scalar(n: CNode): ScalarValue | undefined {
+  return n.kind === 'scalar' ? n.value : undefined;
+}
+
+export const asBool: Convert<boolean> = (n) => {
+  const v = scalar(n);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') {
+    if (/^(true|yes|on|1)$/i.test(v.trim())) return true;
+    if (/^(false|no|off|0)$/i.test(v.trim())) return false;
+  }
+  return undefined;
+};
+
+export const asNumber: Convert<number> = (n) => {
+  const v = scalar(n);
+  const x = typeof v === 'number' ? v : typeof v === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v.trim()) ? Number(v) : NaN;
+  return Number.isFinite(x) ? x : undefined;
+};
+
+export const asPositiveInt: Convert<number> = (n) => {
+  const x = asNumber(n);
+  return x !== undefined && x >= 1 && x <= MAX_COUNT ? Math.round(x) : undefined;
+};
+
+export const asString: Convert<string> = (n) => {
+  const v = scalar(n);
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+};
+
+/** A list of names: a YAML list, or a comma-separated string ("q_proj,v_proj"). */
+export const asNameList: Convert<string[]> = (n) => {
+  if (n.kind === 'seq') {
+    const names = n.items.map((x) => scalar(x));
+    return names.every((x) => typeof x === 'string') ? (names as string[]) : undefined;
+  }
+  const v = scalar(n);
+  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+  return undefined;
+};
+
+/** torch dtype names as configs write them -> 'bfloat16' | 'float16' | 'float32' | 'auto'. */
+export const asDtype: Convert<string> = (n) => {
+  const v = scalar(n);
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim().toLowerCase().replace(/^(torch|th)\./, '');
+  if (/^(bfloat16|bf16)$/.test(t)) return 'bfloat16';
+  if (/^(float16|half|fp16)$/.test(t)) return 'float16';
+  if (/^(float32|float|fp32|full)$/.test(t)) return 'float32';
+  if (t === 'auto') return 'auto';
+  return undefined;
+};

@@ -1,0 +1,231 @@
+// torchtune recipe configs (OmegaConf YAML). Model size and LoRA/QLoRA live only in the builder name of
+// model._component_; sequence length at tokenizer.max_seq_len; `dtype: bf16` is pure bf16 (no fp32
+// master copy). Recipe-code defaults: recipes/*.py cfg.get(...) calls (config-keys.md 6).
+import { asBool, asDtype, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
+import { ConfigExtraction } from './types';
+import { CEntry } from './tree';
+
+export const TORCHTUNE_NOT_MODELLED = [
+  'teacher_model',
+  'ref_policy_model',
+  'reward_and_value_model',
+  'quantizer',
+  'tensor_parallel_dim',
+  'context_parallel_dim',
+  'data_parallel_replicate_dim',
+  'ac_mode',
+  'ac_option',
+  'custom_sharded_layers',
+  'batch_size_val',
+];
+
+interface Builder {
+  /** catalog id (or the closest HF id) */
+  id: string;
+  label: string;
+}
+
+const SIZE = (s: string) => s.replace(/_/g, '.').toUpperCase();
+
+/**
+ * torchtune builder names (torchtune/models/<family>/_model_builders.py) -> Hugging Face ids of the
+ * checkpoints their configs download (the `tune download` line of each config).
+ */
+export function torchtuneBuilderModel(builder: string): Builder | undefined {
+  const b = builder.replace(/^q?lora_/, '');
+  let m: RegExpExecArray | null;
+  if ((m = /^llama2_(7|13|70)b$/.exec(b))) return { id: `meta-llama/Llama-2-${m[1]}b-hf`, label: `Llama 2 ${m[1]}B` };
+  if ((m = /^code_llama2_(7|13|70)b$/.exec(b))) return { id: `codellama/CodeLlama-${m[1]}b-hf`, label: `Code Llama ${m[1]}B` };
+  if ((m = /^llama3_(8|70)b$/.exec(b))) return { id: `meta-llama/Meta-Llama-3-${m[1]}B`, label: `Llama 3 ${m[1]}B` };
+  if ((m = /^llama3_1_(8|70|405)b$/.exec(b))) return { id: `meta-llama/Llama-3.1-${m[1]}B`, label: `Llama 3.1 ${m[1]}B` };
+  if ((m = /^llama3_2_(1|3)b$/.exec(b))) return { id: `meta-llama/Llama-3.2-${m[1]}B`, label: `Llama 3.2 ${m[1]}B` };
+  if ((m = /^llama3_2_vision_(11|90)b$/.exec(b))) return { id: `meta-llama/Llama-3.2-${m[1]}B-Vision`, label: `Llama 3.2 Vision ${m[1]}B` };
+  if (/^llama3_3_70b$/.test(b)) return { id: 'meta-llama/Llama-3.3-70B-Instruct', label: 'Llama 3.3 70B' };
+  if (/^llama4_scout_17b_16e$/.test(b)) return { id: 'meta-llama/Llama-4-Scout-17B-16E', label: 'Llama 4 Scout 17B-16E' };
+  if (/^llama4_maverick_17b_128e$/.test(b)) return { id: 'meta-llama/Llama-4-Maverick-17B-128E', label: 'Llama 4 Maverick' };
+  if (/^mistral_7b$/.test(b)) return { id: 'mistralai/Mistral-7B-v0.1', label: 'Mistral 7B' };
+  if ((m = /^gemma_(2|7)b$/.exec(b))) return { id: `google/gemma-${m[1]}b`, label: `Gemma ${m[1]}B` };
+  if ((m = /^gemma2_(2|9|27)b$/.exec(b))) return { id: `google/gemma-2-${m[1]}b`, label: `Gemma 2 ${m[1]}B` };
+  if ((m = /^qwen2_(0_5|1_5|7|72)b$/.exec(b))) return { id: `Qwen/Qwen2-${SIZE(m[1])}B`, label: `Qwen2 ${SIZE(m[1])}B` };
+  if ((m = /^qwen2_5_(0_5|1_5|3|7|14|32|72)b(?:_(instruct|base))?$/.exec(b))) return { id: `Qwen/Qwen2.5-${SIZE(m[1])}B${m[2] === 'instruct' ? '-Instruct' : ''}`, label: `Qwen2.5 ${SIZE(m[1])}B` };
+  if ((m = /^qwen3_(0_6|1_7|4|8|14|32)b(?:_(instruct|base))?$/.exec(b))) return { id: `Qwen/Qwen3-${SIZE(m[1])}B${m[2] === 'base' ? '-Base' : ''}`, label: `Qwen3 ${SIZE(m[1])}B` };
+  if (/^phi3_mini$/.test(b)) return { id: 'microsoft/Phi-3-mini-4k-instruct', label: 'Phi-3 mini' };
+  if (/^phi4(_14b)?$/.test(b)) return { id: 'microsoft/phi-4', label: 'Phi-4 14B' };
+  return undefined;
+}
+
+/** torchtune LoRA module names -> the HF-style names the memory model knows. */
+function loraTargets(attn: string[], mlp: boolean, output: boolean): string[] {
+  const map: Record<string, string> = { q_proj: 'q_proj', k_proj: 'k_proj', v_proj: 'v_proj', output_proj: 'o_proj' };
+  const t = attn.map((a) => map[a] ?? a);
+  if (mlp) t.push('gate_proj', 'up_proj', 'down_proj');
+  if (output) t.push('lm_head');
+  return t;
+}
+
+export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
+  const hp = r.hp;
+  hp.framework = 'torchtune';
+  const header = headerComment(r.doc.text);
+  const recipe = /\b(\w+_(?:distributed|single_device))\b/.exec(header)?.[1] ?? /\b(generate|eleuther_eval|quantize|dev\/\w+)\b/.exec(header)?.[1];
+
+  // ---- model ------------------------------------------------------------------------------------------
+  const comp = r.entry('model._component_');
+  r.used.add('model._component_');
+  let lora = false;
+  let qlora = false;
+  if (comp) {
+    const full = asString(comp.value) ?? '';
+    const builder = full.split('.').pop() ?? full;
+    lora = /^(q?lora)_/.test(builder);
+    qlora = /^qlora_/.test(builder);
+    const m = torchtuneBuilderModel(builder);
+    hp.modelLoad = comp.keySpan;
+    hp.model = {
+      value: m?.id ?? full,
+      span: ConfigReader.spanOf(comp),
+      valueSpan: comp.value.span,
+      how: m ? `torchtune model._component_ ${builder} (${m.label}, the checkpoint ${m.id})` : `torchtune model._component_ ${full}`,
+    };
+    if (lora) r.put('peft', comp, true, `torchtune ${qlora ? 'QLoRA' : 'LoRA'} builder ${builder}`);
+    else if (m) r.put('peft', comp, false, `torchtune full-weight builder ${builder}`);
+  }
+
+  // ---- purpose: the recipe the config is for -------------------------------------------------------------
+  const hasOptimizer = r.has('optimizer') || r.has('optimizer._component_');
+  if (hasOptimizer) hp.purpose = { value: 'training', reason: `a torchtune training config${recipe ? ` (${recipe})` : ''}` };
+  else if (r.has('tasks') || /eval/.test(recipe ?? '')) hp.purpose = { value: 'evaluation', reason: 'a torchtune evaluation config (no optimizer)' };
+  else if (r.has('quantizer') || recipe === 'quantize') hp.purpose = { value: 'quantization', reason: 'a torchtune quantization config (no optimizer)' };
+  else hp.purpose = { value: 'inference', reason: 'a torchtune generation config (no optimizer)' };
+
+  // ---- LoRA (builder arguments) -----------------------------------------------------------------------------
+  if (lora) {
+    r.take('loraR', 'model.lora_rank', asPositiveInt);
+    r.implied('loraR', 8, 'torchtune LoRA builders default lora_rank=8');
+    r.take('loraAlpha', 'model.lora_alpha', asNumber);
+    r.take('loraDropout', 'model.lora_dropout', asNumber);
+    r.take('useDora', 'model.use_dora', asBool);
+    const attn = r.entry('model.lora_attn_modules');
+    const mlp = r.entry('model.apply_lora_to_mlp');
+    const out = r.entry('model.apply_lora_to_output');
+    for (const k of ['model.lora_attn_modules', 'model.apply_lora_to_mlp', 'model.apply_lora_to_output']) r.used.add(k);
+    const attnList = attn ? asNameList(attn.value) : undefined;
+    if (attnList) {
+      const t = loraTargets(attnList, mlp ? asBool(mlp.value) === true : false, out ? asBool(out.value) === true : false);
+      const parts = [`lora_attn_modules ${JSON.stringify(attnList)}`, mlp ? `apply_lora_to_mlp: ${asBool(mlp.value)}` : 'apply_lora_to_mlp default False', out ? `apply_lora_to_output: ${asBool(out.value)}` : ''];
+      r.put('loraTargets', attn!, t, `torchtune ${parts.filter(Boolean).join(', ')}`);
+    } else if (attn) hp.unread.push({ key: 'model.lora_attn_modules', span: ConfigReader.spanOf(attn), reason: 'not a list of module names' });
+    const qb = r.entry('model.quantize_base');
+    r.used.add('model.quantize_base');
+    if (qb && asBool(qb.value) !== undefined) r.put('loadIn4bit', qb, asBool(qb.value)!, `torchtune model.quantize_base: ${asBool(qb.value)}`);
+    else if (qlora) r.put('loadIn4bit', comp!, true, `torchtune QLoRA builder (quantize_base=True: NF4 base weights, torchao)`);
+    if (hp.loadIn4bit?.value) {
+      // torchao NF4Tensor: 4-bit blocks of 64 with the block scales quantized again (calibration cases A5/A8: nf4-dq)
+      r.implied('quantType', 'nf4', 'torchtune quantizes the base with torchao NF4');
+      r.implied('doubleQuant', true, 'torchao NF4 also quantizes the block scales (like double quantization)');
+      r.implied('kbitPrep', false, 'torchtune keeps non-quantized params in the training dtype');
+    }
+  }
+
+  // ---- precision: pure dtype, no autocast -------------------------------------------------------------------
+  r.take('dtype', 'dtype', asDtype);
+  // training.get_dtype(None) -> torch.float32 (torchtune/training/precision.py)
+  r.implied('dtype', 'float32', 'torchtune default dtype: fp32 when the config has none');
+  if (lora && hp.dtype) r.implied('adapterDtype', hp.dtype.value, `torchtune builds the adapters in the model dtype (${hp.dtype.value})`);
+
+  // ---- batch, sequence ------------------------------------------------------------------------------------------
+  r.take('microBatch', 'batch_size', asPositiveInt);
+  r.take('gradAccumulation', 'gradient_accumulation_steps', asPositiveInt);
+  const msl = r.entry('tokenizer.max_seq_len');
+  r.used.add('tokenizer.max_seq_len');
+  if (msl && msl.value.kind === 'scalar' && msl.value.value === null) {
+    hp.unread.push({ key: 'tokenizer.max_seq_len', span: ConfigReader.spanOf(msl), reason: 'max_seq_len: null leaves sequences as long as the dataset makes them' });
+  } else r.take('seqLen', 'tokenizer.max_seq_len', asPositiveInt);
+  r.take('packing', 'dataset.packed', asBool);
+
+  // ---- activations, loss, compile --------------------------------------------------------------------------
+  r.take('gradientCheckpointing', 'enable_activation_checkpointing', asBool);
+  r.implied('gradientCheckpointing', false, 'torchtune recipes default enable_activation_checkpointing=False');
+  r.take('activationOffload', 'enable_activation_offloading', asBool);
+  const loss = r.entry('loss._component_');
+  r.used.add('loss._component_');
+  if (loss) {
+    const name = (asString(loss.value) ?? '').split('.').pop() ?? '';
+    // LinearCrossEntropyLoss projects and scores the tokens in chunks; CEWithChunkedOutputLoss upcasts 8 output chunks one at a time
+    if (/^(LinearCrossEntropyLoss|CEWithChunkedOutputLoss|ForwardKLWithChunkedOutputLoss)$/.test(name)) r.put('loss', loss, 'chunked', `torchtune loss ${name} (chunked cross-entropy)`);
+    else if (/CrossEntropyLoss$/.test(name)) r.put('loss', loss, 'standard', `torchtune loss ${name}`);
+    else (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss), value: JSON.stringify(name) });
+  }
+  r.take('torchCompile', 'compile', (n) => asBool(n) ?? (n.kind === 'map' ? true : undefined));
+
+  // ---- optimizer ------------------------------------------------------------------------------------------------
+  const opt = r.entry('optimizer._component_');
+  r.used.add('optimizer._component_');
+  r.used.add('optimizer.fused');
+  if (opt) {
+    const name = asString(opt.value) ?? '';
+    const fused = r.entry('optimizer.fused');
+    const kind = torchtuneOptimizer(name, fused ? asBool(fused.value) === true : false);
+    if (kind) r.put('optimizer', opt, kind, `torchtune optimizer ${name}${fused && asBool(fused.value) ? ' (fused: True)' : ''}`);
+    else hp.unread.push({ key: 'optimizer._component_', span: ConfigReader.spanOf(opt), reason: `optimizer ${name} is not modelled` });
+  } else if (hasOptimizer) hp.unread.push({ key: 'optimizer', span: ConfigReader.spanOf(r.entry('optimizer')!), reason: 'no optimizer._component_' });
+  r.take('optimizerInBackward', 'optimizer_in_bwd', asBool);
+
+  // ---- distribution: the recipe decides (the header comment names it) --------------------------------------------
+  const distributed = recipe ? /_distributed$/.test(recipe) : false;
+  const nproc = /--nproc[_-]per[_-]node[ =](\d+)/.exec(header);
+  const nnodes = /--nnodes[ =](\d+)/.exec(header);
+  if (nproc && distributed) {
+    const n = Number(nproc[1]) * (nnodes ? Number(nnodes[1]) : 1);
+    hp.gpus = { value: n, span: r.anchor(), valueSpan: r.anchor(), how: `the config's header comment launches it with \`tune run${nnodes ? ` --nnodes ${nnodes[1]}` : ''} --nproc_per_node ${nproc[1]} ${recipe}\` (no launch script found)`, assumed: true };
+  }
+  if (distributed) {
+    const reshard = r.entry('fsdp_reshard_after_forward');
+    r.used.add('fsdp_reshard_after_forward');
+    const grad = reshard && asBool(reshard.value) === false;
+    const at: CEntry | undefined = reshard ?? undefined;
+    const how = `torchtune ${recipe} shards with FSDP2 (fully_shard)${grad ? '; fsdp_reshard_after_forward: False keeps the layers gathered (like SHARD_GRAD_OP)' : ''}`;
+    if (at) r.put('fsdp', at, grad ? 'shard_grad_op' : 'full_shard', how);
+    else r.implied('fsdp', 'full_shard', how);
+    const off = r.entry('fsdp_cpu_offload');
+    r.used.add('fsdp_cpu_offload');
+    if (off && asBool(off.value) !== undefined) {
+      r.put('offloadParams', off, asBool(off.value)!, `torchtune fsdp_cpu_offload: ${asBool(off.value)}`);
+      r.put('offloadOptimizer', off, asBool(off.value)!, `torchtune fsdp_cpu_offload: ${asBool(off.value)}`);
+    }
+  }
+  for (const k of ['checkpointer.checkpoint_dir', 'tokenizer._component_', 'device', 'enable_activation_checkpointing', 'enable_activation_offloading']) r.used.add(k);
+  r.noteNotModelled(TORCHTUNE_NOT_MODELLED);
+  const lossName = loss ? asString(loss.value) ?? '' : '';
+  if (/DPOLoss|PPOLoss|GRPO/.test(lossName)) (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss!), value: JSON.stringify(lossName.split('.').pop()) });
+  void x;
+}
+
+/** torchtune optimizer components -> HF optim names (plan/optimizerKind maps those). */
+function torchtuneOptimizer(component: string, fused: boolean): string | undefined {
+  const last = component.split('.').pop() ?? '';
+  if (/^(AdamW|Adam)$/.test(last)) return /torchao/.test(component) ? 'adamw_torch' : fused ? 'adamw_torch_fused' : 'adamw_torch';
+  if (last === 'PagedAdamW8bit') return 'paged_adamw_8bit';
+  if (last === 'PagedAdamW' || last === 'PagedAdamW32bit') return 'paged_adamw_32bit';
+  if (last === 'AdamW8bit' || last === 'Adam8bit') return 'adamw_8bit';
+  if (last === 'SGD') return 'sgd';
+  if (last === 'Adafactor') return 'adafactor';
+  if (last === 'Lion') return 'lion_32bit';
+  return undefined;
+}
+
+/** The comment block above the first key (torchtune configs name their recipe and launch command there). */
+export function headerComment(text: string): string {
+  const out: string[] = [];
+  for (const line of text.split('\n').slice(0, 80)) {
+    const t = line.trim();
+    if (t.startsWith('#')) out.push(t.replace(/^#+\s?/, ''));
+    else if (t !== '') break;
+  }
+  return out.join('\n');
+}
+
+export function looksLikeTorchtune(text: string, keys: Set<string>, modelIsMap: boolean): boolean {
+  if (modelIsMap && /_component_:\s*torchtune\./.test(text)) return true;
+  return /_component_:\s*torchtune\./.test(text) && (keys.has('tokenizer') || keys.has('checkpointer'));
+}

@@ -1,0 +1,94 @@
+// A format-neutral tree of a YAML or JSON config with the source range of every key and value, so that
+// the framework readers (axolotl, LLaMA-Factory, torchtune, DeepSpeed, accelerate, TRL) work the same on
+// both formats and every value they take keeps where it came from.
+import { LineIndex, SourceSpan } from '../source';
+
+export type ScalarValue = string | number | boolean | null;
+
+export interface CScalar {
+  kind: 'scalar';
+  value: ScalarValue;
+  /** the value was quoted in the source ("3" is a string, 3 a number) */
+  quoted: boolean;
+  span: SourceSpan;
+}
+export interface CSeq {
+  kind: 'seq';
+  items: CNode[];
+  span: SourceSpan;
+}
+export interface CEntry {
+  key: string;
+  keySpan: SourceSpan;
+  value: CNode;
+  /** the key through the end of its value: where a finding about the setting points */
+  span: SourceSpan;
+}
+export interface CMap {
+  kind: 'map';
+  entries: CEntry[];
+  span: SourceSpan;
+}
+export type CNode = CScalar | CSeq | CMap;
+
+export interface ConfigDoc {
+  format: 'yaml' | 'json';
+  text: string;
+  lines: LineIndex;
+  root: CNode | null;
+  /** parse errors: what could be read is still usable */
+  errors: { span: SourceSpan; message: string }[];
+}
+
+export function isMap(n: CNode | null | undefined): n is CMap {
+  return !!n && n.kind === 'map';
+}
+
+/** The entry for `key` (the last one: PyYAML and JSON.parse keep the last duplicate). */
+export function entryOf(map: CNode | null | undefined, key: string): CEntry | undefined {
+  if (!isMap(map)) return undefined;
+  for (let i = map.entries.length - 1; i >= 0; i--) if (map.entries[i].key === key) return map.entries[i];
+  return undefined;
+}
+
+/** The entry at a dotted path (`tokenizer.max_seq_len`). */
+export function entryAt(root: CNode | null | undefined, path: string): CEntry | undefined {
+  const parts = path.split('.');
+  let node: CNode | null | undefined = root;
+  let e: CEntry | undefined;
+  for (const p of parts) {
+    e = entryOf(node, p);
+    if (!e) return undefined;
+    node = e.value;
+  }
+  return e;
+}
+
+export function scalarOf(n: CNode | null | undefined): ScalarValue | undefined {
+  return n && n.kind === 'scalar' ? n.value : undefined;
+}
+
+/** Plain JavaScript value of a node (for linked JSON files and small dicts). */
+export function plainOf(n: CNode | null | undefined, depth = 0): unknown {
+  if (!n || depth > 64) return undefined;
+  if (n.kind === 'scalar') return n.value;
+  if (n.kind === 'seq') return n.items.map((x) => plainOf(x, depth + 1));
+  const o: Record<string, unknown> = {};
+  for (const e of n.entries) o[e.key] = plainOf(e.value, depth + 1);
+  return o;
+}
+
+/** Every key path of a tree (`fsdp_config.fsdp_offload_params`), with its entry; sequences are not entered. */
+export function* walkEntries(root: CNode | null | undefined, prefix = '', depth = 0): Generator<{ path: string; entry: CEntry }> {
+  if (!isMap(root) || depth > 16) return;
+  for (const e of root.entries) {
+    const path = prefix ? `${prefix}.${e.key}` : e.key;
+    yield { path, entry: e };
+    if (isMap(e.value)) yield* walkEntries(e.value, path, depth + 1);
+  }
+}
+
+/** A zero-width span at an offset. */
+export function pointSpan(lines: LineIndex, offset: number): SourceSpan {
+  return lines.span(offset, offset);
+}

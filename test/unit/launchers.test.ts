@@ -1,0 +1,143 @@
+// Launch scripts: which command runs the analysed file, with how many GPUs, which accelerate/DeepSpeed
+// config and which command-line overrides; and how that reaches the plan (parsing-pitfalls.md 3).
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findLaunches, pathMatches } from '../../src/analysis/extract/launchers';
+import { analyzeText, AnalysisDeps } from '../../src/analysis/report';
+import { readSmallFile, listShellScripts } from '../../src/node-deps';
+import { configsDir, memoryDeps, readConfig } from './extract-config.test';
+import { lineOf, loadDeps, settings } from './helpers';
+
+const ROOT = '/ws';
+const launches = (script: string, target: string, scriptPath = '/ws/run.sh') => findLaunches(script, scriptPath, path.posix.join(ROOT, target), ROOT);
+
+describe('findLaunches', () => {
+  it('torchrun --nproc_per_node with variables, continuations and an env prefix', () => {
+    const sh = '#!/bin/bash\nexport NPROC=4\nNNODES=2\nCUDA_VISIBLE_DEVICES=0,1,2,3 torchrun \\\n  --nnodes=$NNODES --nproc_per_node ${NPROC} \\\n  --master_port 29500 train.py --per_device_train_batch_size 2 --bf16\n';
+    const [l] = launches(sh, 'train.py');
+    assert.equal(l.launcher, 'torchrun');
+    assert.deepEqual([l.gpus?.value, l.gpus?.how, l.line], [8, '--nproc_per_node 4 × --nnodes 2', 4]);
+    assert.deepEqual(l.overrides, [
+      { key: 'per_device_train_batch_size', value: '2' },
+      { key: 'bf16', value: 'true' },
+    ]);
+  });
+  it('python -m torch.distributed.run and the legacy launch module', () => {
+    assert.equal(launches('python -m torch.distributed.run --nproc_per_node=2 src/train.py', 'src/train.py')[0].gpus?.value, 2);
+    assert.equal(launches('python3 -u -m torch.distributed.launch --nproc_per_node 8 --use_env src/train.py', 'src/train.py')[0].gpus?.value, 8);
+  });
+  it('accelerate launch: --config_file, --num_processes, --use_deepspeed --zero_stage, -m axolotl.cli.train', () => {
+    const [a] = launches('accelerate launch --config_file configs/fsdp.yaml --num_processes 4 train.py', 'train.py');
+    assert.deepEqual([a.launcher, a.accelerateConfig, a.gpus?.value], ['accelerate', 'configs/fsdp.yaml', 4]);
+    const [b] = launches('accelerate launch --use_deepspeed --zero_stage 3 --num_processes=2 train.py', 'train.py');
+    assert.deepEqual([b.zeroStage, b.gpus?.value], [3, 2]);
+    const [c] = launches('accelerate launch -m axolotl.cli.train examples/llama-3/qlora.yml', 'examples/llama-3/qlora.yml');
+    assert.equal(c.launcher, 'accelerate');
+  });
+  it('deepspeed --num_gpus / --include, with the --deepspeed config of the script', () => {
+    const [a] = launches('deepspeed --num_gpus 8 train.py --deepspeed ds_config.json', 'train.py');
+    assert.deepEqual([a.gpus?.value, a.deepspeedConfig?.path], [8, 'ds_config.json']);
+    const [b] = launches('deepspeed --include localhost:0,1,2 train.py', 'train.py');
+    assert.equal(b.gpus?.value, 3);
+  });
+  it('llamafactory-cli train with NPROC_PER_NODE × NNODES and key=value overrides', () => {
+    const [l] = launches('FORCE_TORCHRUN=1 NNODES=2 NPROC_PER_NODE=8 llamafactory-cli train examples/train_lora/x.yaml cutoff_len=4096', 'examples/train_lora/x.yaml');
+    assert.deepEqual([l.launcher, l.gpus?.value], ['llamafactory-cli', 16]);
+    assert.deepEqual(l.overrides, [{ key: 'cutoff_len', value: '4096' }]);
+  });
+  it('tune run --nproc_per_node N recipe --config file key=value', () => {
+    const [l] = launches('tune run --nproc_per_node 4 lora_finetune_distributed --config ./configs/8B_lora.yaml batch_size=8 model.lora_rank=32', 'configs/8B_lora.yaml');
+    assert.deepEqual([l.launcher, l.gpus?.value], ['tune', 4]);
+    assert.deepEqual(l.overrides, [
+      { key: 'batch_size', value: '8' },
+      { key: 'model.lora_rank', value: '32' },
+    ]);
+  });
+  it('a config handed to the launched script with --config counts as launched', () => {
+    const [l] = launches('accelerate launch --config_file zero3.yaml trl/scripts/sft.py --config recipes/sft.yaml', 'recipes/sft.yaml');
+    assert.deepEqual([l.accelerateConfig, l.launcher], ['zero3.yaml', 'accelerate']);
+  });
+  it('cd "$(dirname "$0")/.." moves the working directory relative to the script', () => {
+    const [l] = findLaunches('cd "$(dirname "$0")/.."\npython train.py', '/ws/scripts/run.sh', '/ws/train.py', '/ws');
+    assert.deepEqual([l.launcher, l.gpus?.value, l.cwd], ['python', 1, '/ws']);
+  });
+  it('commands for other files, comments and echo lines are not launches', () => {
+    const sh = '# torchrun --nproc_per_node 8 train.py\necho "torchrun --nproc_per_node 8 train.py"\ntorchrun --nproc_per_node 2 other/train.py\n';
+    assert.deepEqual(launches(sh, 'train.py'), []);
+  });
+  it('path matching: relative to the bases, or a tail with a folder; never a bare file name elsewhere', () => {
+    assert.ok(pathMatches('./train.py', '/ws/train.py', ['/ws']));
+    assert.ok(pathMatches('$REPO/configs/a.yaml', '/ws/x/configs/a.yaml', ['/ws']));
+    assert.ok(!pathMatches('train.py', '/ws/sub/train.py', ['/ws']));
+    assert.ok(!pathMatches('configs/*.yaml', '/ws/configs/a.yaml', ['/ws']));
+  });
+  it('never throws on odd shell', () => {
+    for (const sh of ['', '\\', '"unterminated', 'torchrun --nproc_per_node', 'cd', "a=1 b='2", 'accelerate launch', '|||&&;;', 'x=$(( 1 + 2 ))\n${', 'tune run --config']) {
+      assert.doesNotThrow(() => findLaunches(sh, '/ws/a.sh', '/ws/train.py', '/ws'), sh);
+    }
+  });
+});
+
+describe('launchers and linked files reach the plan', () => {
+  let base: AnalysisDeps;
+  before(async () => {
+    base = await loadDeps();
+  });
+
+  it('in-memory files (the engine reads only through the deps): GPU count and override from the script, stage from the DeepSpeed JSON', () => {
+    const script = readConfig('train_hf.py');
+    const deps = memoryDeps(base, ROOT, {
+      'scripts/train_hf.sh': readConfig('scripts/train_hf.sh'),
+      'deepspeed_configs/zero3_bf16.json': readConfig('deepspeed_configs/zero3_bf16.json'),
+    });
+    const r = analyzeText(script, path.posix.join(ROOT, 'train_hf.py'), settings(), deps);
+    const p = r.plan!;
+    assert.deepEqual([p.gpus.value, p.gpus.origin], [2, 'read']);
+    assert.match(p.gpus.reason, /--nproc_per_node 2 in scripts\/train_hf\.sh \(line 7\)/);
+    // the command line wins over the script's per_device_train_batch_size=8, on the script's own line
+    assert.deepEqual([p.microBatch.value, p.microBatch.span?.line], [4, lineOf(script, 'per_device_train_batch_size')]);
+    assert.match(p.microBatch.reason, /overriding 8/);
+    assert.deepEqual([p.sharding.value, p.offloadOptimizer.value], ['zero3', true]);
+    assert.match(p.sharding.reason, /deepspeed_configs\/zero3_bf16\.json \(line 3\)/);
+    assert.deepEqual(r.hyperparams.linkedFiles?.sort(), ['/ws/deepspeed_configs/zero3_bf16.json', '/ws/scripts/train_hf.sh']);
+  });
+
+  it('without readFile (the webview) nothing else is read and nothing breaks', () => {
+    const r = analyzeText(readConfig('train_hf.py'), '/ws/train_hf.py', settings(), base);
+    assert.deepEqual([r.plan!.gpus.value, r.plan!.microBatch.value, r.plan!.sharding.value, r.plan!.sharding.origin], [1, 8, 'zero3', 'read']);
+    assert.equal(r.hyperparams.linkedFiles, undefined);
+  });
+
+  it('the fixture folder on disk through node-deps: axolotl launched with accelerate, NGPUS defaulting to 4', () => {
+    const deps: AnalysisDeps = { ...base, workspaceRoot: configsDir, readFile: readSmallFile, listShellScripts };
+    const text = readConfig('axolotl_full_zero3.yaml');
+    const r = analyzeText(text, path.join(configsDir, 'axolotl_full_zero3.yaml'), settings(), deps);
+    assert.deepEqual([r.plan!.gpus.value, r.plan!.gpus.origin], [4, 'read']);
+    assert.match(r.plan!.gpus.reason, /launch_axolotl\.sh/);
+    assert.deepEqual([r.plan!.microBatch.value, r.plan!.microBatch.span?.line], [2, lineOf(text, /^micro_batch_size:/)]);
+    assert.equal(r.plan!.sharding.value, 'zero3');
+  });
+
+  it('llamafactory-cli: 8 GPUs from NPROC_PER_NODE, cutoff_len=4096 from the command line', () => {
+    const deps = memoryDeps(base, ROOT, { 'scripts/llamafactory.sh': readConfig('scripts/llamafactory.sh') });
+    const r = analyzeText(readConfig('llamafactory_qlora.yaml'), '/ws/llamafactory_qlora.yaml', settings(), deps);
+    assert.deepEqual([r.plan!.gpus.value, r.plan!.seqLen.value, r.plan!.seqLen.origin, r.plan!.microBatch.value], [8, 4096, 'read', 1]);
+    assert.equal(r.plan!.sharding.value, 'ddp');
+  });
+
+  it('accelerate --config_file links an accelerate YAML: FSDP2 SHARD_GRAD_OP on its 8 processes', () => {
+    const deps = memoryDeps(base, ROOT, { 'scripts/trl_fsdp.sh': readConfig('scripts/trl_fsdp.sh'), 'accelerate_fsdp2.yaml': readConfig('accelerate_fsdp2.yaml') });
+    const r = analyzeText(readConfig('trl_sft.yaml'), '/ws/trl_sft.yaml', settings(), deps);
+    assert.deepEqual([r.plan!.gpus.value, r.plan!.sharding.value], [8, 'fsdp_grad_op']);
+    assert.match(r.plan!.sharding.reason, /accelerate_fsdp2\.yaml \(line \d+\), linked by accelerate launch --config_file/);
+    assert.ok(r.hyperparams.linkedFiles?.includes('/ws/accelerate_fsdp2.yaml'));
+  });
+
+  it('listShellScripts stays within its bounds and skips dependency folders', () => {
+    const found = listShellScripts(configsDir);
+    assert.deepEqual(found.map((f) => path.basename(f)).sort(), fs.readdirSync(path.join(configsDir, 'scripts')).sort());
+    assert.equal(readSmallFile(path.join(configsDir, 'nope.json')), undefined);
+    assert.equal(readSmallFile(configsDir), undefined, 'a folder is not a file');
+  });
+});
