@@ -31,12 +31,19 @@ export async function nodeAnalysisDeps(wasmDir: string): Promise<AnalysisDeps> {
 // Linked configs and launch scripts are small; anything larger is not one.
 const MAX_LINKED_BYTES = 1024 * 1024;
 
-/** A text file's contents, or undefined when it is missing, a folder or over 1 MiB. */
+const fileCache = new Map<string, { mtimeMs: number; size: number; text: string }>();
+
+/** A text file's contents, or undefined when it is missing, a folder or over 1 MiB (cached by mtime and size). */
 export function readSmallFile(p: string): string | undefined {
   try {
     const st = statSync(p);
     if (!st.isFile() || st.size > MAX_LINKED_BYTES) return undefined;
-    return readFileSync(p, 'utf8');
+    const hit = fileCache.get(p);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.text;
+    const text = readFileSync(p, 'utf8');
+    if (fileCache.size > 500) fileCache.clear();
+    fileCache.set(p, { mtimeMs: st.mtimeMs, size: st.size, text });
+    return text;
   } catch {
     return undefined;
   }

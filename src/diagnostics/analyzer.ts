@@ -15,9 +15,10 @@ export function isAnalyzable(doc: vscode.TextDocument): boolean {
   if (scheme === 'vscode-notebook-cell') return doc.languageId === 'python';
   if (scheme !== 'file' && scheme !== 'untitled' && scheme !== 'vscode-remote') return false;
   if (doc.languageId === 'python') return true;
+  if (scheme === 'untitled') return false; // an untitled buffer is analysed as untitled.py
   // training configs (axolotl, LLaMA-Factory, torchtune, TRL, DeepSpeed, accelerate) and .ipynb opened as text;
   // other YAML/JSON is recognised as such and gets no findings
-  return ['yaml', 'json', 'jsonc'].includes(doc.languageId) || /\.(ya?ml|json|ipynb)$/i.test(doc.uri.path);
+  return doc.languageId === 'yaml' || /\.(ya?ml|json|ipynb)$/i.test(doc.uri.path);
 }
 
 /** The notebook that holds a cell document. */
@@ -80,7 +81,6 @@ export class DocumentAnalyzer implements vscode.Disposable {
   }
 
   async analyze(doc: vscode.TextDocument): Promise<Report | undefined> {
-    console.error('VLDEBUG analyze', doc.uri.toString(), doc.languageId, isAnalyzable(doc));
     if (!isAnalyzable(doc) || doc.isClosed) return undefined;
     if (doc.uri.scheme === 'vscode-notebook-cell') return this.analyzeNotebookCell(doc);
     const key = doc.uri.toString();
@@ -99,10 +99,8 @@ export class DocumentAnalyzer implements vscode.Disposable {
       report = analyzeText(text, doc.uri.scheme === 'untitled' ? 'untitled.py' : doc.uri.fsPath, readSettings(doc.uri, (m) => this.log.appendLine(m)), depsFor(deps, doc.uri), doc.languageId);
     } catch (e) {
       this.log.appendLine(`Analysis of ${doc.uri.fsPath} failed: ${(e as Error).stack ?? e}`);
-      console.error('VLDEBUG fail', (e as Error).stack);
       return undefined;
     }
-    console.error('VLDEBUG report', report.framework, report.findings.length, doc.isClosed, doc.version, version);
     if (doc.isClosed || doc.version !== version) return undefined; // a newer edit is on its way
     this.reports.set(key, { version, report });
     this.trackLinks(key, report);
@@ -136,7 +134,9 @@ export class DocumentAnalyzer implements vscode.Disposable {
       if (c.kind !== vscode.NotebookCellKind.Code || !isAnalyzable(c.document)) return;
       const cellReport = reportForCell(result.report, result.joined, i);
       const key = c.document.uri.toString();
-      this.reports.set(key, { version: c.document.version, report: cellReport });
+      // version -1: never "fresh" for getFresh, so no quick fix or hover edits a cell with offsets of
+      // values that live in other cells; diagnostics, CodeLens and the status bar use get()
+      this.reports.set(key, { version: -1, report: cellReport });
       this.trackLinks(key, cellReport);
       this.emitter.fire({ uri: c.document.uri, report: cellReport });
       if (key === doc.uri.toString()) mine = cellReport;

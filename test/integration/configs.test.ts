@@ -3,7 +3,7 @@
 // DeepSpeed config re-analyses the YAML that uses it. Public API only.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { openFixture, screenshot, waitFor, workspaceRoot } from './helpers';
+import { codeOf, openFixture, screenshot, waitFor, workspaceRoot } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'VRAM Lens');
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
@@ -14,12 +14,12 @@ describe('configs and notebooks', () => {
     const editor = await openFixture('axolotl_full_oom.yml');
     const doc = editor.document;
     assert.equal(doc.languageId, 'yaml');
-    const oom = await waitFor(() => ours(doc.uri).find((d) => d.code === 'vramLens.oom'), 'the vramLens.oom diagnostic on the YAML', 20000);
+    const oom = await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the vramLens.oom diagnostic on the YAML', 20000);
     const line = lineOf(doc.getText(), 'micro_batch_size: 8');
     assert.deepEqual(range(oom), [line, 0, line, 'micro_batch_size: 8'.length]);
     assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);
     assert.match(oom.message, /Peak ≈ [\d.]+ GiB\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB \(activations [\d.]+ GiB; batch 8 × 4096 tokens\)/);
-    const gc = ours(doc.uri).find((d) => d.code === 'vramLens.checkpointing');
+    const gc = ours(doc.uri).find((d) => codeOf(d) === 'vramLens.checkpointing');
     const gcLine = lineOf(doc.getText(), 'gradient_checkpointing: false');
     assert.ok(gc, 'the checkpointing note');
     assert.deepEqual(range(gc), [gcLine, 0, gcLine, 'gradient_checkpointing: false'.length]);
@@ -35,12 +35,12 @@ describe('configs and notebooks', () => {
     const cell = nb.getCells().find((c) => c.document.getText().includes('per_device_train_batch_size'))!;
     assert.equal(cell.index, 3);
     assert.equal(cell.document.uri.scheme, 'vscode-notebook-cell');
-    const oom = await waitFor(() => ours(cell.document.uri).find((d) => d.code === 'vramLens.oom'), 'the vramLens.oom diagnostic on the trainer cell', 20000);
+    const oom = await waitFor(() => ours(cell.document.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the vramLens.oom diagnostic on the trainer cell', 20000);
     const line = lineOf(cell.document.getText(), 'per_device_train_batch_size=8');
     assert.deepEqual(range(oom), [line, 4, line, 4 + 'per_device_train_batch_size=8'.length]);
     assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);
     for (const other of nb.getCells().filter((c) => c.index !== 3)) {
-      assert.ok(!ours(other.document.uri).some((d) => d.code === 'vramLens.oom'), `no error on cell ${other.index}`);
+      assert.ok(!ours(other.document.uri).some((d) => codeOf(d) === 'vramLens.oom'), `no error on cell ${other.index}`);
     }
     await screenshot('notebook-oom');
   });
@@ -52,7 +52,7 @@ describe('configs and notebooks', () => {
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, 'live.yml'), Buffer.from(yaml));
     const editor = await openFixture('live.yml');
     const peak = (m: string) => Number(/Peak ≈ ([\d.]+) GiB/.exec(m)?.[1]);
-    const before = await waitFor(() => ours(editor.document.uri).find((d) => d.code === 'vramLens.oom'), 'the OOM error with ZeRO-2', 20000);
+    const before = await waitFor(() => ours(editor.document.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the OOM error with ZeRO-2', 20000);
     const ds = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'live_ds.json'));
     const edit = new vscode.WorkspaceEdit();
     const whole = new vscode.Range(0, 0, ds.lineCount, 0);
@@ -60,7 +60,7 @@ describe('configs and notebooks', () => {
     assert.ok(await vscode.workspace.applyEdit(edit));
     // optimizer state and the fp32 master copy move to the CPU: the peak drops
     const after = await waitFor(
-      () => ours(editor.document.uri).find((d) => d.code === 'vramLens.oom' && peak(d.message) < peak(before.message)),
+      () => ours(editor.document.uri).find((d) => codeOf(d) === 'vramLens.oom' && peak(d.message) < peak(before.message)),
       'the YAML re-analysed with the offload from the edited JSON',
       20000,
     );

@@ -36,8 +36,6 @@ function fixtureDeps(base: AnalysisDeps, withScripts = false): AnalysisDeps {
   };
 }
 
-const lineEnd = (text: string, line: number) => text.split('\n')[line].replace(/\s+#.*$/, '').trimEnd().length;
-
 describe('extractConfig: framework detection', () => {
   const cases: [string, string][] = [
     ['axolotl_qlora.yml', 'axolotl'],

@@ -93,6 +93,23 @@ export interface Hyperparams {
   maxSteps?: Found<number>;
   /** training examples when the file gives the count literally (dataset.select(range(N)), split="train[:N]") */
   datasetSize?: Found<number>;
+  /** preference / RL (TRL configs and trainers, Unsloth fast_inference) */
+  rlBeta?: Found<number>;
+  lossType?: Found<string>;
+  numGenerations?: Found<number>;
+  maxPromptLength?: Found<number>;
+  maxCompletionLength?: Found<number>;
+  stepsPerGeneration?: Found<number>;
+  useVllm?: Found<boolean>;
+  vllmMode?: Found<string>;
+  vllmMemoryUtilization?: Found<number>;
+  vllmSleep?: Found<boolean>;
+  precomputeRef?: Found<boolean>;
+  /** the trainer was given an explicit reference model (ref_model=...) */
+  refModel?: Found<boolean>;
+  /** dtype in args.model_init_kwargs (how TRL loads models it is given as strings, the reference included) */
+  modelInitDtype?: Found<string>;
+  fastInference?: Found<boolean>;
   /** DeepSpeed zero_optimization.stage (from a linked or inline DeepSpeed config, or accelerate's zero_stage) */
   zeroStage?: Found<number>;
   /** optimizer state on CPU: ZeRO offload_optimizer, FSDP offload_params */

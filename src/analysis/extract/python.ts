@@ -23,7 +23,7 @@ const NOT_A_MODEL_LOAD = /tokenizer|processor|config\b|AutoConfig|PeftModel/i;
 const UNSLOTH_MODEL = /FastLanguageModel|FastModel|FastVisionModel/;
 const TRAINING_ARGS =
   /^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|UnslothTrainingArguments)$/;
-const TRAINERS = /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
+const TRAINERS = /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|CPOTrainer|KTOTrainer|GRPOTrainer|RLOOTrainer|PPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 // Callees the reader looks into; every other call is skipped before its arguments are touched.
 const INTERESTING_CALLS =
   /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|select|load_dataset|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
@@ -463,7 +463,11 @@ class PythonReader {
       take('attention', ['attn_implementation'], asString);
       take('loadIn4bit', ['load_in_4bit'], asBool);
       take('loadIn8bit', ['load_in_8bit'], asBool);
-      if (isUnsloth) take('seqLen', ['max_seq_length'], asPositiveInt);
+      if (isUnsloth) {
+        take('seqLen', ['max_seq_length'], asPositiveInt);
+        take('fastInference', ['fast_inference'], asBool);
+        take('vllmMemoryUtilization', ['gpu_memory_utilization'], (v) => (typeof v === 'number' && v > 0 && v <= 1 ? v : undefined));
+      }
       const flash = kw('use_flash_attention_2');
       if (flash) this.set('attention', flash.arg, flash.value, `${last}(use_flash_attention_2=…)`, (v) => (v === true ? 'flash_attention_2' : undefined));
       const qc = kw('quantization_config');
@@ -530,6 +534,8 @@ class PythonReader {
       if (last !== 'Trainer' && last !== 'Seq2SeqTrainer') frameworks.add('trl');
       if (!this.out.trainer) this.out.trainer = headOf(call);
       this.out.trainerClass ??= last;
+      const ref = kw('ref_model');
+      if (ref && ref.value.type !== 'none') this.out.refModel ??= { value: true, span: spanOf(ref.arg), valueSpan: spanOf(ref.value), how: `${last}(ref_model=…)` };
       this.out.sites.trainer ??= callSiteOf(call, this.root.text);
       const model = kw('model');
       if (model) {
@@ -612,6 +618,25 @@ class PythonReader {
     take('fsdp', ['fsdp'], (v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : typeof v === 'boolean' ? (v ? 'full_shard' : '') : undefined));
     take('numTrainEpochs', ['num_train_epochs'], (v) => (typeof v === 'number' && v > 0 && v <= MAX_COUNT ? v : undefined));
     take('maxSteps', ['max_steps'], (v) => (typeof v === 'number' && Number.isInteger(v) && v >= -1 && v <= MAX_COUNT ? v : undefined));
+    // preference / RL configs (trl/trainer/*_config.py)
+    take('rlBeta', ['beta'], asNumber);
+    take('lossType', ['loss_type'], (v) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? (v[0] as string) : undefined));
+    take('numGenerations', ['num_generations'], asPositiveInt);
+    take('maxPromptLength', ['max_prompt_length'], asPositiveInt);
+    take('maxCompletionLength', ['max_completion_length', 'response_length'], asPositiveInt);
+    take('stepsPerGeneration', ['steps_per_generation'], asPositiveInt);
+    take('useVllm', ['use_vllm'], asBool);
+    take('vllmMode', ['vllm_mode'], asString);
+    take('vllmMemoryUtilization', ['vllm_gpu_memory_utilization'], (v) => (typeof v === 'number' && v > 0 && v <= 1 ? v : undefined));
+    take('vllmSleep', ['vllm_enable_sleep_mode'], asBool);
+    take('precomputeRef', ['precompute_ref_log_probs'], asBool);
+    take('modelInitDtype', ['model_init_kwargs'], (v) => {
+      if (!v || typeof v !== 'object' || Array.isArray(v) || v.kind !== 'dict') return undefined;
+      const d = v.entries.get('dtype') ?? v.entries.get('torch_dtype');
+      if (!d) return undefined;
+      const e = this.evaluate(d.value);
+      return e.ok ? asDtype(e.value) : undefined;
+    });
   }
 
   private quantKey(name: string, arg: Node, value: Node, where: string) {

@@ -27,7 +27,6 @@ export const AXOLOTL_NOT_MODELLED = [
   'gptq',
   'relora_steps',
   'max_packed_sequence_len',
-  'eval_batch_size',
   'qat',
   'fp8',
   'use_kernels',

@@ -6,7 +6,6 @@ import { asBool, asDtype, asNameList, asNumber, asPositiveInt, asString, ConfigR
 import { ConfigExtraction } from './types';
 
 export const HF_NOT_MODELLED = [
-  'per_device_eval_batch_size',
   'max_prompt_length',
   'num_generations',
   'use_vllm',
@@ -38,8 +37,11 @@ export function extractHfArgs(r: ConfigReader, x: ConfigExtraction, keys: Set<st
 
   // ---- model (TRL ModelConfig, trl/trainer/model_config.py) ------------------------------------------
   r.take('dtype', ['dtype', 'torch_dtype'], asDtype);
-  if (trl) r.implied('dtype', 'float32', 'TRL ModelConfig default dtype: "float32" (trl 1.x; transformers default before)');
+  if (trl) r.implied('dtype', 'float32', 'TRL ModelConfig default dtype: "float32" (trl 1.x, config-keys.md 2; torch_dtype=None before)');
   r.take('attention', 'attn_implementation', asString);
+  const fa2 = r.entry('use_flash_attention_2');
+  r.used.add('use_flash_attention_2');
+  if (fa2 && asBool(fa2.value) === true) r.put('attention', fa2, 'flash_attention_2', 'use_flash_attention_2: true (TRL ModelConfig before attn_implementation)');
   r.take('loadIn4bit', 'load_in_4bit', asBool);
   r.take('loadIn8bit', 'load_in_8bit', asBool);
   r.take('quantType', 'bnb_4bit_quant_type', asString);

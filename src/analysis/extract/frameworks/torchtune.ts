@@ -16,7 +16,6 @@ export const TORCHTUNE_NOT_MODELLED = [
   'ac_mode',
   'ac_option',
   'custom_sharded_layers',
-  'batch_size_val',
 ];
 
 interface Builder {
