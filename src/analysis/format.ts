@@ -41,6 +41,7 @@ export function formatReport(r: Report): string {
     out.push(
       `    allocated ${formatGiB(e.peakAllocatedBytes)} · reserved ${formatGiB(e.peakReservedBytes)} · needed on the GPU ${formatGiB(e.requiredBytes)} · nvidia-smi ≈ ${formatGiB(e.peakDeviceBytes)}`,
     );
+    if (e.phases.length > 1) out.push(`    phases: ${e.phases.map((p) => `${p.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(p.requiredBytes)}`).join(' · ')} (peak: ${e.phase})`);
     if (e.cpuOffloadBytes > 0) out.push(`    CPU RAM for offloaded state: ${formatGiB(e.cpuOffloadBytes)} per GPU process`);
     const verdictWord = r.target.verdict === 'oom' ? 'DOES NOT FIT' : r.target.verdict === 'tight' ? 'FITS (tight)' : 'FITS';
     out.push(`  verdict: ${verdictWord} — ${summaryLine(r)} (${formatGiB(r.target.usableBytes)} usable per GPU)`);

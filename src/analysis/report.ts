@@ -14,7 +14,7 @@ import { estimateMemory, MemoryEstimate } from './memory/estimate';
 import { resolveModel, ModelResolution } from './models/catalog';
 import { ModelSpec } from './models/spec';
 import { buildPlan, PlanField, setupFromPlan, TrainingPlan } from './plan/plan';
-import { formatGiB, formatParams } from './units';
+import { formatGiB, formatParams, GiB } from './units';
 
 export interface AnalysisSettings {
   targetGpu: string;
@@ -153,6 +153,18 @@ function spanFor(name: ComponentName, r: Report): { span: SourceSpan; what: stri
       const s = readSpan(p.method) ?? hp.trainer ?? model;
       return s ? { span: s, what: `${p.method.value} training` } : undefined;
     }
+    case 'vllmEngine': {
+      const s = readSpan(...([p.vllmMemoryUtilization, p.generation].filter(Boolean) as PlanField<unknown>[])) ?? hp.trainer;
+      return s ? { span: s, what: `vLLM gpu_memory_utilization ${p.vllmMemoryUtilization?.value ?? ''}` } : undefined;
+    }
+    case 'kvCache': {
+      const s = readSpan(...([p.completionLength, p.numGenerations, p.microBatch].filter(Boolean) as PlanField<unknown>[])) ?? hp.trainer;
+      return s ? { span: s, what: `${p.generationBatch?.value ?? ''} completions × ${(p.promptLength?.value ?? 0) + (p.completionLength?.value ?? 0)} tokens` } : undefined;
+    }
+    case 'referenceModel': {
+      const s = readSpan(...([p.reference, p.referenceDtype].filter(Boolean) as PlanField<unknown>[])) ?? hp.trainer;
+      return s ? { span: s, what: `a second copy of the model as reference (${p.referenceDtype?.value ?? ''})` } : undefined;
+    }
     default:
       return undefined;
   }
@@ -247,7 +259,7 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
 
   // ---- plan and estimate --------------------------------------------------------------------------
   r.plan = buildPlan({ hp, model: res.spec, preQuantized: res.preQuantized, defaultGpus: settings.gpuCount });
-  const setup = setupFromPlan(r.plan);
+  const setup = setupFromPlan(r.plan, gpu.memoryGiB * GiB);
   r.estimate = estimateMemory(res.spec, setup);
   r.target.count = setup.gpus;
   r.target.requiredBytes = r.estimate.requiredBytes;
@@ -304,7 +316,7 @@ function addMemoryFindings(r: Report) {
     const main = located[0];
     const span = main?.at?.span ?? r.anchor ?? ZERO_SPAN;
     const biggest = top ? `${COMPONENT_LABELS[top.name].toLowerCase()} ${formatGiB(top.bytes)}${main && main.c === top ? `; ${main.at!.what}` : ''}` : '';
-    const peak = `Peak ≈ ${formatGiB(e.requiredBytes)}/GPU`;
+    const peak = `Peak ≈ ${formatGiB(e.requiredBytes)}/GPU${e.phases.length > 1 ? ` in the ${e.phase === 'generation' ? 'generation' : 'training'} phase` : ''}`;
     const limit = `${formatGiB(r.target.usableBytes)} usable on ${gpuLabel}`;
     const message =
       r.target.verdict === 'oom'
@@ -346,6 +358,8 @@ export interface ReportJson {
     peakDeviceBytes: number;
     requiredBytes: number;
     phase: string;
+    /** the peak of each phase of a step (RL jobs: training and generation) */
+    phases: { phase: string; requiredBytes: number }[];
     components: Record<string, number>;
   } | null;
   target: { gpu: string; gpuName: string; count: number; usableBytes: number; fits: boolean | null; verdict: Verdict };
@@ -384,6 +398,7 @@ export function reportToJson(r: Report): ReportJson {
           peakDeviceBytes: Math.round(r.estimate.peakDeviceBytes),
           requiredBytes: Math.round(r.estimate.requiredBytes),
           phase: r.estimate.phase,
+          phases: r.estimate.phases.map((p) => ({ phase: p.phase, requiredBytes: Math.round(p.requiredBytes) })),
           components,
         }
       : null,

@@ -15,7 +15,7 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
     if (!field) return undefined;
     const impact = fieldImpact(report, field);
     if (!impact) return undefined;
-    const f = report.plan[field];
+    const f = report.plan[field]!;
     const peak = report.estimate.requiredBytes;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**VRAM Lens** · \`${field}\` = \`${JSON.stringify(impact.value)}\`\n\n`);

@@ -1,6 +1,7 @@
 // Hyperparams (what the file says) -> TrainingPlan (everything the engine needs, each field saying
 // whether it was read, defaulted by the framework, or assumed by us, and why).
 // Defaults: ../shared/notes/config-keys.md (transformers, TRL, PEFT, bitsandbytes, Unsloth).
+import { JobPlan, jobSetupOf, planJob } from './job';
 import { Found, SourceSpan } from '../extract/source';
 import { Framework, Hyperparams } from '../extract/hyperparams';
 import { ModelSpec } from '../models/spec';
@@ -17,7 +18,8 @@ export interface PlanField<T> {
   valueSpan?: SourceSpan;
 }
 
-export interface TrainingPlan {
+/** Everything the engine needs; preference/RL jobs add the JobPlan fields. */
+export interface TrainingPlan extends Partial<JobPlan> {
   method: PlanField<Method>;
   weightDtype: PlanField<Dtype>;
   quantization: PlanField<Quantization>;
@@ -253,7 +255,17 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   }
   const optimizerInBackward = hp.optimizerInBackward ? read(hp.optimizerInBackward, hp.optimizerInBackward.value) : dflt(false, 'the optimizer steps after the backward pass');
 
+  const job = planJob({
+    hp,
+    peft: method.value === 'lora' || method.value === 'qlora' || method.value === 'dora',
+    unsloth,
+    policyDtype: weightDtype.value,
+    microBatch: microBatch.value,
+    gradAccumulation: gradAccumulation.value,
+  });
+
   return {
+    ...(job ?? {}),
     method,
     weightDtype,
     quantization,
@@ -283,7 +295,8 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   };
 }
 
-export function setupFromPlan(p: TrainingPlan): TrainingSetup {
+/** gpuTotalBytes: the target GPU's memory, which a colocated vLLM takes a share of. */
+export function setupFromPlan(p: TrainingPlan, gpuTotalBytes?: number): TrainingSetup {
   const usesLora = p.method.value === 'lora' || p.method.value === 'qlora' || p.method.value === 'dora';
   return {
     method: p.method.value,
@@ -311,6 +324,7 @@ export function setupFromPlan(p: TrainingPlan): TrainingSetup {
     offloadOptimizer: p.offloadOptimizer.value,
     offloadParams: p.offloadParams?.value ?? false,
     gpusPerNode: 8,
-    job: null,
+    job: p.jobKind ? jobSetupOf(p as JobPlan) : null,
+    ...(gpuTotalBytes ? { gpuTotalBytes } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { TrainingSetup } from '../memory/setup';
 import { setupFromPlan } from '../plan/plan';
 import type { Report, Verdict } from '../report';
 import { verdictOf } from '../report';
-import { formatGiB } from '../units';
+import { formatGiB, GiB } from '../units';
 import { applyEdits, ensureImport, insertLinesAfter, overlapping, setKeyword, TextEdit } from './edits';
 
 export type RemedyId =
@@ -18,7 +18,11 @@ export type RemedyId =
   | 'lora'
   | 'qlora'
   | 'fsdp'
-  | 'cpuOffload';
+  | 'cpuOffload'
+  | 'precomputeReference'
+  | 'fewerGenerations'
+  | 'vllmSleep'
+  | 'lowerVllmShare';
 
 export interface Fix {
   id: RemedyId;
@@ -39,7 +43,7 @@ export interface Fix {
 interface Remedy {
   id: RemedyId;
   /** relative price to the user: extra compute, lower quality, more complexity (0 = free) */
-  cost: number;
+  cost: number | ((r: Report) => number);
   /** remedies that cannot be combined with this one */
   excludes?: RemedyId[];
   applies(r: Report): boolean;
@@ -61,6 +65,13 @@ function loraSetup(): NonNullable<TrainingSetup['lora']> {
   // QLoRA recipe defaults (Dettmers et al. 2023: LoRA on all linear layers); PEFT keeps adapters in fp32.
   return { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0.05, dtype: 'fp32' };
 }
+
+/** With a PEFT adapter, TRL uses the adapter-disabled model as reference instead of a second copy. */
+function peftReference(job: TrainingSetup['job']): TrainingSetup['job'] {
+  return job && job.reference === 'copy' ? { ...job, reference: 'adapter-disabled' } : job;
+}
+
+const costOf = (remedy: Remedy, r: Report) => (typeof remedy.cost === 'function' ? remedy.cost(r) : remedy.cost);
 
 function usesTrlTrainer(r: Report): boolean {
   return !!r.hyperparams.sites.trainer && TRL_TRAINER.test(r.hyperparams.sites.trainer.callee);
@@ -145,13 +156,14 @@ const REMEDIES: Remedy[] = [
     cost: 4,
     excludes: ['qlora'],
     applies: (r) => r.plan!.method.value === 'full' && r.hyperparams.framework !== 'unsloth',
-    change: (s) => ({ ...s, method: 'lora', lora: loraSetup() }),
+    change: (s) => ({ ...s, method: 'lora', lora: loraSetup(), job: peftReference(s.job) }),
     label: () => 'Train LoRA adapters (r=16, all linear layers) instead of all weights',
     edits: (r) => addLoraEdits(r, false),
   },
   {
     id: 'qlora',
-    cost: 5,
+    // from a full fine-tune it changes what is trained as well as the precision: the largest change
+    cost: (r) => (r.plan!.method.value === 'full' ? 6 : 3),
     excludes: ['lora'],
     applies: (r) => r.plan!.quantization.value === 'none' && r.plan!.method.value !== 'frozen',
     change: (s, r) => ({
@@ -162,6 +174,7 @@ const REMEDIES: Remedy[] = [
       kbitUpcast: r.hyperparams.framework !== 'unsloth',
       weightDtype: s.weightDtype === 'fp32' ? 'bf16' : s.weightDtype,
       lora: s.lora ?? loraSetup(),
+      job: peftReference(s.job),
       // the edit wraps the model with prepare_model_for_kbit_training, which turns gradient checkpointing
       // on (peft/utils/other.py, use_gradient_checkpointing=True) unless a TRL trainer takes peft_config
       gradientCheckpointing: s.gradientCheckpointing || (r.plan!.method.value === 'full' && !usesTrlTrainer(r)),
@@ -203,7 +216,68 @@ const REMEDIES: Remedy[] = [
     label: () => 'Offload parameters and optimizer state to CPU with FSDP (slow: last resort)',
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap offload"', r.plan!.sharding.origin === 'read' && r.plan!.sharding.value.startsWith('fsdp') ? r.plan!.sharding.span : undefined)],
   },
+  {
+    id: 'precomputeReference',
+    cost: 1, // one extra pass over the data before training
+    applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && !!r.hyperparams.sites.trainingArgs,
+    change: (s) => ({ ...s, job: s.job && { ...s.job, reference: 'precomputed' } }),
+    label: () => 'Precompute the reference log-probs once (precompute_ref_log_probs=True): no reference model during training',
+    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'precompute_ref_log_probs', 'True', r.hyperparams.precomputeRef?.span)],
+  },
+  {
+    id: 'fewerGenerations',
+    cost: 2, // fewer samples per prompt: a noisier advantage estimate
+    applies: (r) => (r.plan!.jobKind?.value === 'grpo' || r.plan!.jobKind?.value === 'rloo') && (r.plan!.numGenerations?.value ?? 0) >= 4 && r.plan!.microBatch.value >= 2 && !!r.hyperparams.sites.trainingArgs,
+    change: (s) => ({
+      ...s,
+      microBatch: Math.floor(s.microBatch / 2),
+      job: s.job && { ...s.job, numGenerations: Math.floor(s.job.numGenerations / 2), generationBatch: Math.max(1, Math.floor(s.job.generationBatch / 2)) },
+    }),
+    label: (r) =>
+      `Generate ${Math.floor((r.plan!.numGenerations?.value ?? 8) / 2)} completions per prompt instead of ${r.plan!.numGenerations?.value} (batch ${r.plan!.microBatch.value} → ${Math.floor(r.plan!.microBatch.value / 2)} completions, same prompts per step)`,
+    edits: (r) => {
+      const site = r.hyperparams.sites.trainingArgs!;
+      return [
+        setKeyword(site, 'num_generations', String(Math.floor((r.plan!.numGenerations?.value ?? 8) / 2)), r.hyperparams.numGenerations?.span),
+        setKeyword(site, 'per_device_train_batch_size', String(Math.floor(r.plan!.microBatch.value / 2)), readSpan(r, 'microBatch')),
+      ];
+    },
+  },
+  {
+    id: 'vllmSleep',
+    cost: 1, // wake-up and weight reload around each generation
+    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && !r.plan!.vllmSleep?.value && !!r.hyperparams.sites.trainingArgs,
+    change: (s) => ({ ...s, job: s.job && { ...s.job, vllmSleep: true } }),
+    label: () => "Let vLLM sleep during training (vllm_enable_sleep_mode=True): its weights and KV cache are freed between generations",
+    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'vllm_enable_sleep_mode', 'True', r.hyperparams.vllmSleep?.span)],
+  },
+  {
+    id: 'lowerVllmShare',
+    cost: 1, // a smaller KV cache: fewer sequences generated at once
+    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && (r.plan!.vllmMemoryUtilization?.value ?? 0) > 0.15 && !!r.hyperparams.sites.trainingArgs,
+    change: (s, r) => ({ ...s, job: s.job && { ...s.job, vllmMemoryUtilization: vllmShareNeeded(r) } }),
+    label: (r) => `Give vLLM ${vllmShareNeeded(r).toFixed(2)} of the GPU instead of ${r.plan!.vllmMemoryUtilization?.value} (its weights plus the KV cache of one generation round)`,
+    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'vllm_gpu_memory_utilization', vllmShareNeeded(r).toFixed(2), r.hyperparams.vllmMemoryUtilization?.span)],
+  },
 ];
+
+/**
+ * The vLLM share that holds its own copy of the weights, the KV cache of one generation round and ~2 GiB
+ * of activations and CUDA graphs (llm-d empirical-vllm-memory-results.md: 4.8-5.6 GiB activation peak at
+ * 16k batched tokens; TRL caps batched tokens at 4096), rounded up to 0.05.
+ */
+// bnb 4-bit block constants without double quantization: one fp32 absmax per 64 weights (QLoRA §3)
+const NF4_OVERHEAD = 4 / 64;
+
+function vllmShareNeeded(r: Report): number {
+  const m = r.model!.spec!;
+  const p = r.plan!;
+  const weights = r.estimate!.params.total * (p.quantization.value === 'none' ? 2 : 0.5 + NF4_OVERHEAD); // vLLM loads the checkpoint's 16-bit or bnb 4-bit weights
+  const kvPerToken = 2 * m.numLayers * m.numKvHeads * (m.headDim ?? Math.floor(m.hiddenSize / m.numHeads)) * 2;
+  const kv = (p.generationBatch?.value ?? 8) * ((p.promptLength?.value ?? 512) + (p.completionLength?.value ?? 256)) * kvPerToken;
+  const need = (weights + kv + 2 * GiB) / (r.target.gpu.memoryGiB * GiB);
+  return Math.min(p.vllmMemoryUtilization?.value ?? 0.3, Math.ceil(need * 20) / 20);
+}
 
 interface Candidate {
   remedy: Remedy;
@@ -217,7 +291,7 @@ function requiredAfter(r: Report, setup: TrainingSetup): number {
 
 function candidates(r: Report): Candidate[] {
   if (!r.estimate || !r.plan || !r.model?.spec || r.kind !== 'python') return [];
-  const base = setupFromPlan(r.plan);
+  const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
   const out: Candidate[] = [];
   for (const remedy of REMEDIES) {
     if (!remedy.applies(r)) continue;
@@ -249,11 +323,11 @@ function fixOf(r: Report, parts: Candidate[], setup: TrainingSetup, label: strin
 
 /** Single fixes with a real saving, most useful first; the best one is marked preferred. */
 export function suggestFixes(r: Report): Fix[] {
-  const base = r.plan ? setupFromPlan(r.plan) : undefined;
+  const base = r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : undefined;
   const fixes = candidates(r)
     .map((c) => fixOf(r, [c], c.setup, c.remedy.label(r, base!)))
     .filter((f) => f.savingBytes > 0.05 * 1024 ** 3);
-  const cost = (f: Fix) => REMEDIES.find((x) => x.id === f.id)!.cost;
+  const cost = (f: Fix) => costOf(REMEDIES.find((x) => x.id === f.id)!, r);
   const fitting = fixes.filter((f) => f.verdictAfter !== 'oom').sort((a, b) => cost(a) - cost(b) || b.savingBytes - a.savingBytes);
   const best = fitting[0] ?? [...fixes].sort((a, b) => b.savingBytes - a.savingBytes)[0];
   if (best) best.preferred = true;
@@ -268,7 +342,7 @@ export function fixAll(r: Report): Fix | null {
   const cands = candidates(r);
   if (!cands.length || !r.plan) return null;
   let best: { cands: Candidate[]; cost: number; after: number; verdict: Verdict; setup: TrainingSetup } | null = null;
-  const base = setupFromPlan(r.plan);
+  const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
   for (let mask = 1; mask < 1 << cands.length; mask++) {
     const chosen = cands.filter((_, i) => mask & (1 << i));
     const ids = new Set(chosen.map((c) => c.remedy.id));
@@ -280,7 +354,7 @@ export function fixAll(r: Report): Fix | null {
     const after = requiredAfter(r, setup);
     const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
     if (verdict === 'oom') continue;
-    const cost = chosen.reduce((t, c) => t + c.remedy.cost, 0) + (verdict === 'tight' ? 0.5 : 0);
+    const cost = chosen.reduce((t, c) => t + costOf(c.remedy, r), 0) + (verdict === 'tight' ? 0.5 : 0);
     if (!best || cost < best.cost || (cost === best.cost && after < best.after)) best = { cands: chosen, cost, after, verdict, setup };
   }
   if (!best) return null;

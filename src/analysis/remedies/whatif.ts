@@ -4,6 +4,7 @@ import { estimateMemory } from '../memory/estimate';
 import { TrainingSetup } from '../memory/setup';
 import { setupFromPlan, TrainingPlan } from '../plan/plan';
 import type { Report } from '../report';
+import { GiB } from '../units';
 
 export interface FieldImpact {
   field: keyof TrainingPlan;
@@ -62,20 +63,20 @@ function variantsOf(field: keyof TrainingPlan, s: TrainingSetup): { label: strin
 
 export function fieldImpact(r: Report, field: keyof TrainingPlan): FieldImpact | null {
   if (!r.plan || !r.estimate || !r.model?.spec) return null;
-  const base = setupFromPlan(r.plan);
+  const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
   const names = DRIVES[field] ?? [];
   const drives = names
     .map((name) => ({ name, bytes: r.estimate!.components.filter((c) => c.name === name).reduce((t, c) => t + c.bytes, 0) }))
     .filter((d) => d.bytes > 0);
   const variants = variantsOf(field, base).map((v) => ({ label: v.label, requiredBytes: estimateMemory(r.model!.spec!, v.setup).requiredBytes }));
-  return { field, value: r.plan[field].value, drives, variants };
+  return { field, value: r.plan[field]?.value, drives, variants };
 }
 
 /** The plan field read at `offset` (its argument or key contains it). */
 export function fieldAt(r: Report, offset: number): keyof TrainingPlan | undefined {
   if (!r.plan) return undefined;
   for (const [k, f] of Object.entries(r.plan) as [keyof TrainingPlan, TrainingPlan[keyof TrainingPlan]][]) {
-    if (f.origin === 'read' && f.span && f.span.start <= offset && offset <= f.span.end && f.span.endLine - f.span.line < 3) return k;
+    if (f && f.origin === 'read' && f.span && f.span.start <= offset && offset <= f.span.end && f.span.endLine - f.span.line < 3) return k;
   }
   return undefined;
 }
