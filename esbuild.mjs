@@ -38,6 +38,17 @@ const reporter = {
   },
 };
 
+/** The page needs zod's English messages only: its other locales are half of the minified page bundle. */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: path.resolve(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: path.dirname(args.path) }));
+  },
+};
+
 const nodeCommon = {
   bundle: true,
   format: 'cjs',
@@ -80,7 +91,7 @@ const builds = {
     logLevel: quiet ? 'error' : 'warning',
     entryPoints: ['media/panel.ts', 'media/panel.css'],
     outdir: 'dist/webview',
-    plugins: [reporter],
+    plugins: [zodEnglishOnly, reporter],
   },
   bench: benchEntries.length ? { ...nodeCommon, entryPoints: benchEntries, outdir: 'dist/bench' } : null,
 };

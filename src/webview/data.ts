@@ -1,23 +1,35 @@
-// Report -> the plain data the page renders (no vscode import: the page tests build it too).
-import { COMPONENT_LABELS } from '../analysis/memory/component';
+// Report -> the plain data the page needs to render and recompute (no vscode import: tests build it too).
+import { gpuCatalog, GpuSpec } from '../analysis/hardware/gpus';
+import { setupFromPlan } from '../analysis/plan/plan';
 import { Report, summaryLine } from '../analysis/report';
+import { GiB } from '../analysis/units';
 import { PanelData } from './protocol';
 
-export function panelDataOf(r: Report): PanelData {
+export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = []): PanelData {
+  const catalog = gpuCatalog(customGpus);
+  const spec = r.estimate && r.plan && r.model?.spec ? r.model.spec : null;
   return {
+    uri,
     file: r.file,
+    fileName: r.file.split(/[\\/]/).pop() ?? r.file,
+    kind: r.kind,
+    framework: r.framework,
     summary: summaryLine(r),
-    model: r.model?.spec?.id ?? r.model?.ref ?? null,
-    gpuName: r.target.gpu.name,
-    gpuCount: r.target.count,
-    usableBytes: r.target.usableBytes,
-    requiredBytes: r.estimate?.requiredBytes ?? null,
-    verdict: r.target.verdict,
-    phase: r.estimate?.phase ?? null,
-    components: (r.estimate?.components ?? []).map((c) => ({ name: c.name, label: COMPONENT_LABELS[c.name], bytes: c.bytes, formula: c.formula, pool: c.pool })),
+    message: r.estimate ? null : (r.findings[0]?.message ?? (r.isTraining ? 'No estimate for this file.' : 'No training job found in this file.')),
+    model: r.model ? { ref: r.model.ref, id: r.model.spec?.id ?? null } : null,
+    spec,
+    // the engine input exactly as report.ts built it (the page's recomputation must give the same bytes)
+    setup: spec && r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : null,
     fields: r.plan
-      ? Object.entries(r.plan).map(([name, f]) => ({ name, value: JSON.stringify(f.value), origin: f.origin, reason: f.reason, line: f.span ? f.span.line : null }))
+      ? Object.entries(r.plan).map(([name, f]) => ({ name, value: f.value, origin: f.origin, reason: f.reason, line: f.origin === 'read' && f.span ? f.span.line : null }))
       : [],
-    message: r.estimate ? null : (r.findings[0]?.message ?? 'No training job found in this file.'),
+    target: {
+      gpu: r.target.gpu.id,
+      count: r.target.count,
+      headroomPercent: r.target.headroomPercent,
+      requiredBytes: r.estimate?.requiredBytes ?? null,
+      verdict: r.target.verdict,
+    },
+    gpus: catalog.some((g) => g.id === r.target.gpu.id) ? catalog : [r.target.gpu, ...catalog],
   };
 }

@@ -6,7 +6,11 @@ export interface HtmlInput {
   styleUri: string;
 }
 
-export function renderHtml({ cspSource, nonce, scriptUri, styleUri }: HtmlInput): string {
+const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export function renderHtml(input: HtmlInput): string {
+  const cspSource = input.cspSource;
+  const [nonce, scriptUri, styleUri] = [input.nonce, input.scriptUri, input.styleUri].map(attr);
   const csp = [`default-src 'none'`, `style-src ${cspSource}`, `img-src ${cspSource}`, `font-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -18,7 +22,7 @@ export function renderHtml({ cspSource, nonce, scriptUri, styleUri }: HtmlInput)
 <title>VRAM Lens: memory breakdown</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="muted">Analysing…</p></main>
+<main id="app"><p class="muted" role="status">Analysing…</p></main>
 <script nonce="${nonce}" src="${scriptUri}"></script>
 </body>
 </html>`;
