@@ -76,6 +76,8 @@ export function planJob(c: JobContext): JobPlan | null {
   const readDtype = dtypeOf(hp.modelInitDtype?.value);
   const referenceDtype: PlanField<Dtype> = hp.refModel
     ? dflt(c.policyDtype, 'the reference passed as ref_model: assumed loaded like the policy')
+    : hp.kind !== 'python' && hp.kind !== 'notebook'
+      ? dflt(c.policyDtype, `${hp.framework} loads the reference model like the policy (compute dtype)`)
     : readDtype && hp.modelInitDtype
       ? read(hp.modelInitDtype, readDtype)
       : dflt('fp32', 'TRL loads the reference from args.model_init_kwargs, float32 by default (trl >= 0.27, PR #4778)');

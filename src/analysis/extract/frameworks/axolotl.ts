@@ -7,7 +7,6 @@ import { asBool, asDtype, asNumber, asPositiveInt, asString, asNameList, ConfigR
 import { ConfigExtraction } from './types';
 
 export const AXOLOTL_NOT_MODELLED = [
-  'rl',
   'reward_model',
   'process_reward_model',
   'tensor_parallel_size',
@@ -58,6 +57,23 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
     r.implied('quantType', 'nf4', "axolotl's 4-bit BitsAndBytesConfig uses nf4 (loaders/model.py)");
     r.implied('doubleQuant', true, "axolotl's 4-bit BitsAndBytesConfig uses double quantization (loaders/model.py)");
   }
+
+  // ---- preference / RL: `rl:` picks TRL's trainer (axolotl core/builders/rl.py), `trl:` its config ----
+  const rl = r.entry('rl');
+  r.used.add('rl');
+  const rlName = rl ? asString(rl.value)?.toLowerCase() : undefined;
+  const RL_TRAINERS: Record<string, string> = { dpo: 'DPOTrainer', ipo: 'DPOTrainer', orpo: 'ORPOTrainer', kto: 'KTOTrainer', simpo: 'CPOTrainer', grpo: 'GRPOTrainer' };
+  if (rlName && RL_TRAINERS[rlName]) hp.trainerClass = RL_TRAINERS[rlName];
+  else if (rlName) (hp.notModelled ??= []).push({ key: 'rl', span: ConfigReader.spanOf(rl!), value: JSON.stringify(rlName) });
+  r.take('rlBeta', ['rl_beta', 'trl.beta', 'dpo_beta'], asNumber);
+  r.take('numGenerations', 'trl.num_generations', asPositiveInt);
+  r.take('maxCompletionLength', 'trl.max_completion_length', asPositiveInt);
+  r.take('maxPromptLength', ['trl.max_prompt_length', 'max_prompt_len'], asPositiveInt);
+  r.take('useVllm', 'trl.use_vllm', asBool);
+  r.take('vllmMode', 'trl.vllm_mode', asString);
+  r.take('vllmMemoryUtilization', ['trl.vllm_gpu_memory_utilization', 'vllm.gpu_memory_utilization'], asNumber);
+  r.take('vllmSleep', 'trl.vllm_enable_sleep_mode', asBool);
+  r.take('precomputeRef', ['precompute_ref_log_probs', 'trl.precompute_ref_log_probs'], asBool);
 
   // ---- LoRA ---------------------------------------------------------------------------------------
   r.take('loraR', 'lora_r', asPositiveInt);

@@ -45,7 +45,16 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   else if (r.has('infer_backend') || (!stage && !doTrain)) hp.purpose = { value: 'inference', reason: 'no stage/do_train: a LLaMA-Factory chat/inference config (llamafactory-cli chat)' };
   else if (stageName && STAGES_TRAINING.test(stageName)) hp.purpose = { value: 'training', reason: `stage: ${stageName}` };
   else hp.purpose = { value: 'training', reason: 'a LLaMA-Factory training config' };
-  if (stageName && stageName !== 'sft' && stageName !== 'pt') (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
+  // stage dpo/kto/ppo run LLaMA-Factory's subclasses of TRL's trainers (train/{dpo,kto,ppo}/trainer.py);
+  // pref_loss orpo/simpo use no reference model (hparams/finetuning_args.py use_ref_model).
+  const prefEntry = r.entry('pref_loss');
+  const prefLoss = prefEntry ? asString(prefEntry.value)?.toLowerCase() : undefined;
+  r.used.add('pref_loss');
+  const LF_TRAINERS: Record<string, string> = { dpo: prefLoss === 'orpo' ? 'ORPOTrainer' : prefLoss === 'simpo' ? 'CPOTrainer' : 'DPOTrainer', kto: 'KTOTrainer', ppo: 'PPOTrainer' };
+  if (stageName && LF_TRAINERS[stageName]) hp.trainerClass = LF_TRAINERS[stageName];
+  else if (stageName && stageName !== 'sft' && stageName !== 'pt') (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
+  r.take('rlBeta', 'pref_beta', asNumber);
+  if (r.has('ref_model')) r.put('refModel', r.entry('ref_model')!, true, 'LLaMA-Factory ref_model: a separate reference model');
 
   // ---- method ------------------------------------------------------------------------------------------
   const ft = r.entry('finetuning_type');
