@@ -51,9 +51,10 @@ export function registerLanguageModelTool(getDeps: () => Promise<AnalysisDeps>):
         settings.targetGpu = gpu.id;
       }
       if (typeof input.gpus === 'number' && Number.isInteger(input.gpus) && input.gpus >= 1) settings.gpuCount = input.gpus;
-      const report = analyzeText(src.text, src.fileName, settings, await getDeps());
+      const deps = await getDeps();
+      const report = analyzeText(src.text, src.fileName, settings, deps);
       let text = formatReport(report);
-      const fixes = suggestFixes(report);
+      const fixes = suggestFixes(report, src.text, (t) => analyzeText(t, src.fileName, settings, deps));
       if (fixes.length) text += `\nFixes (predicted peak after each):\n${fixes.map((f) => `- ${f.title} → ${formatGiB(f.requiredBytesAfter)}/GPU`).join('\n')}\n`;
       return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
     },

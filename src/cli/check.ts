@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { findGpu } from '../analysis/hardware/gpus';
 import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS } from '../analysis/report';
 import { nodeAnalysisDeps } from '../node-deps';
+import { analyzeText } from '../analysis/report';
 import { CheckEntry, entryFromReport, exitCodeOf, textLine } from './entry';
 import { githubLines } from './github';
 import { expandPattern, hasMagic } from './glob';
@@ -140,7 +141,9 @@ export async function checkFiles(opts: CheckOptions, deps: AnalysisDeps, log: (m
       }
       const done = await analyzeWithHub(input.text, shown, opts.settings, deps, { enabled: opts.hub, log });
       deps = done.deps;
-      entries.push(entryFromReport(done.report));
+      const settings = opts.settings;
+      const doneDeps = done.deps;
+      entries.push(entryFromReport(done.report, input.text, (t) => analyzeText(t, shown, settings, doneDeps)));
     }
   }
   return entries;

@@ -1,7 +1,7 @@
 // The result of checking one file, as plain data: every output format of `vram-lens check` (text,
 // SARIF, GitHub annotations) is made from these entries, so formats are tested on hand-written ones.
 import { Report, Severity } from '../analysis/report';
-import { fixAll, suggestFixes } from '../analysis/remedies';
+import { fixAll, Reanalyze, suggestFixes } from '../analysis/remedies';
 import { formatGiB } from '../analysis/units';
 
 export type CheckStatus = 'pass' | 'tight' | 'fail' | 'skip' | 'error';
@@ -48,7 +48,7 @@ const region = (s: { line: number; column: number; endLine: number; endColumn: n
   endColumn: s.endColumn + 1,
 });
 
-export function entryFromReport(r: Report): CheckEntry {
+export function entryFromReport(r: Report, text?: string, reanalyze?: Reanalyze): CheckEntry {
   const findings: CheckFinding[] = r.findings
     .filter((f) => f.code !== 'vramLens.unsupported')
     .map((f) => ({ severity: f.severity, code: f.code, message: f.message, ...region(f.span), related: f.related.map((x) => ({ ...region(x.span), message: x.message })) }));
@@ -71,7 +71,7 @@ export function entryFromReport(r: Report): CheckEntry {
   if (status === 'fail' && r.smallestFittingGpu) summary += `; fits ${r.target.count}× ${r.smallestFittingGpu.name}`;
   const entry: CheckEntry = { file: r.file, status, summary, findings };
   if (status === 'fail' || status === 'tight') {
-    const best = (status === 'fail' ? fixAll(r) : null) ?? suggestFixes(r).find((f) => f.preferred);
+    const best = (status === 'fail' ? fixAll(r, text, reanalyze) : null) ?? suggestFixes(r, text, reanalyze).find((f) => f.preferred);
     if (best && best.verdictAfter !== 'oom') entry.fix = { description: best.title, edits: best.edits.map((x) => ({ start: x.start, end: x.end, newText: x.newText })) };
   }
   return entry;

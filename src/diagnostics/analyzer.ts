@@ -80,6 +80,14 @@ export class DocumentAnalyzer implements vscode.Disposable {
     );
   }
 
+  /** Analyses other text as if it were this document's (what a fix would produce), same settings and deps. */
+  async reanalyzer(doc: vscode.TextDocument): Promise<(text: string) => Report> {
+    const deps = depsFor(await this.deps(), doc.uri);
+    const settings = readSettings(doc.uri);
+    const name = doc.uri.scheme === 'untitled' ? 'untitled.py' : doc.uri.fsPath;
+    return (text) => analyzeText(text, name, settings, deps, doc.languageId);
+  }
+
   async analyze(doc: vscode.TextDocument): Promise<Report | undefined> {
     if (!isAnalyzable(doc) || doc.isClosed) return undefined;
     if (doc.uri.scheme === 'vscode-notebook-cell') return this.analyzeNotebookCell(doc);

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { Fix, fixAll, suggestFixes } from '../analysis/remedies';
 import { DocumentAnalyzer } from './analyzer';
-import { codeOf } from './diagnostics';
+import { codeOf, TRAINING_FILES } from './diagnostics';
 
 const OUR_CODES = new Set(['vramLens.oom', 'vramLens.tight', 'vramLens.checkpointing']);
 
@@ -17,14 +17,18 @@ export class FixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
   constructor(private readonly analyzer: DocumentAnalyzer) {}
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  async provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const ours = context.diagnostics.filter((d) => d.source === 'VRAM Lens' && OUR_CODES.has(codeOf(d)));
     if (!ours.length) return [];
     const report = this.analyzer.getFresh(doc);
     if (!report) return [];
+    // predictions come from re-analysing each edited text: exactly what the editor shows after applying
+    const reanalyze = await this.analyzer.reanalyzer(doc);
+    if (this.analyzer.getFresh(doc) !== report) return [];
     const actions: vscode.CodeAction[] = [];
     for (const d of ours) {
-      const fixes = codeOf(d) === 'vramLens.checkpointing' ? suggestFixes(report).filter((f) => f.id === 'gradientCheckpointing') : suggestFixes(report);
+      const text = doc.getText();
+      const fixes = codeOf(d) === 'vramLens.checkpointing' ? suggestFixes(report, text, reanalyze).filter((f) => f.id === 'gradientCheckpointing') : suggestFixes(report, text, reanalyze);
       for (const fix of fixes) {
         const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         a.edit = toEdit(doc, fix);
@@ -33,7 +37,7 @@ export class FixProvider implements vscode.CodeActionProvider {
         actions.push(a);
       }
       if (codeOf(d) === 'vramLens.oom' || codeOf(d) === 'vramLens.tight') {
-        const all = fixAll(report);
+        const all = fixAll(report, text, reanalyze);
         if (all && all.parts.length > 1) {
           const a = new vscode.CodeAction(all.title.replace(/^Fix all: /, 'Fix all (smallest change that fits): '), vscode.CodeActionKind.QuickFix);
           a.edit = toEdit(doc, all);
@@ -47,5 +51,5 @@ export class FixProvider implements vscode.CodeActionProvider {
 }
 
 export function registerCodeActions(analyzer: DocumentAnalyzer): vscode.Disposable[] {
-  return [vscode.languages.registerCodeActionsProvider({ language: 'python' }, new FixProvider(analyzer), { providedCodeActionKinds: FixProvider.kinds })];
+  return [vscode.languages.registerCodeActionsProvider(TRAINING_FILES, new FixProvider(analyzer), { providedCodeActionKinds: FixProvider.kinds })];
 }

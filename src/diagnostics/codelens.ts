@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { summaryLine } from '../analysis/report';
 import { DocumentAnalyzer } from './analyzer';
+import { TRAINING_FILES } from './diagnostics';
 
 export class EstimateCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -31,5 +32,5 @@ export class EstimateCodeLensProvider implements vscode.CodeLensProvider, vscode
 
 export function registerCodeLens(analyzer: DocumentAnalyzer): vscode.Disposable[] {
   const provider = new EstimateCodeLensProvider(analyzer);
-  return [provider, vscode.languages.registerCodeLensProvider({ language: 'python' }, provider)];
+  return [provider, vscode.languages.registerCodeLensProvider(TRAINING_FILES, provider)];
 }

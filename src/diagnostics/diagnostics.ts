@@ -11,6 +11,9 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/** Documents the editor features apply to: scripts, notebook cells and configs. */
+export const TRAINING_FILES: vscode.DocumentSelector = [{ language: 'python' }, { language: 'yaml' }, { language: 'json' }, { language: 'jsonc' }];
+
 /** The README section that explains a diagnostic code (`vramLens.oom` -> #vramlensoom). */
 export function codeTarget(readme: vscode.Uri, code: string): vscode.Uri {
   return readme.with({ fragment: code.toLowerCase().replace(/[^a-z0-9]/g, '') });

@@ -4,6 +4,7 @@ import { COMPONENT_LABELS } from '../analysis/memory/component';
 import { fieldAt, fieldImpact } from '../analysis/remedies/whatif';
 import { formatGiB } from '../analysis/units';
 import { DocumentAnalyzer } from './analyzer';
+import { TRAINING_FILES } from './diagnostics';
 
 export class ImpactHoverProvider implements vscode.HoverProvider {
   constructor(private readonly analyzer: DocumentAnalyzer) {}
@@ -33,5 +34,5 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
 }
 
 export function registerHover(analyzer: DocumentAnalyzer): vscode.Disposable[] {
-  return [vscode.languages.registerHoverProvider({ language: 'python' }, new ImpactHoverProvider(analyzer))];
+  return [vscode.languages.registerHoverProvider(TRAINING_FILES, new ImpactHoverProvider(analyzer))];
 }

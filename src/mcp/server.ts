@@ -8,7 +8,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { findGpu, gpuCatalog } from '../analysis/hardware/gpus';
 import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from '../analysis/report';
-import { Fix, fixAll, suggestFixes, textAfter } from '../analysis/remedies';
+import { Fix, fixAll, Reanalyze, suggestFixes, textAfter } from '../analysis/remedies';
+import { analyzeText } from '../analysis/report';
 import { unifiedDiff } from '../cli/diff';
 import { analyzeWithHub, MAX_FILE_BYTES, readInput } from '../cli/input';
 import { nodeAnalysisDeps } from '../node-deps';
@@ -70,7 +71,7 @@ export class ToolContext {
     return settings;
   }
 
-  async analyze(args: ToolArgs): Promise<{ report: Report; text: string; settings: AnalysisSettings }> {
+  async analyze(args: ToolArgs): Promise<{ report: Report; text: string; settings: AnalysisSettings; reanalyze: Reanalyze }> {
     const cwd = this.opts.cwd ?? process.cwd();
     if (args.path !== undefined && args.text !== undefined) throw new InputError('Give either "path" or "text", not both.');
     if (args.path === undefined && args.text === undefined) throw new InputError('Give "path" (a training script or config) or "text" (its content, with an optional "filename").');
@@ -98,7 +99,7 @@ export class ToolContext {
     }
     const done = await analyzeWithHub(text, name, settings, deps, { enabled: this.opts.hub, log: this.opts.log ?? (() => undefined) });
     if (done.deps !== deps) this.deps = Promise.resolve(done.deps);
-    return { report: done.report, text, settings };
+    return { report: done.report, text, settings, reanalyze: (t) => analyzeText(t, name, settings, done.deps) };
   }
 }
 
@@ -117,7 +118,7 @@ function fixJson(f: Fix, file: string, text: string) {
 }
 
 /** suggest_fixes' structured result. */
-export function fixesResult(report: Report, text: string): Record<string, unknown> {
+export function fixesResult(report: Report, text: string, reanalyze?: Reanalyze): Record<string, unknown> {
   const file = report.file.split(path.sep).join('/');
   const base = {
     file: report.file,
@@ -130,8 +131,8 @@ export function fixesResult(report: Report, text: string): Record<string, unknow
     const why = report.findings[0]?.message ?? 'no training job found';
     return { ...base, fixes: [], fixAll: null, note: `No estimate, so no fixes: ${why}` };
   }
-  const fixes = suggestFixes(report).map((f) => fixJson(f, file, text));
-  const all = fixAll(report);
+  const fixes = suggestFixes(report, text, reanalyze).map((f) => fixJson(f, file, text));
+  const all = fixAll(report, text, reanalyze);
   const note = fixes.length === 0 ? 'No change the engine knows of lowers the peak for this file (or none can be written into it automatically).' : undefined;
   return { ...base, fixes, fixAll: all ? fixJson(all, file, text) : null, ...(note ? { note } : {}) };
 }
@@ -184,8 +185,8 @@ export function createServer(opts: ServerOptions): McpServer {
       annotations: READ_ONLY,
     },
     guarded(async (args) => {
-      const { report, text } = await ctx.analyze(args);
-      return ok(fixesResult(report, text));
+      const { report, text, reanalyze } = await ctx.analyze(args);
+      return ok(fixesResult(report, text, reanalyze));
     }),
   );
 

@@ -92,3 +92,25 @@ describe('language model tool', () => {
     assert.match(bad.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join(''), /Cannot read no\/such\/file\.py/);
   });
 });
+
+describe('quick fixes in a YAML config', () => {
+  it('axolotl: enabling checkpointing rewrites its key in place, and fix-all clears the error', async () => {
+    const editor = await openFixture('axolotl_fix_me.yml');
+    const d = await waitFor(() => oom(editor.document.uri), 'the OOM error on the axolotl config', 20000);
+    const actions = await actionsAt(editor.document.uri, d.range);
+    const gc = actions.find((a) => a.title.startsWith('Enable gradient checkpointing'))!;
+    assert.ok(gc, actions.map((a) => a.title).join('\n'));
+    assert.ok(await vscode.workspace.applyEdit(gc.edit!));
+    // the existing key's value changes; no second key is added
+    assert.match(editor.document.getText(), /^gradient_checkpointing: true$/m);
+    assert.equal(editor.document.getText().match(/gradient_checkpointing:/g)?.length, 1);
+    await vscode.commands.executeCommand('undo');
+    await waitFor(() => /^gradient_checkpointing: false$/m.test(editor.document.getText()), 'the undo');
+    const d2 = await waitFor(() => oom(editor.document.uri), 'the error again', 10000);
+    const all = (await actionsAt(editor.document.uri, d2.range)).find((a) => a.title.startsWith('Fix all'))!;
+    assert.ok(all, 'a fix-all action');
+    assert.ok(await vscode.workspace.applyEdit(all.edit!));
+    await waitFor(() => !oom(editor.document.uri), 'the error to clear after fix-all on the YAML', 10000);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});

@@ -180,10 +180,13 @@ describe('axolotl', () => {
       assert.deepEqual([r.plan!.gpus.value, r.plan!.gpus.origin], [1, 'defaulted']);
       assert.match(r.plan!.gpus.reason, /shards with zero3 but no launch script/);
     });
-    it('rl and tensor_parallel_size are noted as not modelled, on their lines', () => {
+    it('tensor_parallel_size is noted as not modelled, on its line; rl: dpo makes it a DPO job', () => {
       const hints = r.findings.filter((f) => f.code === 'vramLens.notModelled');
-      assert.deepEqual(hints.map((h) => h.span.line).sort((a, b) => a - b), [lineOf(text, /^rl:/), lineOf(text, /^tensor_parallel_size:/)]);
+      assert.deepEqual(hints.map((h) => h.span.line), [lineOf(text, /^tensor_parallel_size:/)]);
       assert.ok(hints.every((h) => h.severity === 'hint'));
+      // axolotl core/builders/rl.py runs TRL's DPOTrainer for rl: dpo; a full fine-tune keeps a reference copy
+      assert.equal(r.plan!.jobKind?.value, 'dpo');
+      assert.equal(r.plan!.reference?.value, 'copy');
     });
     it('a missing DeepSpeed file is said, and the stage is guessed from its name', async () => {
       const q = analyzeText(text, 'axolotl_full_zero3.yaml', settings(), memoryDeps(await loadDeps(), '/ws', {}));

@@ -7,6 +7,7 @@ import { setupFromPlan } from '../plan/plan';
 import type { Report, Verdict } from '../report';
 import { verdictOf } from '../report';
 import { formatGiB, GiB } from '../units';
+import { configEdits } from './config-edits';
 import { applyEdits, ensureImport, insertLinesAfter, overlapping, setKeyword, TextEdit } from './edits';
 
 export type RemedyId =
@@ -114,7 +115,7 @@ const REMEDIES: Remedy[] = [
   {
     id: 'fusedCrossEntropy',
     cost: 1,
-    applies: (r) => r.plan!.loss.value === 'standard' && !!r.hyperparams.sites.trainingArgs,
+    applies: (r) => r.plan!.loss.value === 'standard' && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, loss: 'fused_linear' }),
     label: () => 'Use Liger fused cross-entropy (no full fp32 logits; needs liger-kernel)',
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'use_liger_kernel', 'True', readSpan(r, 'loss'))],
@@ -177,7 +178,7 @@ const REMEDIES: Remedy[] = [
       job: peftReference(s.job),
       // the edit wraps the model with prepare_model_for_kbit_training, which turns gradient checkpointing
       // on (peft/utils/other.py, use_gradient_checkpointing=True) unless a TRL trainer takes peft_config
-      gradientCheckpointing: s.gradientCheckpointing || (r.plan!.method.value === 'full' && !usesTrlTrainer(r)),
+      gradientCheckpointing: s.gradientCheckpointing || (r.kind === 'python' && r.plan!.method.value === 'full' && !usesTrlTrainer(r)),
     }),
     label: (r) => (r.plan!.method.value === 'full' ? 'Switch to QLoRA (4-bit NF4 + double quant, LoRA r=16 on all linear layers)' : 'Load the base model in 4-bit NF4 (QLoRA)'),
     edits: (r) => {
@@ -202,7 +203,7 @@ const REMEDIES: Remedy[] = [
     id: 'fsdp',
     cost: 2,
     excludes: ['cpuOffload'],
-    applies: (r) => r.plan!.gpus.value > 1 && (r.plan!.sharding.value === 'none' || r.plan!.sharding.value === 'ddp') && !!r.hyperparams.sites.trainingArgs,
+    applies: (r) => r.plan!.gpus.value > 1 && (r.plan!.sharding.value === 'none' || r.plan!.sharding.value === 'ddp') && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, sharding: 'fsdp' }),
     label: (r) => `Shard weights, gradients and optimizer state with FSDP across ${r.plan!.gpus.value} GPUs`,
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap"')],
@@ -211,7 +212,7 @@ const REMEDIES: Remedy[] = [
     id: 'cpuOffload',
     cost: 8, // PCIe copies every step: slow, the last resort
     excludes: ['fsdp'],
-    applies: (r) => !!r.hyperparams.sites.trainingArgs && !r.plan!.offloadOptimizer.value,
+    applies: (r) => (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs) && !r.plan!.offloadOptimizer.value,
     change: (s) => ({ ...s, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true }),
     label: () => 'Offload parameters and optimizer state to CPU with FSDP (slow: last resort)',
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap offload"', r.plan!.sharding.origin === 'read' && r.plan!.sharding.value.startsWith('fsdp') ? r.plan!.sharding.span : undefined)],
@@ -219,7 +220,7 @@ const REMEDIES: Remedy[] = [
   {
     id: 'precomputeReference',
     cost: 1, // one extra pass over the data before training
-    applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && !!r.hyperparams.sites.trainingArgs,
+    applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, reference: 'precomputed' } }),
     label: () => 'Precompute the reference log-probs once (precompute_ref_log_probs=True): no reference model during training',
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'precompute_ref_log_probs', 'True', r.hyperparams.precomputeRef?.span)],
@@ -227,7 +228,7 @@ const REMEDIES: Remedy[] = [
   {
     id: 'fewerGenerations',
     cost: 2, // fewer samples per prompt: a noisier advantage estimate
-    applies: (r) => (r.plan!.jobKind?.value === 'grpo' || r.plan!.jobKind?.value === 'rloo') && (r.plan!.numGenerations?.value ?? 0) >= 4 && r.plan!.microBatch.value >= 2 && !!r.hyperparams.sites.trainingArgs,
+    applies: (r) => (r.plan!.jobKind?.value === 'grpo' || r.plan!.jobKind?.value === 'rloo') && (r.plan!.numGenerations?.value ?? 0) >= 4 && r.plan!.microBatch.value >= 2 && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({
       ...s,
       microBatch: Math.floor(s.microBatch / 2),
@@ -246,7 +247,7 @@ const REMEDIES: Remedy[] = [
   {
     id: 'vllmSleep',
     cost: 1, // wake-up and weight reload around each generation
-    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && !r.plan!.vllmSleep?.value && !!r.hyperparams.sites.trainingArgs,
+    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && !r.plan!.vllmSleep?.value && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, vllmSleep: true } }),
     label: () => "Let vLLM sleep during training (vllm_enable_sleep_mode=True): its weights and KV cache are freed between generations",
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'vllm_enable_sleep_mode', 'True', r.hyperparams.vllmSleep?.span)],
@@ -254,7 +255,7 @@ const REMEDIES: Remedy[] = [
   {
     id: 'lowerVllmShare',
     cost: 1, // a smaller KV cache: fewer sequences generated at once
-    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && (r.plan!.vllmMemoryUtilization?.value ?? 0) > 0.15 && !!r.hyperparams.sites.trainingArgs,
+    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && (r.plan!.vllmMemoryUtilization?.value ?? 0) > 0.15 && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s, r) => ({ ...s, job: s.job && { ...s.job, vllmMemoryUtilization: vllmShareNeeded(r) } }),
     label: (r) => `Give vLLM ${vllmShareNeeded(r).toFixed(2)} of the GPU instead of ${r.plan!.vllmMemoryUtilization?.value} (its weights plus the KV cache of one generation round)`,
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'vllm_gpu_memory_utilization', vllmShareNeeded(r).toFixed(2), r.hyperparams.vllmMemoryUtilization?.span)],
@@ -289,13 +290,15 @@ function requiredAfter(r: Report, setup: TrainingSetup): number {
   return estimateMemory(r.model!.spec!, setup).requiredBytes;
 }
 
-function candidates(r: Report): Candidate[] {
-  if (!r.estimate || !r.plan || !r.model?.spec || r.kind !== 'python') return [];
+/** text: the file's current text (needed for configs, where keys are appended at its end). */
+function candidates(r: Report, text?: string): Candidate[] {
+  if (!r.estimate || !r.plan || !r.model?.spec) return [];
+  if (r.kind !== 'python' && !(r.kind === 'yaml' && text !== undefined)) return [];
   const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
   const out: Candidate[] = [];
   for (const remedy of REMEDIES) {
     if (!remedy.applies(r)) continue;
-    const edits = remedy.edits(r);
+    const edits = r.kind === 'python' ? remedy.edits(r) : configEdits(remedy.id, r, text!);
     if (!edits || !edits.length) continue;
     out.push({ remedy, setup: remedy.change(base, r), edits });
   }
@@ -304,8 +307,10 @@ function candidates(r: Report): Candidate[] {
 
 const saving = (r: Report, after: number) => r.estimate!.requiredBytes - after;
 
-function fixOf(r: Report, parts: Candidate[], setup: TrainingSetup, label: string): Fix {
-  const after = requiredAfter(r, setup);
+/** Re-analyses edited text with the same settings: what the editor will show once a fix is applied. */
+export type Reanalyze = (text: string) => Report;
+
+function fixWith(r: Report, parts: Candidate[], label: string, after: number): Fix {
   const save = saving(r, after);
   const verdictAfter = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
   return {
@@ -316,17 +321,43 @@ function fixOf(r: Report, parts: Candidate[], setup: TrainingSetup, label: strin
     requiredBytesAfter: after,
     verdictAfter,
     preferred: false,
-    edits: parts.flatMap((p) => p.edits),
+    edits: dedupeImports(parts.flatMap((p) => p.edits)),
     parts: parts.map((p) => p.remedy.id),
   };
 }
 
+/** The same import may be asked for by several parts of a fix. */
+function dedupeImports(edits: TextEdit[]): TextEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    if (e.start !== e.end || !/^(from .* import .*|import .*)\n$/.test(e.newText)) return true;
+    if (seen.has(e.newText)) return false;
+    seen.add(e.newText);
+    return true;
+  });
+}
+
+/**
+ * The peak after a fix: from the engine on the changed setup, or, when the caller can re-analyse, from
+ * the edited file itself (a framework may re-derive other values from the edited keys, e.g.
+ * LLaMA-Factory loads 16-bit weights once finetuning_type is lora).
+ */
+function measure(r: Report, parts: Candidate[], setup: TrainingSetup, text?: string, reanalyze?: Reanalyze): number | null {
+  if (text === undefined || !reanalyze) return requiredAfter(r, setup);
+  const after = reanalyze(applyEdits(text, dedupeImports(parts.flatMap((p) => p.edits))));
+  return after.estimate?.requiredBytes ?? null;
+}
+
 /** Single fixes with a real saving, most useful first; the best one is marked preferred. */
-export function suggestFixes(r: Report): Fix[] {
+export function suggestFixes(r: Report, text?: string, reanalyze?: Reanalyze): Fix[] {
   const base = r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : undefined;
-  const fixes = candidates(r)
-    .map((c) => fixOf(r, [c], c.setup, c.remedy.label(r, base!)))
-    .filter((f) => f.savingBytes > 0.05 * 1024 ** 3);
+  const fixes: Fix[] = [];
+  for (const c of candidates(r, text)) {
+    const after = measure(r, [c], c.setup, text, reanalyze);
+    if (after === null) continue;
+    const f = fixWith(r, [c], c.remedy.label(r, base!), after);
+    if (f.savingBytes > 0.05 * GiB) fixes.push(f);
+  }
   const cost = (f: Fix) => costOf(REMEDIES.find((x) => x.id === f.id)!, r);
   const fitting = fixes.filter((f) => f.verdictAfter !== 'oom').sort((a, b) => cost(a) - cost(b) || b.savingBytes - a.savingBytes);
   const best = fitting[0] ?? [...fixes].sort((a, b) => b.savingBytes - a.savingBytes)[0];
@@ -336,39 +367,35 @@ export function suggestFixes(r: Report): Fix[] {
 
 /**
  * The cheapest combination of remedies that the engine proves sufficient (fits with headroom, else
- * at least fits), or null when none does. Exhaustive over the (few) applicable remedies.
+ * at least fits), or null when none does. Exhaustive over the (few) applicable remedies; with a
+ * re-analysis callback, the first combination whose edited file really fits wins.
  */
-export function fixAll(r: Report): Fix | null {
-  const cands = candidates(r);
+export function fixAll(r: Report, text?: string, reanalyze?: Reanalyze): Fix | null {
+  const cands = candidates(r, text);
   if (!cands.length || !r.plan) return null;
-  let best: { cands: Candidate[]; cost: number; after: number; verdict: Verdict; setup: TrainingSetup } | null = null;
   const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
+  const options: { cands: Candidate[]; cost: number; after: number; setup: TrainingSetup }[] = [];
   for (let mask = 1; mask < 1 << cands.length; mask++) {
     const chosen = cands.filter((_, i) => mask & (1 << i));
     const ids = new Set(chosen.map((c) => c.remedy.id));
     if (chosen.some((c) => c.remedy.excludes?.some((x) => ids.has(x)))) continue;
-    const edits = chosen.flatMap((c) => c.edits);
-    if (overlapping(edits)) continue;
+    if (overlapping(chosen.flatMap((c) => c.edits))) continue;
     let setup = base;
     for (const c of chosen) setup = c.remedy.change(setup, r);
     const after = requiredAfter(r, setup);
     const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
     if (verdict === 'oom') continue;
-    const cost = chosen.reduce((t, c) => t + costOf(c.remedy, r), 0) + (verdict === 'tight' ? 0.5 : 0);
-    if (!best || cost < best.cost || (cost === best.cost && after < best.after)) best = { cands: chosen, cost, after, verdict, setup };
+    options.push({ cands: chosen, cost: chosen.reduce((t, c) => t + costOf(c.remedy, r), 0) + (verdict === 'tight' ? 0.5 : 0), after, setup });
   }
-  if (!best) return null;
-  const names = best.cands.map((c) => c.remedy.label(r, base).split(' (')[0].split(':')[0]);
-  const fix = fixOf(r, best.cands, best.setup, `Fix all: ${names.join(' + ')}`);
-  // the same import may be asked for by several parts
-  const seen = new Set<string>();
-  fix.edits = fix.edits.filter((e) => {
-    if (e.start !== e.end || !/^(from .* import .*|import .*)\n$/.test(e.newText)) return true;
-    if (seen.has(e.newText)) return false;
-    seen.add(e.newText);
-    return true;
-  });
-  return fix;
+  options.sort((a, b) => a.cost - b.cost || a.after - b.after);
+  // verify the cheapest few against the edited file when we can
+  for (const o of options.slice(0, reanalyze ? 12 : 1)) {
+    const after = measure(r, o.cands, o.setup, text, reanalyze);
+    if (after === null || verdictOf(after, r.target.usableBytes, r.target.headroomPercent) === 'oom') continue;
+    const names = o.cands.map((c) => c.remedy.label(r, base).split(' (')[0].split(':')[0]);
+    return fixWith(r, o.cands, `Fix all: ${names.join(' + ')}`, after);
+  }
+  return null;
 }
 
 /** The file's text after a fix (for diffs in the CLI and the MCP server). */
