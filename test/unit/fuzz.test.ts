@@ -7,7 +7,8 @@ import { FIXTURES, loadDeps, mulberry32, readFixture, settings } from './helpers
 
 const SEED = 0x5eed_2026;
 const VARIANTS_PER_KIND = 11; // × 4 kinds × 7 fixtures = 308 variants
-const BUDGET_MS = 200;
+// A hang detector, not a speed target (speed is measured by npm run bench:latency): generous for a loaded 2-core CI.
+const BUDGET_MS = 2000;
 // characters that change Python's structure the most
 const NASTY = ['(', ')', '[', ']', '{', '}', ':', '=', ',', '"', "'", '\n', ' ', '#', '*', '\\', '.', '0', 'x', '\t', 'é', '🚀'];
 
