@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { estimateMemory, MemoryEstimate, CUDA_CONTEXT_BYTES } from '../src/analysis/memory/estimate';
-import { defaultSetup, LossImpl, OptimizerKind, Sharding, TrainingSetup } from '../src/analysis/memory/setup';
+import { defaultJob, defaultSetup, JobSetup, LossImpl, OptimizerKind, Sharding, TrainingSetup } from '../src/analysis/memory/setup';
+import { resolveModel } from '../src/analysis/models/catalog';
 import { ModelSpec, ModelSpecSchema } from '../src/analysis/models/spec';
 import { GiB } from '../src/analysis/units';
 
@@ -154,3 +155,46 @@ console.log(
     `within ±10% ${(within(0.1) * 100).toFixed(0)}%, within ±20% ${(within(0.2) * 100).toFixed(0)}%, ` +
     `wrong "does not fit" verdicts ${rows.filter((r) => r.wrongNoFit).length}`,
 );
+
+// ---- group R: preference / RL runs (bench/data/calibration-rl.json), reported apart -----------------------
+interface RlCase {
+  id: string;
+  source: string;
+  model_id: string;
+  setup: Partial<TrainingSetup> & { job?: Partial<JobSetup> & { kind: JobSetup['kind'] } };
+  gpu: { name: string; mem_gib: number } | null;
+  measured: { value: number; unit: 'GiB' | 'GB' | 'MiB'; metric: string };
+  excluded?: string;
+}
+const rlFile = path.join(__dirname, '..', '..', 'bench', 'data', 'calibration-rl.json');
+const rlCases: RlCase[] = JSON.parse(readFileSync(rlFile, 'utf8')).cases;
+const rlErrors: number[] = [];
+let rlWrongNoFit = 0;
+console.log('\ngroup R (preference / RL):');
+for (const c of rlCases) {
+  if (c.excluded) {
+    console.log(`left out: ${c.id}: ${c.excluded}`);
+    continue;
+  }
+  const model = resolveModel(c.model_id).spec;
+  if (!model) {
+    console.log(`${c.id}: model ${c.model_id} not in the catalog`);
+    continue;
+  }
+  const { job, ...rest } = c.setup;
+  const setup = defaultSetup({ ...rest, job: job ? defaultJob(job.kind, job) : null, gpuTotalBytes: (c.gpu?.mem_gib ?? 80) * GiB });
+  const est = estimateMemory(model, setup);
+  const toGiB = { GiB: 1, GB: 1e9 / GiB, MiB: 1 / 1024 }[c.measured.unit];
+  const meas = c.measured.value * toGiB;
+  const pred = predictedOn(c.measured.metric, est) / GiB;
+  const err = (pred - meas) / meas;
+  rlErrors.push(Math.abs(err));
+  const wrong = c.gpu ? est.requiredBytes / GiB > c.gpu.mem_gib - CUDA_CONTEXT_BYTES / GiB : false;
+  if (wrong) rlWrongNoFit++;
+  console.log(`${c.id.padEnd(21)} ${c.measured.metric.padEnd(9)} ${pred.toFixed(2).padStart(9)} ${meas.toFixed(2).padStart(10)}  ${(err >= 0 ? '+' : '') + (err * 100).toFixed(1)}%  (${est.phase}) ${c.gpu?.name ?? ''}${wrong ? '  << predicted not to fit' : ''}`);
+}
+if (rlErrors.length) {
+  const sorted = [...rlErrors].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
+  console.log(`group R summary: ${rlErrors.length} cases, median |error| ${(at(0.5) * 100).toFixed(1)}%, p90 |error| ${(at(0.9) * 100).toFixed(1)}%, wrong "does not fit" verdicts ${rlWrongNoFit} (weak evidence: settings partly inferred, see notes)`);
+}
