@@ -90,3 +90,43 @@ describe('RL engine terms', () => {
     assert.equal(bytes(e, 'kvCache'), kv);
   });
 });
+
+describe('RL plans in each trainer style', () => {
+  const plan = async (file: string) => {
+    const text = readFileSync(path.join(fixturesDir, file), 'utf8');
+    return analyzeText(text, file, settings(), await loadDeps());
+  };
+
+  it('ORPO: pairwise batches, no reference model', async () => {
+    const r = await plan('trl_orpo_lora.py');
+    assert.equal(r.plan!.jobKind?.value, 'orpo');
+    assert.equal(r.plan!.reference?.value, 'none');
+    assert.equal(bytes(r.estimate!, 'referenceModel'), 0);
+  });
+
+  it('GRPO with a vLLM server: nothing of vLLM on the training GPU', async () => {
+    const r = await plan('trl_grpo_server.py');
+    assert.equal(r.plan!.generation?.value, 'vllm-server');
+    assert.equal(r.plan!.vllmMemoryUtilization, undefined);
+    assert.equal(bytes(r.estimate!, 'vllmEngine'), 0);
+  });
+
+  it('PPO: policy, frozen reward model and a trainable value model of the same size', async () => {
+    const r = await plan('trl_ppo.py');
+    assert.equal(r.plan!.jobKind?.value, 'ppo');
+    const params = r.estimate!.params.total;
+    // reward model frozen in the policy dtype (bf16): params × 2 B
+    assert.equal(bytes(r.estimate!, 'rewardModel'), params * 2);
+    assert.ok(bytes(r.estimate!, 'valueModel') > params * 4, 'value model: weights + gradients + optimizer state');
+  });
+
+  it('Unsloth fast_inference: vLLM shares the weights; its share of the card comes from gpu_memory_utilization', async () => {
+    const r = await plan('unsloth_grpo.py');
+    assert.equal(r.plan!.generation?.value, 'vllm-shared');
+    assert.equal(r.plan!.vllmMemoryUtilization?.value, 0.6);
+    const gpuBytes = r.target.gpu.memoryGiB * 1024 ** 3;
+    const weights = bytes(r.estimate!, 'weights') + bytes(r.estimate!, 'quantConstants');
+    // the block beyond the shared weights: 0.6 × the card − the 4-bit weights
+    assert.ok(Math.abs(bytes(r.estimate!, 'vllmEngine') - (0.6 * gpuBytes - weights)) < 1e6);
+  });
+});

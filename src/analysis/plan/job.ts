@@ -78,6 +78,8 @@ export function planJob(c: JobContext): JobPlan | null {
     ? dflt(c.policyDtype, 'the reference passed as ref_model: assumed loaded like the policy')
     : hp.kind !== 'python' && hp.kind !== 'notebook'
       ? dflt(c.policyDtype, `${hp.framework} loads the reference model like the policy (compute dtype)`)
+      : kind === 'ppo'
+        ? dflt(c.policyDtype, 'PPO copies the policy as reference (trl experimental/ppo create_reference_model)')
     : readDtype && hp.modelInitDtype
       ? read(hp.modelInitDtype, readDtype)
       : dflt('fp32', 'TRL loads the reference from args.model_init_kwargs, float32 by default (trl >= 0.27, PR #4778)');
@@ -129,7 +131,7 @@ export function planJob(c: JobContext): JobPlan | null {
     completionLength,
     generationBatch,
     generation,
-    ...(generation.value.startsWith('vllm') ? { vllmMemoryUtilization, vllmSleep } : {}),
+    ...(generation.value === 'vllm-colocate' || generation.value === 'vllm-shared' ? { vllmMemoryUtilization, vllmSleep } : {}),
   };
 }
 
