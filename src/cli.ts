@@ -1,10 +1,11 @@
 // vram-lens: the same engine as the editor, for terminals and CI.
 //   vram-lens analyze <file>... [--gpu <id>] [--gpus <n>] [--headroom <percent>] [--json]
 // Exit codes: 0 every file fits, 1 some file does not fit, 2 unusable input.
+import { applyTargetFlag, UsageError } from './cli/flags';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findGpu, gpuCatalog } from './analysis/hardware/gpus';
+import { gpuCatalog } from './analysis/hardware/gpus';
 import { fetchHubConfig, isHubId } from './analysis/models/hub';
 import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from './analysis/report';
 import { formatReport, table } from './analysis/format';
@@ -53,7 +54,6 @@ interface Options {
   solve?: SolveField;
 }
 
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
   const files: string[] = [];
@@ -70,6 +70,7 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const take = () => (inline !== undefined ? inline : value(i++, flag));
+    if (applyTargetFlag(flag, take, settings)) continue;
     switch (flag) {
       case '-h':
       case '--help':
@@ -109,26 +110,6 @@ function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
         const v = take();
         if (!(SOLVE_FIELDS as readonly string[]).includes(v)) throw new UsageError(`--solve takes ${SOLVE_FIELDS.join(', ')}, not "${v}"`);
         hw.solve = v as SolveField;
-        break;
-      }
-      case '--gpu': {
-        const id = take();
-        if (!findGpu(id)) throw new UsageError(`unknown GPU "${id}"; run with --list-gpus to see the ids`);
-        settings.targetGpu = findGpu(id)!.id;
-        break;
-      }
-      case '--gpus': {
-        const v = take();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--gpus takes a whole number ≥ 1, not "${v}"`);
-        settings.gpuCount = n;
-        break;
-      }
-      case '--headroom': {
-        const v = take();
-        const n = Number(v);
-        if (!Number.isFinite(n) || n < 0 || n >= 100) throw new UsageError(`--headroom takes a percentage from 0 to 99, not "${v}"`);
-        settings.headroomPercent = n;
         break;
       }
       default:

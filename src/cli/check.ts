@@ -3,8 +3,8 @@
 // annotations. Exit code: 0 every checked file fits, 1 some file does not fit, 2 unusable input (a
 // missing file, a pattern that matches nothing, a training script whose model could not be resolved, a
 // bad option) — 2 wins over 1, since the gate could not do its job.
+import { applyTargetFlag, UsageError } from './flags';
 import { writeFileSync } from 'node:fs';
-import { findGpu } from '../analysis/hardware/gpus';
 import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS } from '../analysis/report';
 import { nodeAnalysisDeps } from '../node-deps';
 import { analyzeText } from '../analysis/report';
@@ -44,7 +44,6 @@ export interface CheckOptions {
   hub: boolean;
 }
 
-class UsageError extends Error {}
 
 function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   const patterns: string[] = [];
@@ -72,6 +71,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       i++;
       return v;
     };
+    if (applyTargetFlag(flag, take, settings)) continue;
     switch (flag) {
       case '-h':
       case '--help':
@@ -79,27 +79,6 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       case '--hub':
         hub = true;
         break;
-      case '--gpu': {
-        const id = take();
-        const gpu = findGpu(id);
-        if (!gpu) throw new UsageError(`unknown GPU "${id}"; run \`vram-lens analyze --list-gpus\` to see the ids`);
-        settings.targetGpu = gpu.id;
-        break;
-      }
-      case '--gpus': {
-        const v = take();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 4096) throw new UsageError(`--gpus takes a whole number from 1 to 4096, not "${v}"`);
-        settings.gpuCount = n;
-        break;
-      }
-      case '--headroom': {
-        const v = take();
-        const n = Number(v);
-        if (!Number.isFinite(n) || n < 0 || n >= 100) throw new UsageError(`--headroom takes a percentage from 0 to 99, not "${v}"`);
-        settings.headroomPercent = n;
-        break;
-      }
       case '--format': {
         const v = take();
         if (v !== 'text' && v !== 'sarif' && v !== 'github') throw new UsageError(`--format takes text, sarif or github, not "${v}"`);

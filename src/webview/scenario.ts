@@ -5,7 +5,7 @@ import type { WhatIfChange, WhatIfField } from '../analysis/remedies/apply';
 import { GpuSpec, usableBytes } from '../analysis/hardware/gpus';
 import { Component, ComponentName, COMPONENT_LABELS } from '../analysis/memory/component';
 import { estimateMemory, MemoryEstimate } from '../analysis/memory/estimate';
-import { AttentionImpl, OptimizerKind, Quantization, Sharding, TrainingSetup } from '../analysis/memory/setup';
+import { AttentionImpl, OptimizerKind, Quantization, Sharding, SHARDING_NAMES, TrainingSetup } from '../analysis/memory/setup';
 import { GiB } from '../analysis/units';
 import { PanelData } from './protocol';
 
@@ -81,16 +81,7 @@ export const ATTENTION_LABELS: Record<AttentionImpl, string> = {
   eager: 'Eager (materialises B·H·S²)',
 };
 
-export const SHARDING_LABELS: Record<Sharding, string> = {
-  none: 'None (DDP)',
-  ddp: 'DDP replicas',
-  fsdp: 'FSDP full shard',
-  fsdp_grad_op: 'FSDP SHARD_GRAD_OP',
-  fsdp_hybrid: 'FSDP hybrid shard',
-  zero1: 'DeepSpeed ZeRO-1',
-  zero2: 'DeepSpeed ZeRO-2',
-  zero3: 'DeepSpeed ZeRO-3',
-};
+export const SHARDING_LABELS: Record<Sharding, string> = { ...SHARDING_NAMES, none: 'None (DDP)' };
 
 /** LoRA target presets with Llama-style module names (peft target_modules). */
 export function targetPresets(d: PanelData): { value: Targets; label: string }[] {

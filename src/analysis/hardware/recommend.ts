@@ -1,7 +1,7 @@
 // For one GPU type: the smallest GPU count, and the sharding at that count, at which the job fits with
 // headroom — found by running the memory engine on each candidate, never by a separate formula.
 import { estimateMemory, MemoryEstimate } from '../memory/estimate';
-import { Sharding, TrainingSetup } from '../memory/setup';
+import { Sharding, SHARDING_NAMES, TrainingSetup } from '../memory/setup';
 import { ModelSpec } from '../models/spec';
 import { formatGiB } from '../units';
 import { GpuSpec, usableBytes } from './gpus';
@@ -47,16 +47,7 @@ export function countsFor(gpu: GpuSpec, maxCount = DEFAULT_MAX_COUNT): number[] 
 }
 
 export function shardingLabel(s: Pick<TrainingSetup, 'gpus' | 'sharding' | 'offloadOptimizer'>): string {
-  const base: Record<Sharding, string> = {
-    none: 'no sharding',
-    ddp: 'DDP replicas',
-    fsdp: 'FSDP full shard',
-    fsdp_grad_op: 'FSDP SHARD_GRAD_OP',
-    fsdp_hybrid: 'FSDP hybrid shard',
-    zero1: 'DeepSpeed ZeRO-1',
-    zero2: 'DeepSpeed ZeRO-2',
-    zero3: 'DeepSpeed ZeRO-3',
-  };
+  const base = SHARDING_NAMES;
   const b = s.gpus <= 1 && s.sharding === 'ddp' ? base.none : base[s.sharding];
   return s.offloadOptimizer ? `${b} + CPU optimizer offload` : b;
 }

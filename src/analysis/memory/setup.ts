@@ -102,6 +102,18 @@ export interface TrainingSetup {
 
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, bf16: 2, fp16: 2 };
 
+/** How each sharding kind is named to users (CLI, panel, recommendations). */
+export const SHARDING_NAMES: Record<Sharding, string> = {
+  none: 'no sharding',
+  ddp: 'DDP replicas',
+  fsdp: 'FSDP full shard',
+  fsdp_grad_op: 'FSDP SHARD_GRAD_OP',
+  fsdp_hybrid: 'FSDP hybrid shard',
+  zero1: 'DeepSpeed ZeRO-1',
+  zero2: 'DeepSpeed ZeRO-2',
+  zero3: 'DeepSpeed ZeRO-3',
+};
+
 export function defaultSetup(overrides: Partial<TrainingSetup> = {}): TrainingSetup {
   return {
     method: 'full',
