@@ -7,6 +7,7 @@ import type { Component } from '../src/analysis/memory/component';
 import type { WhatIfChange } from '../src/analysis/remedies/apply';
 import { formatGiB, GiB } from '../src/analysis/units';
 import { toJson, toMarkdown, phaseLabel, verdictLabel } from '../src/webview/export';
+import { TimeModelOverrides } from '../src/analysis/hardware/time';
 import { HardwareRow, suggestHardware } from '../src/webview/hardware';
 import { HostMessage, HostMessageSchema, PageMessage, PanelData, PanelDataSchema, WhatIfChangeSchema } from '../src/webview/protocol';
 import {
@@ -491,7 +492,8 @@ function hardwareSection(): HTMLElement {
 function drawHardware() {
   const d = state!.data;
   const focusedGpu = (document.activeElement as HTMLElement | null)?.dataset?.try;
-  hardware = suggestHardware(d.spec!, view!.setup, d.gpus, d.target.headroomPercent);
+  hardware = suggestHardware(d.spec!, view!.setup, d.gpus, d.target.headroomPercent, d.costing ? { ...d.costing, timeModel: d.costing.timeModel as TimeModelOverrides | undefined } : undefined);
+  const tokens = d.costing?.tokens ?? null;
   const table = byId<HTMLTableElement>('hardware')!;
   const body = el('tbody');
   const more = el('tbody', { id: 'hardware-more', hidden: !showAllHardware });
@@ -508,6 +510,8 @@ function drawHardware() {
         el('td', {}, h.label ?? ''),
         el('td', { class: 'num' }, formatGiB(h.requiredBytes!)),
         el('td', { class: 'num' }, h.usdPerHour != null ? `$${h.usdPerHour.toFixed(2)}` : '–'),
+        el('td', { class: 'num' }, tokens ? (h.hours != null ? formatHours(h.hours) : '–') : h.usdPerMillionTokens != null ? `$${h.usdPerMillionTokens.toFixed(2)}` : '–'),
+        ...(tokens ? [el('td', { class: 'num' }, h.costUsd != null ? `$${Math.round(h.costUsd).toLocaleString('en-US')}` : '–')] : []),
         el('td', {}, el('button', { type: 'button', class: 'secondary small', 'data-try': h.gpu.id, 'aria-label': `Try ${h.count}× ${h.gpu.name} with ${h.label}`, 'aria-current': current ? 'true' : undefined }, current ? 'Current' : 'Try')),
       ),
     );
@@ -518,11 +522,11 @@ function drawHardware() {
   toggle.textContent = showAllHardware ? 'Show fewer' : `Show ${hiddenRows} more`;
   toggle.setAttribute('aria-expanded', String(showAllHardware));
   table.replaceChildren(
-    el('caption', { class: 'sr-only' }, 'GPU types that fit, cheapest per hour first'),
+    el('caption', { class: tokens ? undefined : 'sr-only' }, tokens ? `Cheapest run first, for ${formatTokens(tokens.tokens)} training tokens (${tokens.how})` : 'GPU types that fit, cheapest per trained token first (set vramLens.trainingTokens for time and total cost)'),
     el(
       'thead',
       {},
-      el('tr', {}, el('th', { scope: 'col' }, 'GPU'), el('th', { scope: 'col', class: 'num' }, 'Count'), el('th', { scope: 'col' }, 'Set-up'), el('th', { scope: 'col', class: 'num' }, 'Per GPU'), el('th', { scope: 'col', class: 'num' }, '$/hour'), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Action'))),
+      el('tr', {}, el('th', { scope: 'col' }, 'GPU'), el('th', { scope: 'col', class: 'num' }, 'Count'), el('th', { scope: 'col' }, 'Set-up'), el('th', { scope: 'col', class: 'num' }, 'Per GPU'), el('th', { scope: 'col', class: 'num' }, '$/hour'), ...(tokens ? [el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num' }, 'Total cost')] : [el('th', { scope: 'col', class: 'num' }, '$/M tokens')]), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Action'))),
     ),
     body,
     more,
@@ -680,3 +684,11 @@ if (restored?.success) {
   renderReport();
 }
 post({ type: 'ready' });
+
+function formatHours(h: number): string {
+  return h < 1 ? `${Math.round(h * 60)} min` : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
+}
+
+function formatTokens(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(0)}M` : String(n);
+}

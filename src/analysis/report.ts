@@ -424,7 +424,9 @@ export function reportToJson(r: Report): ReportJson {
 /** One line for the CodeLens and the status bar. */
 export function summaryLine(r: Report): string {
   if (!r.estimate) return r.model?.reason ? `VRAM Lens: ${r.model.reason}` : 'VRAM Lens: no estimate';
-  const peak = `≈ ${formatGiB(r.estimate.requiredBytes)} per GPU`;
+  const phases = r.estimate.phases;
+  const other = phases.length > 1 ? phases.find((p) => (p.phase === 'generation') !== (r.estimate!.phase === 'generation')) : undefined;
+  const peak = `≈ ${formatGiB(r.estimate.requiredBytes)} per GPU${other ? ` (${r.estimate.phase === 'generation' ? 'generation' : 'training'}; ${other.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(other.requiredBytes)})` : ''}`;
   const t = `${r.target.count}× ${r.target.gpu.name}`;
   const verdict = r.target.verdict === 'oom' ? `exceeds ${t}` : r.target.verdict === 'tight' ? `tight on ${t}` : `fits ${t}`;
   const smallest = r.target.verdict === 'oom' && r.smallestFittingGpu ? ` · fits ${r.target.count}× ${r.smallestFittingGpu.name}` : '';

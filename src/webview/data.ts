@@ -1,13 +1,15 @@
 // Report -> the plain data the page needs to render and recompute (no vscode import: tests build it too).
 import { gpuCatalog, GpuSpec } from '../analysis/hardware/gpus';
 import { setupFromPlan } from '../analysis/plan/plan';
-import { Report, summaryLine } from '../analysis/report';
+import { AnalysisSettings, Report, summaryLine } from '../analysis/report';
+import { resolveTokens, Stack, stackOf } from '../analysis/hardware/time';
 import { GiB } from '../analysis/units';
 import { PanelData } from './protocol';
 
-export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = []): PanelData {
+export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = [], costing: Pick<AnalysisSettings, 'gpuPrices' | 'trainingTokens' | 'timeModel'> = {}): PanelData {
   const catalog = gpuCatalog(customGpus);
   const spec = r.estimate && r.plan && r.model?.spec ? r.model.spec : null;
+  const setup = spec && r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : null;
   return {
     uri,
     file: r.file,
@@ -19,7 +21,7 @@ export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = []):
     model: r.model ? { ref: r.model.ref, id: r.model.spec?.id ?? null } : null,
     spec,
     // the engine input exactly as report.ts built it (the page's recomputation must give the same bytes)
-    setup: spec && r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : null,
+    setup,
     fields: r.plan
       ? Object.entries(r.plan).map(([name, f]) => ({ name, value: f.value, origin: f.origin, reason: f.reason, line: f.origin === 'read' && f.span ? f.span.line : null }))
       : [],
@@ -31,5 +33,11 @@ export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = []):
       verdict: r.target.verdict,
     },
     gpus: catalog.some((g) => g.id === r.target.gpu.id) ? catalog : [r.target.gpu, ...catalog],
+    costing: {
+      tokens: setup ? resolveTokens(r.hyperparams, setup, undefined, costing.trainingTokens) : null,
+      stack: (costing.timeModel?.stack as Stack | undefined) ?? stackOf(r.framework),
+      ...(costing.gpuPrices ? { gpuPrices: costing.gpuPrices } : {}),
+      ...(costing.timeModel ? { timeModel: costing.timeModel as Record<string, unknown> } : {}),
+    },
   };
 }

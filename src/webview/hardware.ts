@@ -2,7 +2,9 @@
 // count) at which the what-if job fits, with its price per hour. The search is the engine's own
 // (src/analysis/hardware/recommend.ts fitOnGpu), so the panel and `vram-lens compare` agree.
 import { GpuSpec } from '../analysis/hardware/gpus';
+import { compareGpus } from '../analysis/hardware/compare';
 import { fitOnGpu } from '../analysis/hardware/recommend';
+import { Stack, TimeModelOverrides, TokenCount } from '../analysis/hardware/time';
 import { Sharding, TrainingSetup } from '../analysis/memory/setup';
 import { ModelSpec } from '../analysis/models/spec';
 
@@ -10,38 +12,67 @@ export interface HardwareRow {
   gpu: GpuSpec;
   fits: boolean;
   count: number | null;
-  sharding: Sharding | null;
-  offloadOptimizer: boolean;
   /** "FSDP full shard + CPU optimizer offload" */
   label: string | null;
+  sharding: Sharding | null;
+  offloadOptimizer: boolean;
   requiredBytes: number | null;
   usableBytes: number;
-  /** catalog price × count, $/h; null without a price */
+  /** price × count, $/h; null without a price */
   usdPerHour: number | null;
+  /** with a token count: wall time and total cost of the run; else null */
+  hours: number | null;
+  costUsd: number | null;
+  /** always comparable, with or without a token count */
+  usdPerMillionTokens: number | null;
   reason: string | null;
 }
 
 // Enough for a 405B full fine-tune on 80 GB cards; beyond that the table says what is needed.
 export const MAX_COUNT = 512;
 
-/** Fitting rows first, cheapest per hour first (no price last), then fewer GPUs. */
-export function suggestHardware(model: ModelSpec, setup: TrainingSetup, gpus: GpuSpec[], headroomPercent: number): HardwareRow[] {
-  const rows = gpus.map((gpu): HardwareRow => {
-    const fit = fitOnGpu(model, setup, gpu, { headroomPercent, maxCount: MAX_COUNT });
-    const f = fit.fit;
-    return {
-      gpu,
-      fits: !!f,
-      count: f?.count ?? null,
-      sharding: f?.sharding ?? null,
-      offloadOptimizer: f?.offloadOptimizer ?? false,
-      label: f?.label ?? null,
-      requiredBytes: f?.estimate.requiredBytes ?? null,
-      usableBytes: fit.usableBytes,
-      usdPerHour: f && gpu.priceUsdPerHour != null ? gpu.priceUsdPerHour * f.count : null,
-      reason: fit.reason ?? null,
-    };
+export interface Costing {
+  tokens: TokenCount | null;
+  stack: Stack;
+  gpuPrices?: Record<string, number>;
+  timeModel?: TimeModelOverrides;
+}
+
+/**
+ * One row per GPU type at the smallest count and set-up that fits, with time and total cost: the same
+ * comparison as `vram-lens analyze --compare` (src/analysis/hardware/compare.ts), cheapest run first.
+ */
+export function suggestHardware(model: ModelSpec, setup: TrainingSetup, gpus: GpuSpec[], headroomPercent: number, costing: Costing = { tokens: null, stack: 'hf' }): HardwareRow[] {
+  const byId = new Map(gpus.map((g) => [g.id, g]));
+  const cmp = compareGpus(model, setup, {
+    headroomPercent,
+    preferredCount: setup.gpus,
+    customGpus: gpus,
+    gpuPrices: costing.gpuPrices,
+    tokens: costing.tokens,
+    stack: costing.stack,
+    timeModel: costing.timeModel,
+    maxCount: MAX_COUNT,
   });
-  const price = (r: HardwareRow) => r.usdPerHour ?? Infinity;
-  return rows.sort((a, b) => Number(b.fits) - Number(a.fits) || price(a) - price(b) || (a.count ?? 0) - (b.count ?? 0) || a.gpu.name.localeCompare(b.gpu.name));
+  return cmp.rows
+    .filter((r) => byId.has(r.gpu))
+    .map((r): HardwareRow => {
+      const gpu = byId.get(r.gpu)!;
+      const fit = r.fits ? fitOnGpu(model, setup, gpu, { headroomPercent, maxCount: MAX_COUNT }).fit : null;
+      return {
+        gpu,
+        fits: r.fits,
+        count: r.fits ? r.count : null,
+        label: r.sharding,
+        sharding: fit?.sharding ?? null,
+        offloadOptimizer: r.offloadOptimizer,
+        requiredBytes: r.requiredBytes,
+        usableBytes: r.usableBytes,
+        usdPerHour: r.usdPerGpuHour != null && r.fits ? r.usdPerGpuHour * r.count : null,
+        hours: r.hours,
+        costUsd: r.costUsd,
+        usdPerMillionTokens: r.usdPerMillionTokens,
+        reason: r.reason,
+      };
+    });
 }

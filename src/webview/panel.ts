@@ -105,7 +105,8 @@ export class BreakdownPanel implements vscode.Disposable {
     const report = this.analyzer.get(uri) ?? (doc ? await this.analyzer.analyze(doc) : undefined);
     if (!report || uri !== this.uri) return;
     this.panel.title = `VRAM Lens: ${uri.path.split('/').pop()}`;
-    const msg: HostMessage = { type: 'report', data: panelDataOf(report, uri.toString(), readSettings(uri).customGpus) };
+    const settings = readSettings(uri);
+    const msg: HostMessage = { type: 'report', data: panelDataOf(report, uri.toString(), settings.customGpus, settings) };
     // Validated on the way out too: a report the page would reject is a bug here, not in the page.
     const checked = HostMessageSchema.safeParse(msg);
     if (!checked.success) {

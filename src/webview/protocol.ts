@@ -100,6 +100,15 @@ export const PanelDataSchema = z.object({
   }),
   /** the GPU catalog with the user's own GPUs */
   gpus: z.array(GpuSpecSchema).min(1),
+  /** what the hardware table needs for time and total cost (src/analysis/hardware/compare.ts) */
+  costing: z
+    .object({
+      tokens: z.object({ tokens: z.number().positive(), source: z.enum(['cli', 'file', 'setting']), how: z.string() }).nullable(),
+      stack: z.enum(['hf', 'unsloth', 'torchtune', 'torchtitan', 'nemo', 'pytorch']),
+      gpuPrices: z.record(z.string(), z.number().nonnegative()).optional(),
+      timeModel: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
 });
 export type PanelData = z.infer<typeof PanelDataSchema>;
 

@@ -218,7 +218,7 @@ describe('breakdown page (headless Chromium)', function () {
     assert.deepEqual(await last(p, 'revealLine'), { type: 'revealLine', line: optimLine });
   });
 
-  it('suggests, per GPU type, the smallest count that fits with its price; "Try" puts it in the what-if', async () => {
+  it('suggests, per GPU type, the smallest count that fits with its price and cost per token; "Try" puts it in the what-if', async () => {
     const p = await panel();
     await shown(p, oom);
     // 8 × 2048 tokens without checkpointing: the activations alone exceed an H100, whatever the count
@@ -227,8 +227,9 @@ describe('breakdown page (headless Chromium)', function () {
     await p.page.check('#c-gradientCheckpointing');
     const rows = await p.page.$$eval('#hardware tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
     assert.ok(rows.length >= 3, 'several GPU types fit');
-    const prices = rows.map((r) => (r[4] === '–' ? Infinity : Number(r[4]!.slice(1))));
-    assert.deepEqual(prices, [...prices].sort((a, b) => a - b), 'cheapest per hour first');
+    // no token count in the file or settings: ordered by cost per million trained tokens
+    const perToken = rows.map((r) => (r[5] === '–' ? Infinity : Number(r[5]!.slice(1))));
+    assert.deepEqual(perToken, [...perToken].sort((a, b) => a - b), 'cheapest per trained token first');
     const h100 = rows.find((r) => r[0] === 'H100 SXM 80GB');
     assert.ok(h100, 'with one sequence and checkpointing the H100 appears, with more GPUs or sharding');
     assert.equal(await p.page.locator('#hardware > tbody:first-of-type > tr').count(), 8, 'the cheapest eight first');

@@ -127,7 +127,7 @@ describe('what-if model of the page', () => {
     });
   }
 
-  it('suggests for each GPU type a count that fits with the headroom, cheapest per hour first', () => {
+  it('suggests for each GPU type a count that fits with the headroom, cheapest per trained token first', () => {
     const d = dataOf(read('test/fixtures/workspace/full_ft_oom.py'));
     const s = setupOf(d, { ...fileControls(d)!, microBatch: 1, gradientCheckpointing: true });
     const rows = suggestHardware(d.spec!, s, d.gpus, 10);
@@ -136,9 +136,22 @@ describe('what-if model of the page', () => {
     assert.ok(fitting.length > 5);
     for (const r of fitting) assert.ok(r.requiredBytes! <= r.usableBytes * 0.9, `${r.gpu.id} ×${r.count}`);
     for (const r of fitting) if (r.usdPerHour !== null) assert.equal(r.usdPerHour, r.gpu.priceUsdPerHour! * r.count!);
-    const prices = fitting.map((r) => r.usdPerHour ?? Infinity);
-    assert.deepEqual(prices, [...prices].sort((a, b) => a - b));
+    // without a token count the rows are ordered by cost per trained token, which orders total cost the same way
+    const perToken = fitting.map((r) => r.usdPerMillionTokens ?? Infinity);
+    assert.deepEqual(perToken, [...perToken].sort((a, b) => a - b));
+    assert.ok(fitting.every((r) => r.hours === null && r.costUsd === null), 'no time or cost without tokens');
     assert.ok(rows.slice(fitting.length).every((r) => !r.fits && r.reason), 'the others say why');
+  });
+
+  it('with a token count: time and total cost per GPU type, cheapest run first, cost = hours × $/h', () => {
+    const d = dataOf(read('test/fixtures/workspace/full_ft_oom.py'));
+    const s = setupOf(d, { ...fileControls(d)!, microBatch: 1, gradientCheckpointing: true });
+    const rows = suggestHardware(d.spec!, s, d.gpus, 10, { tokens: { tokens: 1e9, source: 'setting', how: 'vramLens.trainingTokens 1e9' }, stack: 'hf' });
+    const priced = rows.filter((r) => r.fits && r.costUsd !== null);
+    assert.ok(priced.length > 5);
+    const costs = priced.map((r) => r.costUsd!);
+    assert.deepEqual(costs, [...costs].sort((a, b) => a - b));
+    for (const r of priced) assert.ok(Math.abs(r.costUsd! - r.hours! * r.usdPerHour!) < 0.01 * r.costUsd!, `${r.gpu.id}: cost = hours × $/h`);
   });
 
   it('exports JSON with the CLI field names and Markdown with one table when nothing changed', () => {
