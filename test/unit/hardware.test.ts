@@ -6,26 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { byCost, byTime, compareGpus, ComparisonRow, priceOf } from '../../src/analysis/hardware/compare';
-import { findGpu, gpuCatalog, GpuSpec, usableBytes } from '../../src/analysis/hardware/gpus';
+import { findGpu, gpuCatalog, usableBytes } from '../../src/analysis/hardware/gpus';
 import { candidatesAt, countsFor, fitOnGpu } from '../../src/analysis/hardware/recommend';
 import { parseCustomGpus, parseGpuPrices, parseTimeModel, parseTrainingTokens } from '../../src/analysis/hardware/userSettings';
 import { estimateMemory } from '../../src/analysis/memory/estimate';
 import { defaultSetup, TrainingSetup } from '../../src/analysis/memory/setup';
-import { resolveModel } from '../../src/analysis/models/catalog';
-import { ModelSpec } from '../../src/analysis/models/spec';
-import { GiB } from '../../src/analysis/units';
-import { repoRoot } from './helpers';
 
-function spec(ref: string): ModelSpec {
-  const r = resolveModel(ref);
-  assert.ok(r.spec, ref);
-  return r.spec;
-}
-function gpu(id: string): GpuSpec {
-  const g = findGpu(id);
-  assert.ok(g, id);
-  return g;
-}
+import { GiB } from '../../src/analysis/units';
+import { gpu, repoRoot, spec } from './helpers';
 
 // Llama-3.1-70B by hand (meta-llama/Llama-3.1-70B config.json: hidden 8192, 80 layers, 64 heads / 8 KV
 // heads of 128, intermediate 28672, vocab 128256, untied embeddings).

@@ -3,6 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Parser } from 'web-tree-sitter';
+import { findGpu, GpuSpec } from '../../src/analysis/hardware/gpus';
+import { resolveModel } from '../../src/analysis/models/catalog';
+import { ModelSpec } from '../../src/analysis/models/spec';
 import { initPythonParser } from '../../src/analysis/extract/parser';
 import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS } from '../../src/analysis/report';
 
@@ -66,4 +69,18 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A catalog model by id (fails the test when it is missing). */
+export function spec(ref: string): ModelSpec {
+  const r = resolveModel(ref);
+  if (!r.spec) throw new Error(`${ref} is not in the catalog: ${r.reason}`);
+  return r.spec;
+}
+
+/** A catalog GPU by id (fails the test when it is missing). */
+export function gpu(id: string): GpuSpec {
+  const g = findGpu(id);
+  if (!g) throw new Error(`${id} is not in the GPU catalog`);
+  return g;
 }

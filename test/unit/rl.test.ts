@@ -4,16 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { estimateMemory } from '../../src/analysis/memory/estimate';
 import { defaultJob, defaultSetup } from '../../src/analysis/memory/setup';
-import { resolveModel } from '../../src/analysis/models/catalog';
 import { analyzeText } from '../../src/analysis/report';
 import { fixAll, suggestFixes, textAfter } from '../../src/analysis/remedies';
-import { fixturesDir, loadDeps, settings } from './helpers';
+import { fixturesDir, loadDeps, settings, spec } from './helpers';
 
-const spec = (id: string) => {
-  const r = resolveModel(id);
-  if (!r.spec) throw new Error(id);
-  return r.spec;
-};
 const bytes = (e: ReturnType<typeof estimateMemory>, name: string) => e.components.filter((c) => c.name === name).reduce((t, c) => t + c.bytes, 0);
 
 describe('RL plan (TRL defaults)', () => {

@@ -8,25 +8,15 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { editFor, replacementText, solveEdits, solveReport } from '../../src/analysis/hardware/advice';
-import { findGpu, GpuSpec, usableBytes } from '../../src/analysis/hardware/gpus';
+import { GpuSpec, usableBytes } from '../../src/analysis/hardware/gpus';
 import { largestFitting, SOLVE_FIELDS, SolveField, solveLargest } from '../../src/analysis/hardware/solve';
 import { estimateMemory } from '../../src/analysis/memory/estimate';
 import { defaultSetup, TrainingSetup } from '../../src/analysis/memory/setup';
-import { resolveModel } from '../../src/analysis/models/catalog';
+
 import { ModelSpec } from '../../src/analysis/models/spec';
 import { analyzeText, verdictOf } from '../../src/analysis/report';
-import { loadDeps, repoRoot, settings } from './helpers';
+import { gpu, loadDeps, repoRoot, settings, spec } from './helpers';
 
-function spec(ref: string): ModelSpec {
-  const r = resolveModel(ref);
-  assert.ok(r.spec, ref);
-  return r.spec;
-}
-function gpu(id: string): GpuSpec {
-  const g = findGpu(id);
-  assert.ok(g, id);
-  return g;
-}
 function withValue(s: TrainingSetup, field: SolveField, v: number): TrainingSetup {
   if (field === 'micro_batch') return { ...s, microBatch: v };
   if (field === 'seq_len') return { ...s, seqLen: v };

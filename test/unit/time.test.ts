@@ -4,24 +4,14 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { findGpu, GpuSpec, GpuSpecSchema } from '../../src/analysis/hardware/gpus';
+import { GpuSpec, GpuSpecSchema } from '../../src/analysis/hardware/gpus';
 import { estimateThroughput, flopsPerToken, parseTokenCount, resolveTokens, scalingEfficiency, ThroughputEstimate, tokensFromFile } from '../../src/analysis/hardware/time';
 import { extractPython } from '../../src/analysis/extract/python';
 import { defaultSetup, TrainingSetup } from '../../src/analysis/memory/setup';
-import { resolveModel } from '../../src/analysis/models/catalog';
-import { ModelSpec } from '../../src/analysis/models/spec';
-import { loadParser, repoRoot } from './helpers';
 
-function spec(ref: string): ModelSpec {
-  const r = resolveModel(ref);
-  assert.ok(r.spec, ref);
-  return r.spec;
-}
-function gpu(id: string): GpuSpec {
-  const g = findGpu(id);
-  assert.ok(g, id);
-  return g;
-}
+import { ModelSpec } from '../../src/analysis/models/spec';
+import { gpu, loadParser, repoRoot, spec } from './helpers';
+
 function close(a: number, b: number, rel = 1e-9, what = '') {
   assert.ok(Math.abs(a / b - 1) <= rel, `${what} ${a} vs ${b}`);
 }
