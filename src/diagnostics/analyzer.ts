@@ -109,7 +109,13 @@ export class DocumentAnalyzer implements vscode.Disposable {
       this.log.appendLine(`Analysis of ${doc.uri.fsPath} failed: ${(e as Error).stack ?? e}`);
       return undefined;
     }
-    if (doc.isClosed || doc.version !== version) return undefined; // a newer edit is on its way
+    if (doc.isClosed) return undefined;
+    if (doc.version !== version) {
+      // edited while we analysed: analyse the new text (some version bumps, e.g. a revert's, bring no
+      // further change event of their own)
+      this.schedule(doc);
+      return undefined;
+    }
     this.reports.set(key, { version, report });
     this.trackLinks(key, report);
     this.emitter.fire({ uri: doc.uri, report });

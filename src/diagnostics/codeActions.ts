@@ -23,8 +23,9 @@ export class FixProvider implements vscode.CodeActionProvider {
     const report = this.analyzer.getFresh(doc);
     if (!report) return [];
     // predictions come from re-analysing each edited text: exactly what the editor shows after applying
+    const version = doc.version;
     const reanalyze = await this.analyzer.reanalyzer(doc);
-    if (this.analyzer.getFresh(doc) !== report) return [];
+    if (doc.version !== version) return []; // edited meanwhile: the offsets no longer hold
     const actions: vscode.CodeAction[] = [];
     for (const d of ours) {
       const text = doc.getText();

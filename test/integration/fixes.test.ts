@@ -114,3 +114,31 @@ describe('quick fixes in a YAML config', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
+
+describe('every quick fix, applied', () => {
+  it('changes the file and leaves the verdict its title predicts', async function () {
+    this.timeout(180000);
+    let editor = await openFixture('fix_me.py');
+    const original = editor.document.getText();
+    const d = await waitFor(() => oom(editor.document.uri), 'the OOM error', 20000);
+    const titles = (await actionsAt(editor.document.uri, d.range)).map((a) => a.title);
+    assert.ok(titles.length >= 5, titles.join('\n'));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    for (const title of titles) {
+      // each fix on a freshly opened, unedited copy
+      editor = await openFixture('fix_me.py');
+      assert.equal(editor.document.getText(), original);
+      const d0 = await waitFor(() => oom(editor.document.uri), `the OOM error before "${title}"`, 20000);
+      // the whole document: after edits elsewhere VS Code's markers can sit away from the diagnostic's own range
+      const whole = new vscode.Range(0, 0, editor.document.lineCount, 0);
+      const action = (await actionsAt(editor.document.uri, whole)).find((a) => a.title === title);
+      assert.ok(action, `"${title}" is offered again on the original text`);
+      assert.ok(await vscode.workspace.applyEdit(action.edit!), title);
+      assert.notEqual(editor.document.getText(), original, `${title} edits the file`);
+      const fits = /\(fits/.test(title);
+      // the re-analysis of the edited file agrees with the title: the error is gone exactly when it said "fits"
+      await waitFor(() => (fits ? !oom(editor.document.uri) : oom(editor.document.uri) && oom(editor.document.uri)!.message !== d0.message), `the verdict after "${title}"`, 10000);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+});
