@@ -2,7 +2,7 @@
 // as a stacked bar against the target GPU's usable memory, and recomputes it with the same engine
 // (bundled here) on every what-if change, without a round trip. Plain DOM, themed with --vscode-* only,
 // every control labelled and keyboard operable. Host messages and page messages are validated with zod.
-import './jitless';
+import '../src/jitless';
 import type { Component } from '../src/analysis/memory/component';
 import type { WhatIfChange } from '../src/analysis/remedies/apply';
 import { formatGiB, GiB } from '../src/analysis/units';

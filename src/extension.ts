@@ -1,4 +1,5 @@
 // Wiring only: build the services, register each feature, hand every disposable to VS Code.
+import './jitless';
 import * as vscode from 'vscode';
 import { AnalysisDeps } from './analysis/report';
 import { registerCommands } from './commands';
