@@ -198,7 +198,7 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
     base.findings.push({
       severity: 'information',
       code: 'vramLens.unsupported',
-      message: `VRAM Lens reads Python training scripts in this version; ${kind === 'unknown' ? 'this file type' : `${kind} files`} are not analysed yet.`,
+      message: 'VRAM Lens reads Python training scripts, notebooks and YAML/JSON training configs; this file type is not analysed.',
       span: ZERO_SPAN,
       related: [],
     });
@@ -264,9 +264,12 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   r.target.count = setup.gpus;
   r.target.requiredBytes = r.estimate.requiredBytes;
   r.target.verdict = verdictOf(r.estimate.requiredBytes, usable, settings.headroomPercent);
+  // a colocated vLLM takes a share of each card's own memory: re-estimate per GPU then
+  const perGpu = setup.job && (setup.job.generation === 'vllm-colocate' || setup.job.generation === 'vllm-shared');
+  const requiredOn = (g: GpuSpec) => (perGpu ? estimateMemory(res.spec!, { ...setup, gpuTotalBytes: g.memoryGiB * GiB }).requiredBytes : r.estimate!.requiredBytes);
   r.smallestFittingGpu =
     gpuCatalog(settings.customGpus)
-      .filter((g) => r.estimate!.requiredBytes <= usableBytes(g) * (1 - settings.headroomPercent / 100))
+      .filter((g) => requiredOn(g) <= usableBytes(g) * (1 - settings.headroomPercent / 100))
       .sort((a, b) => a.memoryGiB - b.memoryGiB || (a.priceUsdPerHour ?? 99) - (b.priceUsdPerHour ?? 99))[0] ?? null;
 
   for (const u of hp.unread) {
@@ -307,8 +310,9 @@ function addMemoryFindings(r: Report) {
   const e = r.estimate!;
   const p = r.plan!;
   const gpuLabel = `${r.target.count}× ${r.target.gpu.name}`;
+  // what counts against the card: not driver-side buffers, not paged state (it spills to host RAM)
   const contributors = e.components
-    .filter((c) => c.pool !== 'driver' && c.name !== 'allocatorReserve')
+    .filter((c) => c.pool === 'allocator' && c.name !== 'allocatorReserve')
     .sort((a, b) => b.bytes - a.bytes);
   const top = contributors[0] as Component | undefined;
   if (r.target.verdict === 'oom' || r.target.verdict === 'tight') {

@@ -36,6 +36,8 @@ export interface CallSite {
   statementIndent: string;
   /** `model = AutoModelForCausalLM.from_pretrained(...)` -> "model" */
   assignedTo?: string;
+  /** every keyword argument written in the call (`name=value`), so a fix replaces it rather than adding a second one */
+  keywords: Record<string, SourceSpan>;
 }
 
 export interface ImportInfo {

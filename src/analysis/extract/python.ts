@@ -85,6 +85,9 @@ function callSiteOf(call: Node, text: string): CallSite {
     statementEnd: nl < 0 ? text.length : nl + 1,
     statementIndent: text.slice(stmtLineStart, stmt.startIndex).match(/^[ \t]*/)![0],
     assignedTo,
+    keywords: Object.fromEntries(
+      named.filter((a) => a.type === 'keyword_argument' && a.childForFieldName('name')).map((a) => [a.childForFieldName('name')!.text, spanOf(a)]),
+    ),
   };
 }
 
@@ -542,7 +545,9 @@ class PythonReader {
         const v = this.evaluate(model.value);
         if (v.ok && typeof v.value === 'string') this.set('model', model.arg, model.value, `${last}(model=…)`, asString);
       }
-      if (kw('peft_config') && !this.out.peft) this.out.peft = { value: true, span: spanOf(kw('peft_config')!.arg), valueSpan: spanOf(kw('peft_config')!.arg), how: `${last}(peft_config=…)` };
+      const pc = kw('peft_config');
+      // peft_config=None trains the full model; a conditional or a variable is taken as a LoRA config
+      if (pc && pc.value.type !== 'none' && !this.out.peft) this.out.peft = { value: true, span: spanOf(pc.arg), valueSpan: spanOf(pc.arg), how: `${last}(peft_config=…)` };
       this.trainingKeywords(take);
       return;
     }

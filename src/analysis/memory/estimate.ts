@@ -52,8 +52,6 @@ const RESERVED_OVER_ALLOCATED = 1.08;
 // vLLM asleep still holds its CUDA graphs and buffers outside the sleep allocator (vllm docs
 // sleep_mode.md); measured capture deltas up to ~1 GiB (llm-d empirical-vllm-memory-results.md).
 const VLLM_ASLEEP_BYTES = 1 * 1024 ** 3;
-// DeepSpeed ZeRO-2/3 default reduce bucket: HF Trainer's "auto" sets reduce_bucket_size = hidden^2
-// (transformers integrations/deepspeed.py), in the gradient dtype.
 // FSDP keeps the current and the prefetched unit gathered (torch FSDP backward_prefetch=BACKWARD_PRE).
 const FSDP_LIVE_UNITS = 2;
 
@@ -184,9 +182,14 @@ function layerActivationBytesPerToken(c: Ctx): { bytes: number; parts: Record<st
 }
 
 export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEstimate {
-  const s = setup;
-  const m = model;
   const notes: string[] = [];
+  // DeepSpeed with bf16/fp16 casts the module to 16 bit and keeps the fp32 copy as optimizer master
+  // weights (deepspeed runtime/engine.py _configure_distributed_model, bf16_optimizer.py): weights loaded
+  // in fp32 do not stay fp32 on the GPU, and there is no autocast.
+  const dsCasts = (setup.sharding === 'zero1' || setup.sharding === 'zero2' || setup.sharding === 'zero3') && setup.autocast && setup.weightDtype === 'fp32';
+  const s: TrainingSetup = dsCasts ? { ...setup, weightDtype: 'bf16', autocast: false } : setup;
+  if (dsCasts) notes.push('DeepSpeed casts the fp32-loaded model to bf16 and keeps fp32 master weights in the optimizer.');
+  const m = model;
   const pb = paramBreakdown(m);
   const usesLora = s.method === 'lora' || s.method === 'qlora' || s.method === 'dora';
   const lora = usesLora && s.lora ? loraTargets(m, s.lora) : null;
@@ -293,13 +296,17 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   if (s.optimizerInBackward && trainable > 0) {
     // optimizer_in_bwd steps each parameter as soon as its gradient is ready (torchtune
     // recipes/full_finetune_single_device.py): only the largest gradient is alive at a time.
-    gradBytes = Math.max(pb.embedding, ...linearModules(m).map((x) => x.inFeatures * x.outFeatures)) * trainBytes;
+    // the largest trainable tensor: an adapter matrix under LoRA, the embedding or a linear layer otherwise
+    const largest = usesLora
+      ? Math.max(0, ...(lora?.modules ?? []).map((x) => (s.lora?.r ?? 0) * Math.max(x.inFeatures, x.outFeatures)), modulesToSaveParams ? pb.embedding : 0)
+      : Math.max(pb.embedding, ...linearModules(m).map((x) => x.inFeatures * x.outFeatures));
+    gradBytes = (largest * trainBytes) / gradShard;
   }
   const gradOffloaded = s.offloadParams && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid');
   const gradients = gradOffloaded ? 0 : gradBytes;
 
   // ---- optimizer state and master weights --------------------------------------------------------
-  const ds = isDeepSpeed(s) && s.gpus >= 1;
+  const ds = isDeepSpeed(s);
   // DeepSpeed with bf16/fp16 keeps an fp32 master copy and fp32 optimizer state (ZeRO paper, Rajbhandari
   // et al. 2020, section 3: 2+2+K bytes with K=12 for mixed-precision Adam).
   const stateParamBytes = ds && trainBytes < 4 ? 4 : trainBytes;
@@ -410,7 +417,7 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     }
     if (job.valueModel) {
       // trainable like a full fine-tune of the same architecture: weights, gradients, optimizer state
-      const vb = (pb.total * (wBytes + wBytes + opt.bytes)) / Math.max(weightShard, optShard);
+      const vb = (pb.total * wBytes) / weightShard + (pb.total * wBytes) / gradShard + (pb.total * opt.bytes) / optShard + (ds && wBytes < 4 ? (pb.total * 4) / optShard : 0);
       extraModels += vb;
       add(comps, 'valueModel', vb, `${n(pb.total)} params × (${wBytes} + ${wBytes} + ${opt.bytes.toFixed(1)}) B`, { params: pb.total });
     }
@@ -430,7 +437,9 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     comm = trainable * trainBytes;
     commFormula = `${n(trainable)} trainable × ${trainBytes} B DDP gradient buckets`;
   } else if (N > 1 && (s.sharding === 'zero2' || s.sharding === 'zero3')) {
-    comm = h * h * trainBytes * 2; // reduce and all-gather buckets of hidden² elements (HF "auto")
+    // reduce and all-gather buckets: HF Trainer's "auto" sets reduce_bucket_size = hidden² elements
+    // (transformers integrations/deepspeed.py), in the gradient dtype
+    comm = h * h * trainBytes * 2;
     commFormula = `2 buckets × ${h}² × ${trainBytes} B`;
   } else if (N > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'fsdp_grad_op')) {
     comm = (usesLora ? (lora?.params ?? 0) / m.numLayers : perLayerParams) * trainBytes; // one unit's unsharded grads before reduce-scatter
@@ -458,7 +467,7 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   let vllmGeneration = 0;
   let kvCache = 0;
   if (job && rl) {
-    const gpuTotal = s.gpuTotalBytes ?? 80 * 1e9;
+    const gpuTotal = s.gpuTotalBytes ?? 80 * 1024 ** 3; // an 80 GiB card when the target is not known
     const block = job.vllmMemoryUtilization * gpuTotal;
     if (job.generation === 'vllm-colocate') {
       vllmGeneration = block;
@@ -471,7 +480,10 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     } else if (job.generation === 'hf') {
       // model.generate keeps a KV cache for every sequence of the round: 2 (K, V) × layers × KV heads ×
       // head dim per token (transformers DynamicCache), for prompt + completion tokens.
-      const kvPerToken = 2 * m.numLayers * (m.mla ? m.mla.kvLoraRank + m.mla.qkRopeHeadDim : m.numKvHeads * headDimOf(m)) * actBytes;
+      // MLA in transformers (modeling_deepseek_v2.py) caches the expanded per-head K (nope + rope) and V
+      const kvPerToken = m.mla
+        ? m.numLayers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes
+        : 2 * m.numLayers * m.numKvHeads * headDimOf(m) * actBytes;
       kvCache = job.generationBatch * (job.promptLength + job.completionLength) * kvPerToken;
       if (job.kind === 'ppo') kvCache += job.generationBatch * job.completionLength * V * 4; // output_scores kept in fp32 (trl ppo_trainer.py)
     }
@@ -481,7 +493,9 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
   const generationGather = rl && job!.generation === 'hf' && shardsWeights(s) ? (pb.total * actBytes) * (1 - 1 / N) : 0;
   const generationPeak = rl ? persistent + kvCache + vllmGeneration + generationGather + (job!.generation === 'hf' ? job!.generationBatch * V * 4 : 0) : 0;
 
-  const forwardPeak = persistent + autocastCopies + activations + logits + gradsDuringForward + gathered + vllmTraining;
+  // DDP allocates its gradient buckets at construction and keeps them (torch Reducer::initialize_buckets)
+  const ddpBuckets = s.gpus > 1 && s.sharding === 'ddp' ? comm : 0;
+  const forwardPeak = persistent + autocastCopies + activations + logits + gradsDuringForward + gathered + vllmTraining + ddpBuckets;
   const stepPeak = persistent + gradients + comm + stepTemp + vllmTraining;
   const trainingPeak = Math.max(forwardPeak, stepPeak);
   const phase: PeakPhase = generationPeak > trainingPeak ? 'generation' : forwardPeak >= stepPeak ? 'forward-loss' : 'optimizer-step';
@@ -508,9 +522,9 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     if (g >= 0) comps.splice(g, 1);
   } else if (phase === 'forward-loss') {
     if (gradsDuringForward) add(comps, 'gradients', gradsDuringForward, `${n(trainable)} trainable × ${trainBytes} B (kept across ${s.gradAccumulation} accumulation steps)`, { trainableParams: trainable, gradAccumulation: s.gradAccumulation });
-    // comm buffers are not live in forward
+    // collective buffers are not live in forward, except DDP's gradient buckets
     const i = comps.findIndex((c) => c.name === 'commBuffers');
-    if (i >= 0) comps.splice(i, 1);
+    if (i >= 0 && !ddpBuckets) comps.splice(i, 1);
   } else {
     add(comps, 'gradients', gradients, `${n(trainable)} trainable × ${trainBytes} B${gradShard > 1 ? ` ÷ ${N} GPUs` : ''}`, { trainableParams: trainable, bytesPerParam: trainBytes, shards: gradShard });
     add(comps, 'optimizerStepTemp', stepTemp, `${n(trainable)} × ${stateParamBytes} B (foreach AdamW sqrt buffer)`, { trainableParams: trainable });

@@ -69,8 +69,10 @@ export function planJob(c: JobContext): JobPlan | null {
   const effectiveBeta = beta ?? betaDefault;
   if (kind === 'orpo' || kind === 'simpo') reference = dflt('none', `${kind.toUpperCase()} uses no reference model`);
   else if (kind === 'grpo' && effectiveBeta === 0) reference = hp.rlBeta ? read(hp.rlBeta, 'none') : dflt('none', 'GRPOConfig default beta=0.0 (trl >= 0.19): no reference model is loaded');
-  else if (hp.precomputeRef?.value) reference = read(hp.precomputeRef, 'precomputed');
+  // an explicit ref_model stays on the GPU even with precompute_ref_log_probs (trl dpo_trainer.py sets
+  // self.ref_model = ref_model before the precompute branch)
   else if (hp.refModel) reference = read(hp.refModel, 'copy');
+  else if (hp.precomputeRef?.value) reference = read(hp.precomputeRef, 'precomputed');
   else if (c.peft) reference = dflt('adapter-disabled', 'with a PEFT adapter the reference is the same model with the adapter disabled (no second copy)');
   else reference = dflt('copy', `${source} loads a frozen second copy of the model as reference`);
   const readDtype = dtypeOf(hp.modelInitDtype?.value);

@@ -24,8 +24,8 @@ function dialectOf(r: Report): Dialect | null {
 }
 
 /**
- * Sets `key: value`: replaces the value where the field was read under that key, else appends the key.
- * Returns null when the field was read under a nested or different key we cannot safely rewrite.
+ * Sets `key: value`: replaces the value where the field was read under that key, else the key's line,
+ * else appends the key. Returns null for a key whose value is a block (list or mapping) below it.
  */
 function setKey(r: Report, text: string, field: HyperparamKey | null, key: string, value: string): TextEdit | null {
   const f = field ? (r.hyperparams[field] as { span: { start: number; end: number }; valueSpan: { start: number; end: number }; implied?: boolean } | undefined) : undefined;
@@ -35,7 +35,12 @@ function setKey(r: Report, text: string, field: HyperparamKey | null, key: strin
   }
   // an existing top-level key written some other way (e.g. not read because unparseable): replace its line
   const m = new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*:[^\\n]*$`, 'm').exec(text);
-  if (m) return { start: m.index, end: m.index + m[0].length, newText: `${key}: ${value}` };
+  if (m) {
+    // a block value (an indented list or mapping below the key) cannot be replaced line-wise
+    const next = text.slice(m.index + m[0].length + 1).split('\n')[0] ?? '';
+    if (/^[ \t]+\S|^-\s/.test(next)) return null;
+    return { start: m.index, end: m.index + m[0].length, newText: `${key}: ${value}` };
+  }
   const at = text.length;
   return { start: at, end: at, newText: `${text.endsWith('\n') || text.length === 0 ? '' : '\n'}${key}: ${value}\n` };
 }
@@ -88,7 +93,8 @@ export function configEdits(id: RemedyId, r: Report, text: string): TextEdit[] |
     case 'lora':
       if (d === 'axolotl') return all(setKey(r, text, 'peft', 'adapter', 'lora'), ...axolotlLora(r, text));
       if (d === 'llama-factory') return all(setKey(r, text, null, 'finetuning_type', 'lora'), ...llamaFactoryLora(r, text));
-      if (d === 'hf') return all(setKey(r, text, 'peft', 'use_peft', 'true'), setKey(r, text, 'loraR', 'lora_r', '16'), setKey(r, text, 'loraTargets', 'lora_target_modules', 'all-linear'));
+      // TRL's ModelConfig keys; a plain HfArgumentParser file rejects them ("Some keys are not used")
+      if (d === 'hf' && r.framework === 'trl') return all(setKey(r, text, 'peft', 'use_peft', 'true'), setKey(r, text, 'loraR', 'lora_r', '16'), setKey(r, text, 'loraTargets', 'lora_target_modules', 'all-linear'));
       return null; // torchtune: a different model builder (_component_)
     case 'qlora': {
       if (d === 'axolotl') {
@@ -96,7 +102,7 @@ export function configEdits(id: RemedyId, r: Report, text: string): TextEdit[] |
         return all(setKey(r, text, 'peft', 'adapter', 'qlora'), setKey(r, text, 'loadIn4bit', 'load_in_4bit', 'true'), ...lora);
       }
       if (d === 'llama-factory') return all(setKey(r, text, 'loadIn4bit', 'quantization_bit', '4'), ...(full ? [setKey(r, text, null, 'finetuning_type', 'lora'), ...llamaFactoryLora(r, text)] : []));
-      if (d === 'hf') return all(setKey(r, text, 'loadIn4bit', 'load_in_4bit', 'true'), ...(full ? [setKey(r, text, 'peft', 'use_peft', 'true'), setKey(r, text, 'loraTargets', 'lora_target_modules', 'all-linear')] : []));
+      if (d === 'hf' && r.framework === 'trl') return all(setKey(r, text, 'loadIn4bit', 'load_in_4bit', 'true'), ...(full ? [setKey(r, text, 'peft', 'use_peft', 'true'), setKey(r, text, 'loraTargets', 'lora_target_modules', 'all-linear')] : []));
       return null;
     }
     case 'precomputeReference':

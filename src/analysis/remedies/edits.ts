@@ -38,9 +38,10 @@ export function insertKeyword(site: CallSite, name: string, value: string): Text
 
 /** Sets a keyword argument: replaces `name=…` where it was read in this call, else inserts it. */
 export function setKeyword(site: CallSite, name: string, value: string, readSpan?: SourceSpan): TextEdit {
-  if (readSpan && readSpan.start >= site.span.start && readSpan.end <= site.span.end) {
-    return { start: readSpan.start, end: readSpan.end, newText: `${name}=${value}` };
-  }
+  // the keyword as written in this call wins (it may not have been readable, e.g. `optim=name_from_env`)
+  const written = site.keywords?.[name];
+  const span = written ?? (readSpan && readSpan.start >= site.span.start && readSpan.end <= site.span.end ? readSpan : undefined);
+  if (span) return { start: span.start, end: span.end, newText: `${name}=${value}` };
   return insertKeyword(site, name, value);
 }
 

@@ -123,7 +123,8 @@ const REMEDIES: Remedy[] = [
   {
     id: 'halveMicroBatch',
     cost: 2,
-    applies: (r) => r.plan!.microBatch.value >= 2,
+    // only an even micro-batch halves into the same effective batch
+    applies: (r) => r.plan!.microBatch.value >= 2 && r.plan!.microBatch.value % 2 === 0,
     change: (s) => ({ ...s, microBatch: Math.floor(s.microBatch / 2), gradAccumulation: s.gradAccumulation * 2 }),
     label: (r) => {
       const p = r.plan!;
@@ -220,7 +221,7 @@ const REMEDIES: Remedy[] = [
   {
     id: 'precomputeReference',
     cost: 1, // one extra pass over the data before training
-    applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
+    applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && !r.hyperparams.refModel && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, reference: 'precomputed' } }),
     label: () => 'Precompute the reference log-probs once (precompute_ref_log_probs=True): no reference model during training',
     edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'precompute_ref_log_probs', 'True', r.hyperparams.precomputeRef?.span)],
