@@ -62,3 +62,16 @@ describe('regressions', () => {
     assert.equal(four.peakAllocatedBytes - one.peakAllocatedBytes, one.params.trainable * 2);
   });
 });
+
+describe('regressions: fused projections', () => {
+  it('LoRA on Phi-3 qkv_proj is one adapter on the fused layer', async () => {
+    const { loraTargets } = await import('../../src/analysis/memory/lora');
+    const m = spec('microsoft/Phi-3-mini-4k-instruct');
+    const t = loraTargets(m, { r: 16, targets: ['qkv_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' });
+    // Phi-3-mini: hidden 3072, 32 heads × 96 = 3072 for q, k and v each (MHA): one A (16 × 3072) and one
+    // B (9216 × 16) per layer, 32 layers = 32 × 16 × (3072 + 9216) = 6,291,456 (PEFT's count for this config)
+    assert.equal(t.params, 32 * 16 * (3072 + 9216));
+    assert.equal(t.instances, 32);
+    assert.equal(t.inFeaturesPerToken, 32 * 3072);
+  });
+});

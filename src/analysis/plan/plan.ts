@@ -87,7 +87,7 @@ function dtypeOf(s: string | undefined): Dtype | undefined {
 function peftDefaultTargets(model: ModelSpec | null): string[] {
   const fam = model?.family ?? 'llama';
   if (fam === 'gpt2') return ['c_attn'];
-  if (fam === 'falcon') return ['query_key_value'];
+  if (fam === 'falcon' || fam === 'bloom' || fam === 'gpt_neox') return ['query_key_value'];
   if (fam === 'phi3') return ['qkv_proj'];
   return ['q_proj', 'v_proj'];
 }
