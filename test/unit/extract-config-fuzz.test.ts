@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeText, AnalysisDeps, Report, reportToJson } from '../../src/analysis/report';
 import { configsDir, memoryDeps } from './extract-config.test';
-import { loadDeps, mulberry32, repoRoot, settings } from './helpers';
+import { fuzzVariants, loadDeps, mulberry32, repoRoot, settings } from './helpers';
 
 const SEED = 0xc0f1_9004;
 const VARIANTS_PER_KIND = 6; // × 4 kinds × 16 fixtures = 384 variants
@@ -96,30 +96,13 @@ describe('fuzz: configs and notebooks, damaged', () => {
 
   it(`≥ 380 seeded variants never throw, stay well-formed and finish within ${BUDGET_MS} ms each`, function () {
     this.timeout(60_000);
-    const rnd = mulberry32(SEED);
-    let count = 0;
-    let slowest = { ms: 0, what: '' };
-    for (const file of FILES) {
-      const text = fs.readFileSync(file, 'utf8');
-      const name = `/ws/${path.basename(file)}`;
-      for (const [kind, mutate] of Object.entries(MUTATIONS)) {
-        for (let i = 0; i < VARIANTS_PER_KIND; i++) {
-          const variant = mutate(text, rnd);
-          const what = `${path.basename(file)} ${kind} #${i} (seed ${SEED})`;
-          const t0 = performance.now();
-          let r: Report;
-          try {
-            r = analyzeText(variant, name, settings(), deps);
-          } catch (e) {
-            assert.fail(`${what} threw: ${(e as Error).stack}\n--- variant ---\n${variant}`);
-          }
-          const ms = performance.now() - t0;
-          if (ms > slowest.ms) slowest = { ms, what };
-          checkWellFormed(r, variant, what);
-          count++;
-        }
-      }
-    }
+    const { count, slowest } = fuzzVariants(
+      FILES.map((f) => ({ name: `/ws/${path.basename(f)}`, text: fs.readFileSync(f, 'utf8') })),
+      MUTATIONS,
+      { perKind: VARIANTS_PER_KIND, seed: SEED },
+      (text, name) => analyzeText(text, name, settings(), deps),
+      checkWellFormed,
+    );
     assert.ok(count >= 380, `${count} variants`);
     assert.ok(slowest.ms < BUDGET_MS, `slowest ${slowest.what}: ${slowest.ms.toFixed(1)} ms`);
   });

@@ -3,7 +3,7 @@
 // Seeded (mulberry32), so a failure names the seed and variant that reproduce it.
 import { strict as assert } from 'node:assert';
 import { analyzeText, AnalysisDeps, Report, reportToJson } from '../../src/analysis/report';
-import { FIXTURES, loadDeps, mulberry32, readFixture, settings } from './helpers';
+import { FIXTURES, fuzzVariants, loadDeps, mulberry32, readFixture, settings } from './helpers';
 
 const SEED = 0x5eed_2026;
 const VARIANTS_PER_KIND = 11; // × 4 kinds × 7 fixtures = 308 variants
@@ -80,29 +80,13 @@ describe('fuzz: analyzeText on damaged fixtures', () => {
 
   it(`≥ 300 seeded variants never throw, stay well-formed and finish within ${BUDGET_MS} ms each`, function () {
     this.timeout(60_000);
-    const rnd = mulberry32(SEED);
-    let count = 0;
-    let slowest = { ms: 0, what: '' };
-    for (const fixture of FIXTURES) {
-      const text = readFixture(fixture);
-      for (const [kind, mutate] of Object.entries(MUTATIONS)) {
-        for (let i = 0; i < VARIANTS_PER_KIND; i++) {
-          const variant = mutate(text, rnd);
-          const what = `${fixture} ${kind} #${i} (seed ${SEED})`;
-          const t0 = performance.now();
-          let r: Report;
-          try {
-            r = analyzeText(variant, fixture, settings(), deps);
-          } catch (e) {
-            assert.fail(`${what} threw: ${(e as Error).stack}\n--- variant ---\n${variant}`);
-          }
-          const ms = performance.now() - t0;
-          if (ms > slowest.ms) slowest = { ms, what };
-          checkWellFormed(r, variant, what);
-          count++;
-        }
-      }
-    }
+    const { count, slowest } = fuzzVariants(
+      FIXTURES.map((f) => ({ name: f, text: readFixture(f) })),
+      MUTATIONS,
+      { perKind: VARIANTS_PER_KIND, seed: SEED },
+      (text, name) => analyzeText(text, name, settings(), deps),
+      checkWellFormed,
+    );
     assert.ok(count >= 300, `${count} variants`);
     assert.ok(slowest.ms < BUDGET_MS, `slowest ${slowest.what}: ${slowest.ms.toFixed(1)} ms`);
   });

@@ -7,7 +7,7 @@ import { findGpu, GpuSpec } from '../../src/analysis/hardware/gpus';
 import { resolveModel } from '../../src/analysis/models/catalog';
 import { ModelSpec } from '../../src/analysis/models/spec';
 import { initPythonParser } from '../../src/analysis/extract/parser';
-import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS } from '../../src/analysis/report';
+import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report } from '../../src/analysis/report';
 
 /** out/test/unit -> the repository root */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -83,4 +83,41 @@ export function gpu(id: string): GpuSpec {
   const g = findGpu(id);
   if (!g) throw new Error(`${id} is not in the GPU catalog`);
   return g;
+}
+
+/**
+ * Seeded damage for the fuzz tests: every mutation, `perKind` times, of every input; each variant is
+ * analysed (a throw fails the test with the variant printed) and checked. Returns the count and the
+ * slowest variant (a hang detector, not a speed target).
+ */
+export function fuzzVariants(
+  inputs: { name: string; text: string }[],
+  mutations: Record<string, (text: string, rnd: () => number) => string>,
+  opts: { perKind: number; seed: number },
+  analyze: (text: string, name: string) => Report,
+  check: (r: Report, variant: string, what: string) => void,
+): { count: number; slowest: { ms: number; what: string } } {
+  const rnd = mulberry32(opts.seed);
+  let count = 0;
+  let slowest = { ms: 0, what: '' };
+  for (const input of inputs) {
+    for (const [kind, mutate] of Object.entries(mutations)) {
+      for (let i = 0; i < opts.perKind; i++) {
+        const variant = mutate(input.text, rnd);
+        const what = `${path.basename(input.name)} ${kind} #${i} (seed ${opts.seed})`;
+        const t0 = performance.now();
+        let r: Report;
+        try {
+          r = analyze(variant, input.name);
+        } catch (e) {
+          throw new Error(`${what} threw: ${(e as Error).stack}\n--- variant ---\n${variant}`);
+        }
+        const ms = performance.now() - t0;
+        if (ms > slowest.ms) slowest = { ms, what };
+        check(r, variant, what);
+        count++;
+      }
+    }
+  }
+  return { count, slowest };
 }
