@@ -4,6 +4,10 @@
 import type { Node, Parser } from 'web-tree-sitter';
 import { CallSite, emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
 import { Found, SourceSpan } from './source';
+import { KeyTable, readerOf } from '../vocab/dialect';
+import { HF_TRAINING_ARGS } from '../vocab/dialects/hf';
+import { PY_BNB, PY_CHECKPOINTING, PY_FROM_PRETRAINED, PY_LORA, PY_UNSLOTH_FROM_PRETRAINED } from '../vocab/dialects/python';
+import { asString, Convert, Lit } from '../vocab/values';
 
 type Scalar = number | string | boolean | null;
 type Value = Scalar | Value[] | DictValue | CallValue;
@@ -369,6 +373,20 @@ class PythonReader {
     return out;
   }
 
+  /** A value as a plain literal for the vocabulary's converters: dict entries evaluated, calls named. */
+  toLit(v: Value, depth = 0): Lit {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => this.toLit(x, depth + 1));
+    if (v.kind === 'call') return { $call: calleeName(v.node).full };
+    const o: { [key: string]: Lit } = {};
+    if (depth > 4) return o;
+    for (const [k, e] of v.entries) {
+      const x = this.evaluate(e.value);
+      if (x.ok) o[k] = this.toLit(x.value, depth + 1);
+    }
+    return o;
+  }
+
   positional(call: Node, i: number): Node | undefined {
     const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
       (a): a is Node => !!a && a.type !== 'keyword_argument' && a.type !== 'dictionary_splat' && a.type !== 'list_splat' && a.type !== 'comment',
@@ -377,7 +395,7 @@ class PythonReader {
   }
 
   /** Record a hyperparameter (first occurrence wins: later ones are usually eval/inference duplicates). */
-  set<K extends HyperparamKey>(key: K, argNode: Node, valueNode: Node, how: string, convert: (v: Value) => unknown) {
+  set<K extends HyperparamKey>(key: K, argNode: Node, valueNode: Node, how: string, convert: Convert<unknown>) {
     if (this.out[key]) return;
     const e = this.evaluate(valueNode);
     // An explicit None asks for the library default: PEFT target_modules=None uses the per-architecture
@@ -387,7 +405,7 @@ class PythonReader {
       if (!QUIET_KEYS.has(key)) this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });
       return;
     }
-    const v = convert(e.value);
+    const v = convert(this.toLit(e.value));
     if (v === undefined) {
       if (!QUIET_KEYS.has(key)) this.out.unread.push({ key, span: spanOf(argNode), reason: `unexpected value ${valueNode.text.slice(0, 40)}` });
       return;
@@ -442,7 +460,7 @@ class PythonReader {
       TRAINERS.test(last);
     const kws = this.keywords(call, readsKeywords);
     const kw = (name: string) => kws.find((k) => k.name === name);
-    const take = <K extends HyperparamKey>(key: K, names: string[], convert: (v: Value) => unknown) => {
+    const take = <K extends HyperparamKey>(key: K, names: readonly string[], convert: Convert<unknown>) => {
       for (const name of names) {
         const k = kw(name);
         if (k) {
@@ -450,6 +468,9 @@ class PythonReader {
           return;
         }
       }
+    };
+    const takeAll = (table: KeyTable) => {
+      for (const k of table) take(k.field, k.keys, k.convert);
     };
     if (last === 'from_pretrained') {
       if (NOT_A_MODEL_LOAD.test(full)) return;
@@ -462,15 +483,8 @@ class PythonReader {
       const idNode = this.positional(call, 0);
       if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asString);
       else take('model', ['pretrained_model_name_or_path', 'model_name'], asString);
-      take('dtype', ['dtype', 'torch_dtype'], asDtype);
-      take('attention', ['attn_implementation'], asString);
-      take('loadIn4bit', ['load_in_4bit'], asBool);
-      take('loadIn8bit', ['load_in_8bit'], asBool);
-      if (isUnsloth) {
-        take('seqLen', ['max_seq_length'], asPositiveInt);
-        take('fastInference', ['fast_inference'], asBool);
-        take('vllmMemoryUtilization', ['gpu_memory_utilization'], (v) => (typeof v === 'number' && v > 0 && v <= 1 ? v : undefined));
-      }
+      takeAll(PY_FROM_PRETRAINED);
+      if (isUnsloth) takeAll(PY_UNSLOTH_FROM_PRETRAINED);
       const flash = kw('use_flash_attention_2');
       if (flash) this.set('attention', flash.arg, flash.value, `${last}(use_flash_attention_2=…)`, (v) => (v === true ? 'flash_attention_2' : undefined));
       const qc = kw('quantization_config');
@@ -492,14 +506,9 @@ class PythonReader {
     if (last === 'LoraConfig' || (last === 'get_peft_model' && UNSLOTH_MODEL.test(full))) {
       this.out.sites.lora ??= callSiteOf(call, this.root.text);
       if (!this.out.peft) this.out.peft = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${last}(…)` };
-      take('loraR', ['r'], asPositiveInt);
-      take('loraAlpha', ['lora_alpha'], asNumber);
-      take('loraTargets', ['target_modules'], asTargets);
-      take('loraDropout', ['lora_dropout'], asNumber);
-      take('useDora', ['use_dora'], asBool);
-      take('modulesToSave', ['modules_to_save'], asStringList);
+      takeAll(PY_LORA);
       if (last === 'get_peft_model') {
-        take('gradientCheckpointing', ['use_gradient_checkpointing'], asCheckpointing);
+        takeAll(PY_CHECKPOINTING);
         if (!this.out.gradientCheckpointing) {
           // Unsloth's get_peft_model defaults to use_gradient_checkpointing="unsloth" (offloaded; unsloth models/llama.py)
           this.out.gradientCheckpointing = { value: 'unsloth', span: headOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")', implied: true };
@@ -514,7 +523,7 @@ class PythonReader {
     if (last === 'prepare_model_for_kbit_training') {
       this.out.kbitPrep = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
       const gc = kw('use_gradient_checkpointing');
-      if (gc) this.set('gradientCheckpointing', gc.arg, gc.value, 'prepare_model_for_kbit_training(use_gradient_checkpointing=…)', asCheckpointing);
+      if (gc) this.set('gradientCheckpointing', gc.arg, gc.value, 'prepare_model_for_kbit_training(use_gradient_checkpointing=…)', readerOf(PY_CHECKPOINTING, 'use_gradient_checkpointing')!.convert);
       else if (!this.out.gradientCheckpointing)
         // peft/utils/other.py: use_gradient_checkpointing=True by default
         this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)', implied: true };
@@ -608,90 +617,14 @@ class PythonReader {
     }
   }
 
-  private trainingKeywords(take: <K extends HyperparamKey>(key: K, names: string[], convert: (v: Value) => unknown) => void) {
-    take('microBatch', ['per_device_train_batch_size', 'per_gpu_train_batch_size'], asPositiveInt);
-    take('gradAccumulation', ['gradient_accumulation_steps'], asPositiveInt);
-    take('gradientCheckpointing', ['gradient_checkpointing'], asCheckpointing);
-    take('bf16', ['bf16'], asBool);
-    take('fp16', ['fp16'], asBool);
-    take('optimizer', ['optim'], asString);
-    take('seqLen', ['max_seq_length', 'max_length', 'max_seq_len'], asPositiveInt);
-    take('packing', ['packing'], asBool);
-    take('liger', ['use_liger_kernel', 'use_liger'], asBool);
-    take('torchCompile', ['torch_compile'], asBool);
-    take('deepspeed', ['deepspeed'], (v) => (typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && v.kind === 'dict' ? '<dict>' : undefined));
-    take('fsdp', ['fsdp'], (v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : typeof v === 'boolean' ? (v ? 'full_shard' : '') : undefined));
-    take('numTrainEpochs', ['num_train_epochs'], (v) => (typeof v === 'number' && v > 0 && v <= MAX_COUNT ? v : undefined));
-    take('maxSteps', ['max_steps'], (v) => (typeof v === 'number' && Number.isInteger(v) && v >= -1 && v <= MAX_COUNT ? v : undefined));
-    // preference / RL configs (trl/trainer/*_config.py)
-    take('rlBeta', ['beta'], asNumber);
-    take('lossType', ['loss_type'], (v) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? (v[0] as string) : undefined));
-    take('numGenerations', ['num_generations'], asPositiveInt);
-    take('maxPromptLength', ['max_prompt_length'], asPositiveInt);
-    take('maxCompletionLength', ['max_completion_length', 'response_length'], asPositiveInt);
-    take('stepsPerGeneration', ['steps_per_generation'], asPositiveInt);
-    take('useVllm', ['use_vllm'], asBool);
-    take('vllmMode', ['vllm_mode'], asString);
-    take('vllmMemoryUtilization', ['vllm_gpu_memory_utilization'], (v) => (typeof v === 'number' && v > 0 && v <= 1 ? v : undefined));
-    take('vllmSleep', ['vllm_enable_sleep_mode'], asBool);
-    take('precomputeRef', ['precompute_ref_log_probs'], asBool);
-    take('modelInitDtype', ['model_init_kwargs'], (v) => {
-      if (!v || typeof v !== 'object' || Array.isArray(v) || v.kind !== 'dict') return undefined;
-      const d = v.entries.get('dtype') ?? v.entries.get('torch_dtype');
-      if (!d) return undefined;
-      const e = this.evaluate(d.value);
-      return e.ok ? asDtype(e.value) : undefined;
-    });
+  private trainingKeywords(take: <K extends HyperparamKey>(key: K, names: readonly string[], convert: Convert<unknown>) => void) {
+    for (const k of HF_TRAINING_ARGS) take(k.field, k.keys, k.convert);
   }
 
   private quantKey(name: string, arg: Node, value: Node, where: string) {
-    const how = `${where}(${name}=…)`;
-    if (name === 'load_in_4bit') this.set('loadIn4bit', arg, value, how, asBool);
-    else if (name === 'load_in_8bit') this.set('loadIn8bit', arg, value, how, asBool);
-    else if (name === 'bnb_4bit_quant_type') this.set('quantType', arg, value, how, asString);
-    else if (name === 'bnb_4bit_use_double_quant') this.set('doubleQuant', arg, value, how, asBool);
+    const k = readerOf(PY_BNB, name);
+    if (k) this.set(k.field, arg, value, `${where}(${name}=…)`, k.convert);
   }
-}
-
-function asString(v: Value): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-function asBool(v: Value): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
-  return undefined;
-}
-function asNumber(v: Value): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-// Larger batch sizes or sequence lengths are typos or sentinels (e.g. int(1e30) for "no limit"), not settings.
-const MAX_COUNT = 1e8;
-function asPositiveInt(v: Value): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 1 && v <= MAX_COUNT ? Math.round(v) : undefined;
-}
-function asStringList(v: Value): string[] | undefined {
-  if (v === null) return [];
-  if (typeof v === 'string') return [v];
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
-}
-function asTargets(v: Value): string[] | 'all-linear' | undefined {
-  if (typeof v === 'string' && /^all[-_]linear$/i.test(v)) return 'all-linear';
-  return asStringList(v);
-}
-function asDtype(v: Value): string | undefined {
-  if (typeof v !== 'string') return undefined;
-  const t = v.replace(/^(torch|th)\./, '');
-  if (/^(bfloat16|bf16)$/.test(t)) return 'bfloat16';
-  if (/^(float16|half|fp16)$/.test(t)) return 'float16';
-  if (/^(float32|float|fp32)$/.test(t)) return 'float32';
-  if (t === 'auto') return 'auto';
-  return undefined;
-}
-function asCheckpointing(v: Value): boolean | string | undefined {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') return v.toLowerCase() === 'true' ? true : v.toLowerCase() === 'false' ? false : v;
-  return undefined;
 }
 
 function readText(parser: Parser, text: string): Hyperparams {

@@ -3,7 +3,7 @@
 import { Found } from '../source';
 import { asBool, asPositiveInt, asString, ConfigReader } from './reader';
 import { Setting, SettingMap } from './settings';
-import { CEntry, CNode, entryAt, isMap } from './tree';
+import { CEntry, CNode, entryAt, isMap, litOf } from './tree';
 
 export interface AccelerateRead {
   settings: SettingMap;
@@ -40,24 +40,24 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
     (out.settings as Record<string, Setting<unknown>>)[key] = { value, entry: e, how };
   };
   const dt = at('distributed_type');
-  const type = dt ? asString(dt.value)?.toUpperCase() : undefined;
+  const type = dt ? asString(litOf(dt.value))?.toUpperCase() : undefined;
   out.distributedType = type;
   const np = at('num_processes');
   if (np) {
-    const n = asPositiveInt(np.value);
+    const n = asPositiveInt(litOf(np.value));
     // -1 / 0 are "not set" sentinels (the class default is -1)
     if (n !== undefined) set('gpus', np, type === 'NO' ? 1 : n, `num_processes: ${n}`);
   }
   const cpu = at('use_cpu');
-  if (cpu && asBool(cpu.value) === true) out.unread.push({ key: 'use_cpu', entry: cpu, reason: 'the job runs on CPU' });
+  if (cpu && asBool(litOf(cpu.value)) === true) out.unread.push({ key: 'use_cpu', entry: cpu, reason: 'the job runs on CPU' });
 
   if (type === 'DEEPSPEED') {
     const file = at('deepspeed_config.deepspeed_config_file');
-    const fp = file ? asString(file.value) : undefined;
+    const fp = file ? asString(litOf(file.value)) : undefined;
     if (file && fp && fp.toLowerCase() !== 'none') out.deepspeedFile = { path: fp, entry: file };
     else {
       const st = at('deepspeed_config.zero_stage');
-      const stage = st ? asPositiveInt(st.value) ?? (asString(st.value) === '0' || st.value.kind === 'scalar' && st.value.value === 0 ? 0 : undefined) : undefined;
+      const stage = st ? asPositiveInt(litOf(st.value)) ?? (asString(litOf(st.value)) === '0' || st.value.kind === 'scalar' && st.value.value === 0 ? 0 : undefined) : undefined;
       if (st && stage !== undefined && stage <= 3) set('zeroStage', st, stage, `deepspeed_config.zero_stage: ${stage}`);
       else out.stageDefaulted = true;
       for (const [path, key] of [
@@ -65,13 +65,13 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
         ['deepspeed_config.offload_param_device', 'offloadParams'],
       ] as const) {
         const e = at(path);
-        const dev = e ? asString(e.value)?.toLowerCase() : undefined;
+        const dev = e ? asString(litOf(e.value))?.toLowerCase() : undefined;
         if (e && dev) set(key, e, dev === 'cpu' || dev === 'nvme', `${path}: ${dev}`);
       }
     }
   } else if (type === 'FSDP') {
     const version = at('fsdp_config.fsdp_version');
-    const v2 = version ? asPositiveInt(version.value) === 2 : false;
+    const v2 = version ? asPositiveInt(litOf(version.value)) === 2 : false;
     const strat = at('fsdp_config.fsdp_sharding_strategy');
     const reshard = at('fsdp_config.fsdp_reshard_after_forward');
     let strategy = 'full_shard';
@@ -89,7 +89,7 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
       } else out.unread.push({ key: 'fsdp_config.fsdp_sharding_strategy', entry: strat, reason: `unknown strategy ${String(raw)}` });
     } else if (reshard && v2) {
       // FSDP2: reshard_after_forward true ≈ FULL_SHARD, false ≈ SHARD_GRAD_OP (config-keys.md 7)
-      const b = asBool(reshard.value);
+      const b = asBool(litOf(reshard.value));
       if (b !== undefined) {
         strategy = b ? 'full_shard' : 'shard_grad_op';
         how = `fsdp_config.fsdp_reshard_after_forward: ${b} (FSDP2)`;
@@ -99,7 +99,7 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
     set('fsdp', entry, strategy, how);
     const off = at('fsdp_config.fsdp_offload_params');
     if (off) {
-      const b = asBool(off.value);
+      const b = asBool(litOf(off.value));
       if (b !== undefined) {
         // FSDP CPUOffload(offload_params=True) keeps parameters and gradients on CPU and steps there
         set('offloadParams', off, b, `fsdp_config.fsdp_offload_params: ${b}`);
@@ -107,7 +107,7 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
       }
     }
     const ac = at('fsdp_config.fsdp_activation_checkpointing');
-    if (ac && asBool(ac.value) === true) set('gradientCheckpointing', ac, true, 'fsdp_config.fsdp_activation_checkpointing: true');
+    if (ac && asBool(litOf(ac.value)) === true) set('gradientCheckpointing', ac, true, 'fsdp_config.fsdp_activation_checkpointing: true');
   }
   return out;
 }

@@ -5,6 +5,9 @@ import { Hyperparams } from '../hyperparams';
 import { asTargets, asCheckpointing, readDeepSpeedKey, readHfFsdp, setModel } from './common';
 import { asBool, asDtype, asNumber, asPositiveInt, asString, asNameList, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
+import { AXOLOTL_KEYS } from '../../vocab/dialects/axolotl';
+import { defaultReason } from '../../vocab/defaults';
+import { litOf } from './tree';
 
 export const AXOLOTL_NOT_MODELLED = [
   'reward_model',
@@ -44,74 +47,49 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   // ---- adapter and quantization -------------------------------------------------------------------
   const adapterEntry = r.entry('adapter');
   r.used.add('adapter');
-  const adapter = adapterEntry ? asString(adapterEntry.value)?.toLowerCase() : undefined;
+  const adapter = adapterEntry ? asString(litOf(adapterEntry.value))?.toLowerCase() : undefined;
   if (adapter === 'lora' || adapter === 'qlora') r.put('peft', adapterEntry!, true, `axolotl adapter: ${adapter}`);
   else if (adapter) hp.unread.push({ key: 'adapter', span: ConfigReader.spanOf(adapterEntry!), reason: `adapter "${adapter}" is not modelled (LoRA/QLoRA are)` });
-  r.take('loadIn4bit', 'load_in_4bit', asBool);
-  r.take('loadIn8bit', 'load_in_8bit', asBool);
+  // every key with a plain meaning, from the dialect table; the rules below read the rest
+  r.takeAll(AXOLOTL_KEYS);
   if (adapter === 'qlora' && !hp.loadIn4bit) r.implied('loadIn4bit', true, 'axolotl adapter: qlora loads the base model in 4 bit (it requires load_in_4bit: true)', adapterEntry && ConfigReader.spanOf(adapterEntry));
-  r.take('quantType', 'bnb_config_kwargs.bnb_4bit_quant_type', asString);
-  r.take('doubleQuant', 'bnb_config_kwargs.bnb_4bit_use_double_quant', asBool);
   if (hp.loadIn4bit?.value) {
-    // loaders/model.py builds BitsAndBytesConfig(bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True)
-    r.implied('quantType', 'nf4', "axolotl's 4-bit BitsAndBytesConfig uses nf4 (loaders/model.py)");
-    r.implied('doubleQuant', true, "axolotl's 4-bit BitsAndBytesConfig uses double quantization (loaders/model.py)");
+    r.implied('quantType', 'nf4', defaultReason('axolotl.quantType', "axolotl's 4-bit BitsAndBytesConfig:"));
+    r.implied('doubleQuant', true, defaultReason('axolotl.doubleQuant', "axolotl's 4-bit BitsAndBytesConfig:"));
   }
 
   // ---- preference / RL: `rl:` picks TRL's trainer (axolotl core/builders/rl.py), `trl:` its config ----
   const rl = r.entry('rl');
   r.used.add('rl');
-  const rlName = rl ? asString(rl.value)?.toLowerCase() : undefined;
+  const rlName = rl ? asString(litOf(rl.value))?.toLowerCase() : undefined;
   const RL_TRAINERS: Record<string, string> = { dpo: 'DPOTrainer', ipo: 'DPOTrainer', orpo: 'ORPOTrainer', kto: 'KTOTrainer', simpo: 'CPOTrainer', grpo: 'GRPOTrainer' };
   if (rlName && RL_TRAINERS[rlName]) hp.trainerClass = RL_TRAINERS[rlName];
   else if (rlName) (hp.notModelled ??= []).push({ key: 'rl', span: ConfigReader.spanOf(rl!), value: JSON.stringify(rlName) });
-  r.take('rlBeta', ['rl_beta', 'trl.beta', 'dpo_beta'], asNumber);
-  r.take('numGenerations', 'trl.num_generations', asPositiveInt);
-  r.take('maxCompletionLength', 'trl.max_completion_length', asPositiveInt);
-  r.take('maxPromptLength', ['trl.max_prompt_length', 'max_prompt_len'], asPositiveInt);
-  r.take('useVllm', 'trl.use_vllm', asBool);
-  r.take('vllmMode', 'trl.vllm_mode', asString);
-  r.take('vllmMemoryUtilization', ['trl.vllm_gpu_memory_utilization', 'vllm.gpu_memory_utilization'], asNumber);
-  r.take('vllmSleep', 'trl.vllm_enable_sleep_mode', asBool);
-  r.take('precomputeRef', ['precompute_ref_log_probs', 'trl.precompute_ref_log_probs'], asBool);
-
   // ---- LoRA ---------------------------------------------------------------------------------------
-  r.take('loraR', 'lora_r', asPositiveInt);
-  r.take('loraAlpha', 'lora_alpha', asNumber);
-  r.take('loraDropout', 'lora_dropout', asNumber);
   const linear = r.entry('lora_target_linear');
   r.used.add('lora_target_linear');
-  if (linear && asBool(linear.value) === true) {
+  if (linear && asBool(litOf(linear.value)) === true) {
     r.put('loraTargets', linear, 'all-linear', 'axolotl lora_target_linear: true (every linear layer)');
-    r.used.add('lora_target_modules'); // merged into "every linear layer"
   }
-  else r.take('loraTargets', 'lora_target_modules', asTargets);
-  r.take('modulesToSave', 'lora_modules_to_save', asNameList);
-  r.take('useDora', 'peft_use_dora', asBool);
 
   // ---- batch, sequence ------------------------------------------------------------------------------
-  r.take('microBatch', 'micro_batch_size', asPositiveInt);
-  r.implied('microBatch', 1, 'axolotl default micro_batch_size: 1');
-  r.take('gradAccumulation', 'gradient_accumulation_steps', asPositiveInt);
+  r.implied('microBatch', 1, defaultReason('axolotl.microBatch'));
   const global = r.entry('batch_size');
   if (!hp.gradAccumulation && global) {
     r.used.add('batch_size');
-    const g = asPositiveInt(global.value);
+    const g = asPositiveInt(litOf(global.value));
     // axolotl: gradient_accumulation_steps = batch_size // micro_batch_size when only the global size is given
     if (g && hp.microBatch) r.put('gradAccumulation', global, Math.max(1, Math.floor(g / hp.microBatch.value)), `axolotl batch_size ${g} // micro_batch_size ${hp.microBatch.value}`);
   }
-  r.take('seqLen', 'sequence_len', asPositiveInt);
-  r.implied('seqLen', 512, 'axolotl default sequence_len: 512');
-  r.take('packing', 'sample_packing', asBool);
+  r.implied('seqLen', 512, defaultReason('axolotl.seqLen'));
 
   // ---- activations ----------------------------------------------------------------------------------
-  r.take('gradientCheckpointing', 'gradient_checkpointing', asCheckpointing);
   r.used.add('gradient_checkpointing_kwargs');
   const ao = r.entry('activation_offloading');
   if (ao) {
     r.used.add('activation_offloading');
-    const b = asBool(ao.value);
-    const s = asString(ao.value);
+    const b = asBool(litOf(ao.value));
+    const s = asString(litOf(ao.value));
     // true | "legacy" | "disk" | "hidden_states" all move saved activations off the GPU
     if (b !== undefined || s) r.put('activationOffload', ao, b ?? true, `axolotl activation_offloading: ${s ?? b}`);
   }
@@ -129,40 +107,37 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
       const e = r.entry(key);
       if (!e) continue;
       r.used.add(key);
-      if (asBool(e.value) === true && !hp.attention) r.put('attention', e, impl, `axolotl ${key}: true${impl === 'sdpa' && key !== 'sdp_attention' ? ' (memory-efficient attention, counted as SDPA)' : ''}`);
+      if (asBool(litOf(e.value)) === true && !hp.attention) r.put('attention', e, impl, `axolotl ${key}: true${impl === 'sdpa' && key !== 'sdp_attention' ? ' (memory-efficient attention, counted as SDPA)' : ''}`);
     }
   }
   const plugins = r.entry('plugins');
   r.used.add('plugins');
-  const pluginList = plugins ? asNameList(plugins.value) ?? [] : [];
+  const pluginList = plugins ? asNameList(litOf(plugins.value)) ?? [] : [];
   const cce = pluginList.some((p) => /CutCrossEntropyPlugin/.test(p));
   const liger = pluginList.some((p) => /LigerPlugin/.test(p));
   const cceFlag = r.entry('cut_cross_entropy');
   const ligerFlce = r.entry('liger_fused_linear_cross_entropy');
   const chunked = r.entry('chunked_cross_entropy');
   for (const k of ['cut_cross_entropy', 'liger_fused_linear_cross_entropy', 'chunked_cross_entropy', 'liger_rope', 'liger_rms_norm', 'liger_glu_activation', 'liger_layer_norm']) r.used.add(k);
-  if (cce && (!cceFlag || asBool(cceFlag.value) !== false)) r.put('loss', cceFlag ?? plugins!, 'fused_linear', 'axolotl CutCrossEntropyPlugin (cut_cross_entropy): logits never materialised');
-  else if (liger && ligerFlce && asBool(ligerFlce.value) === true) r.put('loss', ligerFlce, 'fused_linear', 'axolotl LigerPlugin liger_fused_linear_cross_entropy: true');
-  else if (chunked && asBool(chunked.value) === true) r.put('loss', chunked, 'chunked', 'axolotl chunked_cross_entropy: true');
-  r.take('torchCompile', 'torch_compile', (n) => asBool(n) ?? (asString(n) === 'auto' ? true : undefined));
+  if (cce && (!cceFlag || asBool(litOf(cceFlag.value)) !== false)) r.put('loss', cceFlag ?? plugins!, 'fused_linear', 'axolotl CutCrossEntropyPlugin (cut_cross_entropy): logits never materialised');
+  else if (liger && ligerFlce && asBool(litOf(ligerFlce.value)) === true) r.put('loss', ligerFlce, 'fused_linear', 'axolotl LigerPlugin liger_fused_linear_cross_entropy: true');
+  else if (chunked && asBool(litOf(chunked.value)) === true) r.put('loss', chunked, 'chunked', 'axolotl chunked_cross_entropy: true');
 
   // ---- precision: resolve_dtype (utils/config/__init__.py) --------------------------------------------
   const bf16 = r.entry('bf16');
   r.used.add('bf16');
   const bf16Raw = bf16 ? (bf16.value.kind === 'scalar' ? bf16.value.value : undefined) : 'auto';
-  const bf16On = bf16Raw === 'auto' || bf16Raw === 'Auto' ? true : bf16 ? asBool(bf16.value) : undefined;
+  const bf16On = bf16Raw === 'auto' || bf16Raw === 'Auto' ? true : bf16 ? asBool(litOf(bf16.value)) : undefined;
   if (bf16 && bf16On !== undefined) r.put('bf16', bf16, bf16On, bf16Raw === 'auto' ? 'axolotl bf16: auto (True on Ampere or newer GPUs)' : `axolotl bf16: ${bf16On}`);
-  else if (!bf16) r.implied('bf16', true, 'axolotl default bf16: auto (True on Ampere or newer GPUs)');
-  r.take('fp16', 'fp16', asBool);
+  else if (!bf16) r.implied('bf16', true, defaultReason('axolotl.bf16'));
   const pureBf16 = r.entry('bfloat16');
   const pureFp16 = r.entry('float16');
   r.used.add('bfloat16');
   r.used.add('float16');
-  r.take('dtype', 'torch_dtype', asDtype);
   if (!hp.dtype) {
     const eightBitAdapter = hp.loadIn8bit?.value && !!hp.peft;
-    const bfOn = hp.bf16?.value === true || (pureBf16 && asBool(pureBf16.value) === true);
-    const fpOn = hp.fp16?.value === true || (pureFp16 && asBool(pureFp16.value) === true) || hp.loadIn8bit?.value;
+    const bfOn = hp.bf16?.value === true || (pureBf16 && asBool(litOf(pureBf16.value)) === true);
+    const fpOn = hp.fp16?.value === true || (pureFp16 && asBool(litOf(pureFp16.value)) === true) || hp.loadIn8bit?.value;
     const dtype = eightBitAdapter ? 'float16' : bfOn ? 'bfloat16' : fpOn ? 'float16' : 'float32';
     const why = eightBitAdapter ? 'load_in_8bit with an adapter' : bfOn ? (hp.bf16?.value ? 'bf16' : 'bfloat16: true') : fpOn ? 'fp16/float16/load_in_8bit' : 'neither bf16 nor fp16';
     const at = (bfOn ? (hp.bf16?.implied ? undefined : hp.bf16?.span) : hp.fp16?.span) ?? undefined;
@@ -170,8 +145,7 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   }
 
   // ---- optimizer ------------------------------------------------------------------------------------------
-  r.take('optimizer', 'optimizer', asString);
-  r.implied('optimizer', 'adamw_torch_fused', 'axolotl default optimizer: adamw_torch_fused (v0.8.0+, PR axolotl#2425)');
+  r.implied('optimizer', 'adamw_torch_fused', defaultReason('axolotl.optimizer'));
 
   // ---- distribution ---------------------------------------------------------------------------------------
   readDeepSpeedKey(r, x.links);

@@ -3,24 +3,11 @@
 import { Found } from '../source';
 import { DEEPSPEED_NOT_MODELLED, readDeepSpeed } from './deepspeed';
 import { asBool, asNameList, asPositiveInt, asString, Convert, ConfigReader } from './reader';
+import { asFsdpOptions } from '../../vocab/values';
 import { LinkRequest } from './types';
-import { CNode, entryAt, isMap } from './tree';
+import { CNode, entryAt, isMap, litOf } from './tree';
 
-/** LoRA targets: a list, a CSV string, or the all-linear shorthands ("all-linear", LLaMA-Factory's "all"). */
-export const asTargets: Convert<string[] | 'all-linear'> = (n) => {
-  const list = asNameList(n);
-  if (!list) return undefined;
-  if (list.length === 1 && /^(all[-_]linear|all)$/i.test(list[0])) return 'all-linear';
-  return list;
-};
-
-/** gradient_checkpointing: a bool, or a mode ("offload", "unsloth", "offload_disk"). */
-export const asCheckpointing: Convert<boolean | string> = (n) => {
-  const b = asBool(n);
-  if (b !== undefined) return b;
-  const s = asString(n);
-  return s && /^[a-z_]+$/i.test(s) ? s.toLowerCase() : undefined;
-};
+export { asTargets, asCheckpointing } from '../../vocab/values';
 
 // FSDP ShardingStrategy names and their 1-based numbers (torch.distributed.fsdp.ShardingStrategy)
 const STRATEGIES = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'];
@@ -35,15 +22,14 @@ export function readHfFsdp(r: ConfigReader): void {
   const cfgKey = (name: string) => (r.has(`fsdp_config.fsdp_${name}`) ? `fsdp_config.fsdp_${name}` : r.has(`fsdp_config.${name}`) ? `fsdp_config.${name}` : undefined);
   const fsdpEntry = r.entry('fsdp');
   const version = r.entry('fsdp_version') ?? (cfgKey('version') ? r.entry(cfgKey('version')!) : undefined);
-  const v2 = version ? asPositiveInt(version.value) === 2 : false;
+  const v2 = version ? asPositiveInt(litOf(version.value)) === 2 : false;
   if (version) r.used.add(version === r.entry('fsdp_version') ? 'fsdp_version' : cfgKey('version')!);
   let mode: string | undefined;
   if (fsdpEntry) {
     r.used.add('fsdp');
     const v = fsdpEntry.value;
-    if (v.kind === 'seq') mode = v.items.map((x) => asString(x) ?? '').join(' ');
-    else if (asBool(v) !== undefined && v.kind === 'scalar' && typeof v.value === 'boolean') mode = asBool(v) ? 'full_shard' : '';
-    else mode = asString(v) ?? '';
+    // TrainingArguments(fsdp=…): a list or string of options, or a bool (the HF dialect's converter)
+    mode = asFsdpOptions(litOf(v)) ?? '';
   }
   if (mode === undefined && v2 && r.has('fsdp_config')) mode = 'full_shard';
   if (mode === undefined || !mode.trim()) return;
@@ -58,7 +44,7 @@ export function readHfFsdp(r: ConfigReader): void {
   const reshard = cfgKey('reshard_after_forward');
   if (reshard && v2) {
     r.used.add(reshard);
-    if (asBool(r.entry(reshard)!.value) === false) mode = mode.replace(/\bfull_shard\b/i, 'shard_grad_op');
+    if (asBool(litOf(r.entry(reshard)!.value)) === false) mode = mode.replace(/\bfull_shard\b/i, 'shard_grad_op');
   }
   const at = fsdpEntry ?? version ?? r.entry('fsdp_config')!;
   r.put('fsdp', at, mode.trim(), `${r.prefix}${fsdpEntry ? 'fsdp' : 'fsdp_version: 2'}${strat || (reshard && v2) ? ' with fsdp_config' : ''}`);
@@ -66,7 +52,7 @@ export function readHfFsdp(r: ConfigReader): void {
   if (off) {
     r.used.add(off);
     const e = r.entry(off)!;
-    const b = asBool(e.value);
+    const b = asBool(litOf(e.value));
     if (b !== undefined) {
       // FSDP CPUOffload(offload_params=True): parameters and gradients on CPU, the optimizer steps there
       r.put('offloadParams', e, b, `${r.prefix}${off}`);
@@ -80,7 +66,7 @@ export function readHfFsdp(r: ConfigReader): void {
   if (ac) {
     r.used.add(ac);
     const e = r.entry(ac)!;
-    if (asBool(e.value) === true && !hp.gradientCheckpointing) r.put('gradientCheckpointing', e, true, `${r.prefix}${ac}`);
+    if (asBool(litOf(e.value)) === true && !hp.gradientCheckpointing) r.put('gradientCheckpointing', e, true, `${r.prefix}${ac}`);
   }
 }
 
@@ -104,7 +90,7 @@ export function readDeepSpeedKey(r: ConfigReader, links: LinkRequest[], path = '
     for (const u of ds.unread) r.hp.unread.push({ key: `${path}.${u.key}`, span: ConfigReader.spanOf(u.entry), reason: u.reason });
     return;
   }
-  const p = asString(v);
+  const p = asString(litOf(v));
   if (!p || /^(none|null|false)$/i.test(p)) return;
   r.put('deepspeed', e, p, `${r.prefix}${path}`);
   if (/\$\{|\{\{/.test(p)) {

@@ -4,7 +4,7 @@
 import { Found } from '../source';
 import { asBool, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
 import { Setting, SettingMap } from './settings';
-import { CEntry, CNode, entryAt, isMap } from './tree';
+import { CEntry, CNode, entryAt, isMap, litOf } from './tree';
 
 export interface DeepSpeedRead {
   settings: SettingMap;
@@ -48,7 +48,7 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
   const num = (path: string): { e: CEntry; v: number } | undefined => {
     const e = at(path);
     if (!e || isAuto(e.value) || (e.value.kind === 'scalar' && e.value.value === null)) return undefined;
-    const v = asNumber(e.value);
+    const v = asNumber(litOf(e.value));
     if (v === undefined) {
       out.unread.push({ key: path, entry: e, reason: isPlaceholder(e.value) ? `${String((e.value as { value: unknown }).value)} is a template placeholder` : 'not a number' });
       return undefined;
@@ -71,14 +71,14 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
     ] as const) {
       const e = at(path);
       if (!e) continue;
-      const dev = asString(e.value)?.toLowerCase();
+      const dev = asString(litOf(e.value))?.toLowerCase();
       if (dev === 'cpu' || dev === 'nvme') set(key, e, true, `${path}: ${dev}`);
       else if (dev === 'none' || dev === undefined) set(key, e, false, `${path}: ${dev ?? 'null'}`);
       else out.unread.push({ key: path, entry: e, reason: `${dev} is a template placeholder` });
     }
     // 2020-21 stage-2 flag, superseded by offload_optimizer (config-keys.md 8)
     const legacy = at('zero_optimization.cpu_offload');
-    if (legacy && asBool(legacy.value) === true && !out.settings.offloadOptimizer) set('offloadOptimizer', legacy, true, 'zero_optimization.cpu_offload: true');
+    if (legacy && asBool(litOf(legacy.value)) === true && !out.settings.offloadOptimizer) set('offloadOptimizer', legacy, true, 'zero_optimization.cpu_offload: true');
   } else if (zo && !isMap(zo.value)) {
     out.unread.push({ key: 'zero_optimization', entry: zo, reason: 'not a mapping' });
   } else {
@@ -87,9 +87,9 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
 
   // ---- batch -----------------------------------------------------------------------------------------
   const mb = num('train_micro_batch_size_per_gpu');
-  if (mb && asPositiveInt(mb.e.value)) set('microBatch', mb.e, Math.round(mb.v), `train_micro_batch_size_per_gpu: ${mb.v}`);
+  if (mb && asPositiveInt(litOf(mb.e.value))) set('microBatch', mb.e, Math.round(mb.v), `train_micro_batch_size_per_gpu: ${mb.v}`);
   const ga = num('gradient_accumulation_steps');
-  if (ga && asPositiveInt(ga.e.value)) set('gradAccumulation', ga.e, Math.round(ga.v), `gradient_accumulation_steps: ${ga.v}`);
+  if (ga && asPositiveInt(litOf(ga.e.value))) set('gradAccumulation', ga.e, Math.round(ga.v), `gradient_accumulation_steps: ${ga.v}`);
 
   // ---- precision -------------------------------------------------------------------------------------
   for (const [path, key] of [
@@ -99,7 +99,7 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
   ] as const) {
     const e = at(path);
     if (!e || isAuto(e.value) || out.settings[key]) continue;
-    const b = asBool(e.value);
+    const b = asBool(litOf(e.value));
     if (b !== undefined) set(key, e, b, `${path}: ${b}`);
     else out.unread.push({ key: path, entry: e, reason: 'not true/false/"auto"' });
   }
@@ -107,9 +107,9 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
   // ---- optimizer: a DeepSpeed optimizer section replaces the Trainer's optim ---------------------------
   const ot = at('optimizer.type');
   if (ot) {
-    const t = asString(ot.value)?.toLowerCase();
+    const t = asString(litOf(ot.value))?.toLowerCase();
     // DeepSpeed's Adam/AdamW is FusedAdam (or DeepSpeedCPUAdam with offload): in place, fp32 states
-    if (t === 'adam' || t === 'adamw') set('optimizer', ot, 'adamw_torch_fused', `optimizer.type: ${asString(ot.value)} (DeepSpeed FusedAdam)`);
+    if (t === 'adam' || t === 'adamw') set('optimizer', ot, 'adamw_torch_fused', `optimizer.type: ${asString(litOf(ot.value))} (DeepSpeed FusedAdam)`);
   }
   return out;
 }
@@ -130,8 +130,8 @@ export function extractDeepSpeedFile(r: ConfigReader): void {
   for (const u of ds.unread) hp.unread.push({ key: u.key, span: ConfigReader.spanOf(u.entry), reason: u.reason });
   r.noteNotModelled(DEEPSPEED_NOT_MODELLED);
   const ot = r.entry('optimizer.type');
-  const t = ot ? asString(ot.value)?.toLowerCase() : undefined;
-  if (ot && t && t !== 'adam' && t !== 'adamw') (hp.notModelled ??= []).push({ key: 'optimizer.type', span: ConfigReader.spanOf(ot), value: JSON.stringify(asString(ot.value)) });
+  const t = ot ? asString(litOf(ot.value))?.toLowerCase() : undefined;
+  if (ot && t && t !== 'adam' && t !== 'adamw') (hp.notModelled ??= []).push({ key: 'optimizer.type', span: ConfigReader.spanOf(ot), value: JSON.stringify(asString(litOf(ot.value))) });
 }
 
 /** Does a JSON/YAML tree look like a DeepSpeed config? */

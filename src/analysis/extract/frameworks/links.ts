@@ -12,7 +12,7 @@ import { asCheckpointing } from './common';
 import { readDeepSpeed } from './deepspeed';
 import { asBool, asDtype, asPositiveInt, asString, Convert } from './reader';
 import { applySettings, LinkedFrom } from './settings';
-import { CNode } from './tree';
+import { CNode, litOf } from './tree';
 import { dirnameOf, isAbsolutePath, joinPath, normalizePath, relativeTo } from './paths';
 import { ConfigExtraction, LinkRequest } from './types';
 
@@ -133,7 +133,7 @@ function applyLaunchers(hp: Hyperparams, links: LinkRequest[], linked: Set<strin
   for (const o of launch.overrides) {
     const spec = OVERRIDES[o.key] ?? OVERRIDES[o.key.replace(/-/g, '_')];
     if (!spec) continue;
-    let v = spec.convert(scalarNode(o.value));
+    let v = spec.convert(litOf(scalarNode(o.value)));
     if (v === undefined) {
       hp.unread.push({ key: o.key, span: anchor, reason: `--${o.key} ${o.value} in ${where} is not a value VRAM Lens reads` });
       continue;

@@ -5,6 +5,9 @@ import { Hyperparams } from '../hyperparams';
 import { asTargets, readDeepSpeedKey, setModel } from './common';
 import { asBool, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
+import { LLAMA_FACTORY_HF_KEYS, LLAMA_FACTORY_KEYS, LLAMA_FACTORY_V1_KEYS } from '../../vocab/dialects/llamafactory';
+import { defaultReason } from '../../vocab/defaults';
+import { litOf } from './tree';
 
 export const LLAMA_FACTORY_NOT_MODELLED = [
   'use_galore',
@@ -36,31 +39,33 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   // ---- what the file is for: train / predict / export / chat ----------------------------------------
   const doTrain = r.entry('do_train');
   const stage = r.entry('stage');
-  const stageName = stage ? asString(stage.value)?.toLowerCase() : undefined;
+  const stageName = stage ? asString(litOf(stage.value))?.toLowerCase() : undefined;
   for (const k of ['do_train', 'do_predict', 'do_eval', 'export_dir', 'infer_backend', 'adapter_name_or_path']) r.used.add(k);
   if (r.has('export_dir')) hp.purpose = { value: 'merge', reason: 'export_dir: a LLaMA-Factory export / merge config (llamafactory-cli export)' };
-  else if (doTrain && asBool(doTrain.value) === true) hp.purpose = { value: 'training', reason: 'do_train: true' };
-  else if (r.has('do_predict') && asBool(r.entry('do_predict')!.value) === true) hp.purpose = { value: 'evaluation', reason: 'do_predict: true (prediction, no training)' };
-  else if (r.has('do_eval') && asBool(r.entry('do_eval')!.value) === true && !doTrain) hp.purpose = { value: 'evaluation', reason: 'do_eval without do_train' };
+  else if (doTrain && asBool(litOf(doTrain.value)) === true) hp.purpose = { value: 'training', reason: 'do_train: true' };
+  else if (r.has('do_predict') && asBool(litOf(r.entry('do_predict')!.value)) === true) hp.purpose = { value: 'evaluation', reason: 'do_predict: true (prediction, no training)' };
+  else if (r.has('do_eval') && asBool(litOf(r.entry('do_eval')!.value)) === true && !doTrain) hp.purpose = { value: 'evaluation', reason: 'do_eval without do_train' };
   else if (r.has('infer_backend') || (!stage && !doTrain)) hp.purpose = { value: 'inference', reason: 'no stage/do_train: a LLaMA-Factory chat/inference config (llamafactory-cli chat)' };
   else if (stageName && STAGES_TRAINING.test(stageName)) hp.purpose = { value: 'training', reason: `stage: ${stageName}` };
   else hp.purpose = { value: 'training', reason: 'a LLaMA-Factory training config' };
   // stage dpo/kto/ppo run LLaMA-Factory's subclasses of TRL's trainers (train/{dpo,kto,ppo}/trainer.py);
   // pref_loss orpo/simpo use no reference model (hparams/finetuning_args.py use_ref_model).
   const prefEntry = r.entry('pref_loss');
-  const prefLoss = prefEntry ? asString(prefEntry.value)?.toLowerCase() : undefined;
+  const prefLoss = prefEntry ? asString(litOf(prefEntry.value))?.toLowerCase() : undefined;
   r.used.add('pref_loss');
   const LF_TRAINERS: Record<string, string> = { dpo: prefLoss === 'orpo' ? 'ORPOTrainer' : prefLoss === 'simpo' ? 'CPOTrainer' : 'DPOTrainer', kto: 'KTOTrainer', ppo: 'PPOTrainer' };
   if (stageName && LF_TRAINERS[stageName]) hp.trainerClass = LF_TRAINERS[stageName];
   else if (stageName && stageName !== 'sft' && stageName !== 'pt') (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
-  r.take('rlBeta', 'pref_beta', asNumber);
+  // every key with a plain meaning, from the dialect tables; the rules below read the rest
+  r.takeAll(LLAMA_FACTORY_KEYS);
+  r.takeAll(LLAMA_FACTORY_HF_KEYS);
   if (r.has('ref_model')) r.put('refModel', r.entry('ref_model')!, true, 'LLaMA-Factory ref_model: a separate reference model');
 
   // ---- method ------------------------------------------------------------------------------------------
   const ft = r.entry('finetuning_type');
   r.used.add('finetuning_type');
-  const ftype = ft ? asString(ft.value)?.toLowerCase() : 'lora';
-  if (!ft) r.implied('peft', true, 'LLaMA-Factory default finetuning_type: lora (hparams/finetuning_args.py)');
+  const ftype = ft ? asString(litOf(ft.value))?.toLowerCase() : 'lora';
+  if (!ft) r.implied('peft', true, defaultReason('llama-factory.finetuningType'));
   else if (ftype === 'lora') r.put('peft', ft, true, 'LLaMA-Factory finetuning_type: lora');
   else if (ftype === 'oft') {
     r.put('peft', ft, true, 'LLaMA-Factory finetuning_type: oft (estimated as LoRA of the same rank)');
@@ -70,22 +75,16 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   } else if (ftype === 'full') r.put('peft', ft, false, 'LLaMA-Factory finetuning_type: full');
   else if (ftype) hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: `finetuning_type "${ftype}" is not modelled` });
 
-  r.take('loraR', 'lora_rank', asPositiveInt);
-  if (hp.peft) r.implied('loraR', 8, 'LLaMA-Factory default lora_rank: 8');
-  r.take('loraAlpha', 'lora_alpha', asNumber);
-  r.take('loraDropout', 'lora_dropout', asNumber);
-  r.take('loraTargets', ['lora_target', 'oft_target'], asTargets);
-  if (hp.peft) r.implied('loraTargets', 'all-linear', 'LLaMA-Factory default lora_target: all (every linear layer but the head)');
-  r.take('modulesToSave', 'additional_target', asNameList);
-  r.take('useDora', 'use_dora', asBool);
+  if (hp.peft) r.implied('loraR', 8, defaultReason('llama-factory.loraR'));
+  if (hp.peft) r.implied('loraTargets', 'all-linear', defaultReason('llama-factory.loraTargets'));
 
   // ---- quantization (model_utils/quantization.py) -----------------------------------------------------
   const qb = r.entry('quantization_bit');
   r.used.add('quantization_bit');
   const method = r.entry('quantization_method');
-  const methodName = method ? asString(method.value)?.toLowerCase() : 'bnb';
+  const methodName = method ? asString(litOf(method.value))?.toLowerCase() : 'bnb';
   if (qb) {
-    const bits = asPositiveInt(qb.value);
+    const bits = asPositiveInt(litOf(qb.value));
     if (bits === 4) r.put('loadIn4bit', qb, true, `LLaMA-Factory quantization_bit: 4${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as 4-bit)` : ''}`);
     else if (bits === 8) r.put('loadIn8bit', qb, true, `LLaMA-Factory quantization_bit: 8${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as int8)` : ''}`);
     else if (bits !== undefined) hp.unread.push({ key: 'quantization_bit', span: ConfigReader.spanOf(qb), reason: `${bits}-bit quantization is not modelled` });
@@ -93,59 +92,48 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   }
   if (hp.loadIn4bit?.value) {
     r.take('quantType', 'quantization_type', asString);
-    r.implied('quantType', 'nf4', 'LLaMA-Factory default quantization_type: nf4');
+    r.implied('quantType', 'nf4', defaultReason('llama-factory.quantType'));
     r.take('doubleQuant', 'double_quantization', asBool);
-    r.implied('doubleQuant', true, 'LLaMA-Factory default double_quantization: true');
+    r.implied('doubleQuant', true, defaultReason('llama-factory.doubleQuant'));
   }
   // LLaMA-Factory never calls PEFT's prepare_model_for_kbit_training; it upcasts norms only with upcast_layernorm
   if (hp.loadIn4bit?.value || hp.loadIn8bit?.value) r.implied('kbitPrep', false, 'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training; upcast_layernorm defaults to false)');
 
   // ---- batch, sequence --------------------------------------------------------------------------------
-  r.take('microBatch', 'per_device_train_batch_size', asPositiveInt);
-  r.take('gradAccumulation', 'gradient_accumulation_steps', asPositiveInt);
-  r.take('seqLen', 'cutoff_len', asPositiveInt);
-  r.implied('seqLen', 2048, 'LLaMA-Factory default cutoff_len: 2048 (1024 in v0.7)');
+  r.implied('seqLen', 2048, defaultReason('llama-factory.seqLen'));
   const neat = r.entry('neat_packing');
-  if (neat && asBool(neat.value) === true) r.put('packing', neat, true, 'LLaMA-Factory neat_packing: true');
+  if (neat && asBool(litOf(neat.value)) === true) r.put('packing', neat, true, 'LLaMA-Factory neat_packing: true');
   r.used.add('neat_packing');
-  r.take('packing', 'packing', asBool);
 
   // ---- activations and kernels ---------------------------------------------------------------------------
-  const gc = r.entry('disable_gradient_checkpointing');
-  r.used.add('disable_gradient_checkpointing');
-  if (gc && asBool(gc.value) !== undefined) r.put('gradientCheckpointing', gc, !asBool(gc.value), `LLaMA-Factory disable_gradient_checkpointing: ${asBool(gc.value)}`);
-  else r.implied('gradientCheckpointing', true, 'LLaMA-Factory checkpoints by default (disable_gradient_checkpointing: false, model_utils/checkpointing.py)');
+  r.implied('gradientCheckpointing', true, defaultReason('llama-factory.gradientCheckpointing', 'LLaMA-Factory checkpoints by default:'));
   const ugc = r.entry('use_unsloth_gc');
   r.used.add('use_unsloth_gc');
-  if (ugc && asBool(ugc.value) === true && hp.gradientCheckpointing?.value) r.put('activationOffload', ugc, true, 'LLaMA-Factory use_unsloth_gc: true (checkpoints offloaded to CPU)');
+  if (ugc && asBool(litOf(ugc.value)) === true && hp.gradientCheckpointing?.value) r.put('activationOffload', ugc, true, 'LLaMA-Factory use_unsloth_gc: true (checkpoints offloaded to CPU)');
   const fa = r.entry('flash_attn');
   if (fa) {
     r.used.add('flash_attn');
-    const v = asString(fa.value)?.toLowerCase();
+    const v = asString(litOf(fa.value))?.toLowerCase();
     const impl = v === 'disabled' || v === 'off' ? 'eager' : v === 'fa2' || v === 'fa3' ? 'flash_attention_2' : v === 'sdpa' || v === 'auto' ? 'sdpa' : undefined;
     if (impl) r.put('attention', fa, impl, `LLaMA-Factory flash_attn: ${v}${v === 'auto' ? ' (SDPA or FlashAttention, same memory)' : ''}`);
   }
   const liger = r.entry('enable_liger_kernel');
   r.used.add('enable_liger_kernel');
-  if (liger && asBool(liger.value) === true) {
+  if (liger && asBool(litOf(liger.value)) === true) {
     r.put('liger', liger, true, 'LLaMA-Factory enable_liger_kernel: true');
     r.put('loss', liger, 'fused_linear', 'LLaMA-Factory enable_liger_kernel: true (fused linear cross-entropy)');
   }
-  r.take('torchCompile', 'torch_compile', asBool);
 
   // ---- precision (hparams/parser.py compute_dtype, model/adapter.py) -------------------------------------
-  r.take('bf16', 'bf16', asBool);
-  r.take('fp16', 'fp16', asBool);
   const pure = r.entry('pure_bf16');
   r.used.add('pure_bf16');
-  const pureOn = pure ? asBool(pure.value) === true : false;
+  const pureOn = pure ? asBool(litOf(pure.value)) === true : false;
   if (pureOn) {
     r.put('dtype', pure!, 'bfloat16', 'LLaMA-Factory pure_bf16: true (weights and trainable params in bf16, no autocast)');
     r.put('adapterDtype', pure!, 'bfloat16', 'LLaMA-Factory pure_bf16: true keeps adapters in bf16');
   } else if (hp.bf16?.value) r.implied('dtype', 'bfloat16', 'LLaMA-Factory loads the model in the compute dtype (bf16: true)', hp.bf16.span);
   else if (hp.fp16?.value) r.implied('dtype', 'float16', 'LLaMA-Factory loads the model in the compute dtype (fp16: true)', hp.fp16.span);
 
-  r.take('optimizer', 'optim', asString);
   readDeepSpeedKey(r, x.links);
   r.noteNotModelled(LLAMA_FACTORY_NOT_MODELLED);
 
@@ -153,7 +141,7 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
     // model/adapter.py init_adapter: trainable params are cast to fp32 unless pure_bf16/BAdam, or (unquantized)
     // under ZeRO-3 or FSDP. For full/freeze tuning that is the whole model: fp32 weights under bf16 autocast.
     const badam = r.entry('use_badam');
-    if (pureOn || (badam && asBool(badam.value) === true) || !(ftype === 'full' || ftype === 'freeze')) return;
+    if (pureOn || (badam && asBool(litOf(badam.value)) === true) || !(ftype === 'full' || ftype === 'freeze')) return;
     const quantized = h.loadIn4bit?.value || h.loadIn8bit?.value;
     const sharded = h.zeroStage?.value === 3 || (h.fsdp?.value ?? '').trim() !== '';
     if (!quantized && sharded) return;
@@ -177,61 +165,52 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
 
   const pc = r.entry('peft_config.name');
   r.used.add('peft_config.name');
-  const pname = pc ? asString(pc.value)?.toLowerCase() : undefined;
+  const pname = pc ? asString(litOf(pc.value))?.toLowerCase() : undefined;
   if (pname === 'lora') r.put('peft', pc!, true, 'LLaMA-Factory v1 peft_config.name: lora');
   else if (pname === 'freeze') hp.unread.push({ key: 'peft_config.name', span: ConfigReader.spanOf(pc!), reason: 'freeze tuning trains only some layers; estimated as full fine-tuning (an upper bound)' });
   else if (pname) hp.unread.push({ key: 'peft_config.name', span: ConfigReader.spanOf(pc!), reason: `peft "${pname}" is not modelled` });
-  r.take('loraR', 'peft_config.r', asPositiveInt);
-  r.take('loraAlpha', 'peft_config.lora_alpha', asNumber);
-  r.take('loraDropout', 'peft_config.lora_dropout', asNumber);
-  r.take('loraTargets', 'peft_config.target_modules', asTargets);
+  r.takeAll(LLAMA_FACTORY_V1_KEYS);
   const qc = r.entry('quant_config.quantization_bit');
   r.used.add('quant_config.name');
   if (qc) {
     r.used.add('quant_config.quantization_bit');
-    const bits = asPositiveInt(qc.value);
+    const bits = asPositiveInt(litOf(qc.value));
     if (bits === 4) r.put('loadIn4bit', qc, true, 'LLaMA-Factory v1 quant_config.quantization_bit: 4');
     else if (bits === 8) r.put('loadIn8bit', qc, true, 'LLaMA-Factory v1 quant_config.quantization_bit: 8');
   }
   if (hp.loadIn4bit?.value) {
-    r.implied('quantType', 'nf4', 'LLaMA-Factory default quantization_type: nf4');
-    r.implied('doubleQuant', true, 'LLaMA-Factory default double_quantization: true');
+    r.implied('quantType', 'nf4', defaultReason('llama-factory.quantType'));
+    r.implied('doubleQuant', true, defaultReason('llama-factory.doubleQuant'));
     r.implied('kbitPrep', false, 'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training)');
   }
 
-  r.take('microBatch', 'micro_batch_size', asPositiveInt);
-  r.implied('microBatch', 1, 'LLaMA-Factory v1 default micro_batch_size: 1');
+  r.implied('microBatch', 1, defaultReason('llama-factory-v1.microBatch'));
   const gb = r.entry('global_batch_size');
   r.used.add('global_batch_size');
-  const g = gb ? asPositiveInt(gb.value) : undefined;
+  const g = gb ? asPositiveInt(litOf(gb.value)) : undefined;
   if (g && hp.microBatch) {
     // v1 derives accumulation from the global batch; per GPU that is global / (micro × data-parallel size)
     r.put('gradAccumulation', gb!, Math.max(1, Math.floor(g / hp.microBatch.value)), `LLaMA-Factory v1 global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`);
   }
-  r.take('seqLen', 'cutoff_len', asPositiveInt);
-  r.implied('seqLen', 2048, 'LLaMA-Factory v1 default cutoff_len: 2048');
-  r.take('bf16', 'bf16', asBool);
-  r.implied('bf16', true, 'LLaMA-Factory v1 default bf16: true');
-  r.take('gradientCheckpointing', 'enable_activation_checkpointing', asBool);
-  r.implied('gradientCheckpointing', true, 'LLaMA-Factory v1 default enable_activation_checkpointing: true');
+  r.implied('seqLen', 2048, defaultReason('llama-factory-v1.seqLen'));
+  r.implied('bf16', true, defaultReason('llama-factory-v1.bf16'));
+  r.implied('gradientCheckpointing', true, defaultReason('llama-factory-v1.gradientCheckpointing'));
   const fa = r.entry('flash_attn');
   if (fa) {
     r.used.add('flash_attn');
-    const v = asString(fa.value)?.toLowerCase();
+    const v = asString(litOf(fa.value))?.toLowerCase();
     const impl = v === 'disabled' || v === 'eager' ? 'eager' : v && /^fa[23]$|flash/.test(v) ? 'flash_attention_2' : 'sdpa';
     r.put('attention', fa, impl, `LLaMA-Factory v1 flash_attn: ${v}`);
   }
-  const oc = r.entry('optim_config.name');
-  if (oc) r.take('optimizer', 'optim_config.name', asString);
-  else r.implied('optimizer', 'adamw_torch', 'LLaMA-Factory v1 without optim_config: torch.optim.AdamW (v1/core/base_trainer.py)');
+  r.implied('optimizer', 'adamw_torch', defaultReason('llama-factory-v1.optimizer'));
 
   const dist = r.entry('dist_config.name');
   r.used.add('dist_config.name');
-  const dname = dist ? asString(dist.value)?.toLowerCase() : undefined;
+  const dname = dist ? asString(litOf(dist.value))?.toLowerCase() : undefined;
   if (dname && /^fsdp/.test(dname)) r.put('fsdp', dist!, 'full_shard', `LLaMA-Factory v1 dist_config.name: ${dname} (FSDP2 full shard)`);
   else if (dname === 'deepspeed') readDeepSpeedKey(r, x.links, 'dist_config.config_file');
   const kernel = r.entry('kernel_config.name');
-  if (kernel && /liger/i.test(asString(kernel.value) ?? '')) r.put('loss', kernel, 'fused_linear', `LLaMA-Factory v1 kernel_config.name: ${asString(kernel.value)} (Liger fused linear cross-entropy)`);
+  if (kernel && /liger/i.test(asString(litOf(kernel.value)) ?? '')) r.put('loss', kernel, 'fused_linear', `LLaMA-Factory v1 kernel_config.name: ${asString(litOf(kernel.value))} (Liger fused linear cross-entropy)`);
   for (const k of ['dp_size', 'kernel_config.name']) r.used.add(k);
   r.noteNotModelled(['cp_size', 'ep_size', 'tp_size', 'sp_size']);
 }

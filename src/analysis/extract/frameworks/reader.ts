@@ -3,9 +3,9 @@
 // used, and note framework defaults as implied values (shown as "defaulted" with the reason).
 import { Found, SourceSpan } from '../source';
 import { HyperparamKey, Hyperparams } from '../hyperparams';
-import { CEntry, CNode, ConfigDoc, entryAt, ScalarValue } from './tree';
-
-export type Convert<T> = (n: CNode) => T | undefined;
+import { CEntry, CNode, ConfigDoc, entryAt, litOf } from './tree';
+import type { Convert } from '../../vocab/values';
+import type { KeyTable } from '../../vocab/dialect';
 
 const INTERPOLATION = /^\$\{([\w.-]+)\}$/;
 
@@ -74,7 +74,7 @@ export class ConfigReader {
       }
       // `key:` with nothing (or null) asks for the default, as PyYAML reads it (None)
       if (r.node.kind === 'scalar' && r.node.value === null) return e;
-      const v = convert(r.node);
+      const v = convert(litOf(r.node));
       if (v === undefined) {
         this.hp.unread.push({ key: path, span: ConfigReader.spanOf(e), reason: `unexpected value ${describe(r.node)}` });
         return e;
@@ -83,6 +83,11 @@ export class ConfigReader {
       return e;
     }
     return undefined;
+  }
+
+  /** Reads every field of a dialect table (src/analysis/vocab/dialects) that the file has. */
+  takeAll(table: KeyTable): void {
+    for (const k of table) this.take(k.field, k.keys as string[], k.convert as never);
   }
 
   put<K extends HyperparamKey>(key: K, e: CEntry, value: NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, how: string, valueSpan?: SourceSpan): void {
@@ -127,61 +132,7 @@ function describe(n: CNode): string {
   return n.kind === 'seq' ? `[${n.items.length} items]` : `{${n.entries.map((e) => e.key).slice(0, 4).join(', ')}${n.entries.length > 4 ? ', …' : ''}}`;
 }
 
-// ---- converters -----------------------------------------------------------------------------------
+// ---- converters: one set for every reader (src/analysis/vocab/values.ts), applied to a node's literal ----
 
-// Larger batch sizes or sequence lengths are typos or sentinels, not settings (as python.ts).
-const MAX_COUNT = 1e8;
-
-export function scalar(n: CNode): ScalarValue | undefined {
-  return n.kind === 'scalar' ? n.value : undefined;
-}
-
-export const asBool: Convert<boolean> = (n) => {
-  const v = scalar(n);
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') {
-    if (/^(true|yes|on|1)$/i.test(v.trim())) return true;
-    if (/^(false|no|off|0)$/i.test(v.trim())) return false;
-  }
-  return undefined;
-};
-
-export const asNumber: Convert<number> = (n) => {
-  const v = scalar(n);
-  const x = typeof v === 'number' ? v : typeof v === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v.trim()) ? Number(v) : NaN;
-  return Number.isFinite(x) ? x : undefined;
-};
-
-export const asPositiveInt: Convert<number> = (n) => {
-  const x = asNumber(n);
-  return x !== undefined && x >= 1 && x <= MAX_COUNT ? Math.round(x) : undefined;
-};
-
-export const asString: Convert<string> = (n) => {
-  const v = scalar(n);
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-};
-
-/** A list of names: a YAML list, or a comma-separated string ("q_proj,v_proj"). */
-export const asNameList: Convert<string[]> = (n) => {
-  if (n.kind === 'seq') {
-    const names = n.items.map((x) => scalar(x));
-    return names.every((x) => typeof x === 'string') ? (names as string[]) : undefined;
-  }
-  const v = scalar(n);
-  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
-  return undefined;
-};
-
-/** torch dtype names as configs write them -> 'bfloat16' | 'float16' | 'float32' | 'auto'. */
-export const asDtype: Convert<string> = (n) => {
-  const v = scalar(n);
-  if (typeof v !== 'string') return undefined;
-  const t = v.trim().toLowerCase().replace(/^(torch|th)\./, '');
-  if (/^(bfloat16|bf16)$/.test(t)) return 'bfloat16';
-  if (/^(float16|half|fp16)$/.test(t)) return 'float16';
-  if (/^(float32|float|fp32|full)$/.test(t)) return 'float32';
-  if (t === 'auto') return 'auto';
-  return undefined;
-};
+export type { Convert } from '../../vocab/values';
+export { asBool, asDtype, asNameList, asNumber, asPositiveInt, asString, asTargets, asCheckpointing } from '../../vocab/values';

@@ -3,7 +3,9 @@
 // master copy). Recipe-code defaults: recipes/*.py cfg.get(...) calls (config-keys.md 6).
 import { asBool, asDtype, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
-import { CEntry } from './tree';
+import { TORCHTUNE_KEYS, TORCHTUNE_LORA_KEYS, TORCHTUNE_SEQ_LEN } from '../../vocab/dialects/torchtune';
+import { defaultReason } from '../../vocab/defaults';
+import { CEntry, litOf } from './tree';
 
 export const TORCHTUNE_NOT_MODELLED = [
   'teacher_model',
@@ -74,7 +76,7 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   let lora = false;
   let qlora = false;
   if (comp) {
-    const full = asString(comp.value) ?? '';
+    const full = asString(litOf(comp.value)) ?? '';
     const builder = full.split('.').pop() ?? full;
     lora = /^(q?lora)_/.test(builder);
     qlora = /^qlora_/.test(builder);
@@ -99,24 +101,21 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
 
   // ---- LoRA (builder arguments) -----------------------------------------------------------------------------
   if (lora) {
-    r.take('loraR', 'model.lora_rank', asPositiveInt);
-    r.implied('loraR', 8, 'torchtune LoRA builders default lora_rank=8');
-    r.take('loraAlpha', 'model.lora_alpha', asNumber);
-    r.take('loraDropout', 'model.lora_dropout', asNumber);
-    r.take('useDora', 'model.use_dora', asBool);
+    r.takeAll(TORCHTUNE_LORA_KEYS);
+    r.implied('loraR', 8, defaultReason('torchtune.loraR', 'torchtune LoRA builders default'));
     const attn = r.entry('model.lora_attn_modules');
     const mlp = r.entry('model.apply_lora_to_mlp');
     const out = r.entry('model.apply_lora_to_output');
     for (const k of ['model.lora_attn_modules', 'model.apply_lora_to_mlp', 'model.apply_lora_to_output']) r.used.add(k);
-    const attnList = attn ? asNameList(attn.value) : undefined;
+    const attnList = attn ? asNameList(litOf(attn.value)) : undefined;
     if (attnList) {
-      const t = loraTargets(attnList, mlp ? asBool(mlp.value) === true : false, out ? asBool(out.value) === true : false);
-      const parts = [`lora_attn_modules ${JSON.stringify(attnList)}`, mlp ? `apply_lora_to_mlp: ${asBool(mlp.value)}` : 'apply_lora_to_mlp default False', out ? `apply_lora_to_output: ${asBool(out.value)}` : ''];
+      const t = loraTargets(attnList, mlp ? asBool(litOf(mlp.value)) === true : false, out ? asBool(litOf(out.value)) === true : false);
+      const parts = [`lora_attn_modules ${JSON.stringify(attnList)}`, mlp ? `apply_lora_to_mlp: ${asBool(litOf(mlp.value))}` : 'apply_lora_to_mlp default False', out ? `apply_lora_to_output: ${asBool(litOf(out.value))}` : ''];
       r.put('loraTargets', attn!, t, `torchtune ${parts.filter(Boolean).join(', ')}`);
     } else if (attn) hp.unread.push({ key: 'model.lora_attn_modules', span: ConfigReader.spanOf(attn), reason: 'not a list of module names' });
     const qb = r.entry('model.quantize_base');
     r.used.add('model.quantize_base');
-    if (qb && asBool(qb.value) !== undefined) r.put('loadIn4bit', qb, asBool(qb.value)!, `torchtune model.quantize_base: ${asBool(qb.value)}`);
+    if (qb && asBool(litOf(qb.value)) !== undefined) r.put('loadIn4bit', qb, asBool(litOf(qb.value))!, `torchtune model.quantize_base: ${asBool(litOf(qb.value))}`);
     else if (qlora) r.put('loadIn4bit', comp!, true, `torchtune QLoRA builder (quantize_base=True: NF4 base weights, torchao)`);
     if (hp.loadIn4bit?.value) {
       // torchao NF4Tensor: 4-bit blocks of 64 with the block scales quantized again (calibration cases A5/A8: nf4-dq)
@@ -127,48 +126,42 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   }
 
   // ---- precision: pure dtype, no autocast -------------------------------------------------------------------
-  r.take('dtype', 'dtype', asDtype);
-  // training.get_dtype(None) -> torch.float32 (torchtune/training/precision.py)
-  r.implied('dtype', 'float32', 'torchtune default dtype: fp32 when the config has none');
+  r.takeAll(TORCHTUNE_KEYS);
+  r.implied('dtype', 'float32', defaultReason('torchtune.dtype'));
   if (lora && hp.dtype) r.implied('adapterDtype', hp.dtype.value, `torchtune builds the adapters in the model dtype (${hp.dtype.value})`);
 
   // ---- batch, sequence ------------------------------------------------------------------------------------------
-  r.take('microBatch', 'batch_size', asPositiveInt);
-  r.take('gradAccumulation', 'gradient_accumulation_steps', asPositiveInt);
   const msl = r.entry('tokenizer.max_seq_len');
   r.used.add('tokenizer.max_seq_len');
   if (msl && msl.value.kind === 'scalar' && msl.value.value === null) {
     hp.unread.push({ key: 'tokenizer.max_seq_len', span: ConfigReader.spanOf(msl), reason: 'max_seq_len: null leaves sequences as long as the dataset makes them' });
-  } else r.take('seqLen', 'tokenizer.max_seq_len', asPositiveInt);
-  r.take('packing', 'dataset.packed', asBool);
+  } else r.takeAll([TORCHTUNE_SEQ_LEN]);
 
   // ---- activations, loss, compile --------------------------------------------------------------------------
-  r.take('gradientCheckpointing', 'enable_activation_checkpointing', asBool);
-  r.implied('gradientCheckpointing', false, 'torchtune recipes default enable_activation_checkpointing=False');
-  r.take('activationOffload', 'enable_activation_offloading', asBool);
+  r.implied('gradientCheckpointing', false, defaultReason('torchtune.gradientCheckpointing', 'torchtune recipes default'));
   const loss = r.entry('loss._component_');
   r.used.add('loss._component_');
   if (loss) {
-    const name = (asString(loss.value) ?? '').split('.').pop() ?? '';
+    const name = (asString(litOf(loss.value)) ?? '').split('.').pop() ?? '';
     // LinearCrossEntropyLoss projects and scores the tokens in chunks; CEWithChunkedOutputLoss upcasts 8 output chunks one at a time
     if (/^(LinearCrossEntropyLoss|CEWithChunkedOutputLoss|ForwardKLWithChunkedOutputLoss)$/.test(name)) r.put('loss', loss, 'chunked', `torchtune loss ${name} (chunked cross-entropy)`);
     else if (/CrossEntropyLoss$/.test(name)) r.put('loss', loss, 'standard', `torchtune loss ${name}`);
     else (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss), value: JSON.stringify(name) });
   }
-  r.take('torchCompile', 'compile', (n) => asBool(n) ?? (n.kind === 'map' ? true : undefined));
+  // compile: a bool, or a mapping of compile options (compiles)
+  r.take('torchCompile', 'compile', (n) => asBool(n) ?? (n !== null && typeof n === 'object' && !Array.isArray(n) ? true : undefined));
 
   // ---- optimizer ------------------------------------------------------------------------------------------------
   const opt = r.entry('optimizer._component_');
   r.used.add('optimizer._component_');
   r.used.add('optimizer.fused');
   if (opt) {
-    const name = asString(opt.value) ?? '';
+    const name = asString(litOf(opt.value)) ?? '';
     const fused = r.entry('optimizer.fused');
-    const kind = torchtuneOptimizer(name, fused ? asBool(fused.value) === true : false);
-    if (kind) r.put('optimizer', opt, kind, `torchtune optimizer ${name}${fused && asBool(fused.value) ? ' (fused: True)' : ''}`);
+    const kind = torchtuneOptimizer(name, fused ? asBool(litOf(fused.value)) === true : false);
+    if (kind) r.put('optimizer', opt, kind, `torchtune optimizer ${name}${fused && asBool(litOf(fused.value)) ? ' (fused: True)' : ''}`);
     else hp.unread.push({ key: 'optimizer._component_', span: ConfigReader.spanOf(opt), reason: `optimizer ${name} is not modelled` });
   } else if (hasOptimizer) hp.unread.push({ key: 'optimizer', span: ConfigReader.spanOf(r.entry('optimizer')!), reason: 'no optimizer._component_' });
-  r.take('optimizerInBackward', 'optimizer_in_bwd', asBool);
 
   // ---- distribution: the recipe decides (the header comment names it) --------------------------------------------
   const distributed = recipe ? /_distributed$/.test(recipe) : false;
@@ -181,21 +174,21 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   if (distributed) {
     const reshard = r.entry('fsdp_reshard_after_forward');
     r.used.add('fsdp_reshard_after_forward');
-    const grad = reshard && asBool(reshard.value) === false;
+    const grad = reshard && asBool(litOf(reshard.value)) === false;
     const at: CEntry | undefined = reshard ?? undefined;
     const how = `torchtune ${recipe} shards with FSDP2 (fully_shard)${grad ? '; fsdp_reshard_after_forward: False keeps the layers gathered (like SHARD_GRAD_OP)' : ''}`;
     if (at) r.put('fsdp', at, grad ? 'shard_grad_op' : 'full_shard', how);
     else r.implied('fsdp', 'full_shard', how);
     const off = r.entry('fsdp_cpu_offload');
     r.used.add('fsdp_cpu_offload');
-    if (off && asBool(off.value) !== undefined) {
-      r.put('offloadParams', off, asBool(off.value)!, `torchtune fsdp_cpu_offload: ${asBool(off.value)}`);
-      r.put('offloadOptimizer', off, asBool(off.value)!, `torchtune fsdp_cpu_offload: ${asBool(off.value)}`);
+    if (off && asBool(litOf(off.value)) !== undefined) {
+      r.put('offloadParams', off, asBool(litOf(off.value))!, `torchtune fsdp_cpu_offload: ${asBool(litOf(off.value))}`);
+      r.put('offloadOptimizer', off, asBool(litOf(off.value))!, `torchtune fsdp_cpu_offload: ${asBool(litOf(off.value))}`);
     }
   }
   for (const k of ['checkpointer.checkpoint_dir', 'tokenizer._component_', 'device', 'enable_activation_checkpointing', 'enable_activation_offloading']) r.used.add(k);
   r.noteNotModelled(TORCHTUNE_NOT_MODELLED);
-  const lossName = loss ? asString(loss.value) ?? '' : '';
+  const lossName = loss ? asString(litOf(loss.value)) ?? '' : '';
   if (/DPOLoss|PPOLoss|GRPO/.test(lossName)) (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss!), value: JSON.stringify(lossName.split('.').pop()) });
   void x;
 }

@@ -2,6 +2,7 @@
 // the framework readers (axolotl, LLaMA-Factory, torchtune, DeepSpeed, accelerate, TRL) work the same on
 // both formats and every value they take keeps where it came from.
 import { LineIndex, SourceSpan } from '../source';
+import type { Lit } from '../../vocab/values';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -68,13 +69,13 @@ export function scalarOf(n: CNode | null | undefined): ScalarValue | undefined {
   return n && n.kind === 'scalar' ? n.value : undefined;
 }
 
-/** Plain JavaScript value of a node (for linked JSON files and small dicts). */
-export function plainOf(n: CNode | null | undefined, depth = 0): unknown {
-  if (!n || depth > 64) return undefined;
+/** A node as a plain literal, the form the vocabulary's converters read (null for a missing node). */
+export function litOf(n: CNode | null | undefined, depth = 0): Lit {
+  if (!n || depth > 64) return null;
   if (n.kind === 'scalar') return n.value;
-  if (n.kind === 'seq') return n.items.map((x) => plainOf(x, depth + 1));
-  const o: Record<string, unknown> = {};
-  for (const e of n.entries) o[e.key] = plainOf(e.value, depth + 1);
+  if (n.kind === 'seq') return n.items.map((x) => litOf(x, depth + 1));
+  const o: { [key: string]: Lit } = {};
+  for (const e of n.entries) o[e.key] = litOf(e.value, depth + 1);
   return o;
 }
 
