@@ -1,10 +1,10 @@
 // Preference and RL jobs: which trainer, where the reference log-probs come from, how completions are
 // generated. Defaults are TRL's (trl/trainer/{dpo,kto,grpo,rloo}_config.py, experimental/{orpo,cpo,ppo})
 // as of trl main 2026-07 (f2cd577), and Unsloth's (unsloth/models/loader.py).
-import { Found } from '../extract/source';
 import { Hyperparams } from '../extract/hyperparams';
 import { defaultJob, Dtype, JobKind, JobSetup } from '../memory/setup';
-import type { PlanField } from './plan';
+import { defaultReason, frameworkDefault } from '../vocab/defaults';
+import { assume, dflt, dtypeOf, fromDefault, PlanField, read } from './fields';
 
 export interface JobPlan {
   jobKind: PlanField<JobKind>;
@@ -21,9 +21,6 @@ export interface JobPlan {
   vllmSleep?: PlanField<boolean>;
 }
 
-const read = <T>(f: Found<unknown>, value: T): PlanField<T> => ({ value, origin: f.implied ? 'defaulted' : 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan });
-const dflt = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'defaulted', reason });
-const assume = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'assumed', reason });
 
 /** The job kind the trainer or config class names; null for supervised fine-tuning. */
 export function jobKindOf(hp: Hyperparams): JobKind | null {
@@ -48,10 +45,6 @@ export interface JobContext {
   gradAccumulation: number;
 }
 
-function dtypeOf(s: string | undefined): Dtype | undefined {
-  return s === 'bfloat16' ? 'bf16' : s === 'float16' ? 'fp16' : s === 'float32' ? 'fp32' : undefined;
-}
-
 export function planJob(c: JobContext): JobPlan | null {
   const { hp } = c;
   const kindName = jobKindOf(hp);
@@ -65,10 +58,10 @@ export function planJob(c: JobContext): JobPlan | null {
   let reference: PlanField<JobSetup['reference']>;
   const beta = hp.rlBeta?.value;
   // GRPO beta=0.0 since trl 0.19 (PR #3516): no reference model; RLOO beta=0.05; DPO/KTO always use one.
-  const betaDefault = kind === 'grpo' ? 0 : kind === 'rloo' ? 0.05 : 0.1;
+  const betaDefault = frameworkDefault(kind === 'grpo' ? 'trl.grpo.beta' : kind === 'rloo' ? 'trl.rloo.beta' : 'trl.dpo.beta').value as number;
   const effectiveBeta = beta ?? betaDefault;
   if (kind === 'orpo' || kind === 'simpo') reference = dflt('none', `${kind.toUpperCase()} uses no reference model`);
-  else if (kind === 'grpo' && effectiveBeta === 0) reference = hp.rlBeta ? read(hp.rlBeta, 'none') : dflt('none', 'GRPOConfig default beta=0.0 (trl >= 0.19): no reference model is loaded');
+  else if (kind === 'grpo' && effectiveBeta === 0) reference = hp.rlBeta ? read(hp.rlBeta, 'none') : fromDefault('trl.grpo.beta', 'GRPOConfig default', () => 'none' as const);
   // an explicit ref_model stays on the GPU even with precompute_ref_log_probs (trl dpo_trainer.py sets
   // self.ref_model = ref_model before the precompute branch)
   else if (hp.refModel) reference = read(hp.refModel, 'copy');
@@ -84,21 +77,23 @@ export function planJob(c: JobContext): JobPlan | null {
         ? dflt(c.policyDtype, 'PPO copies the policy as reference (trl experimental/ppo create_reference_model)')
     : readDtype && hp.modelInitDtype
       ? read(hp.modelInitDtype, readDtype)
-      : dflt('fp32', 'TRL loads the reference from args.model_init_kwargs, float32 by default (trl >= 0.27, PR #4778)');
+      : fromDefault('trl.refDtype', 'TRL loads the reference from args.model_init_kwargs, default', () => 'fp32' as const);
 
   // ---- generation (GRPO / RLOO / PPO) ---------------------------------------------------------------
   const numGenerations = hp.numGenerations
     ? read(hp.numGenerations, hp.numGenerations.value)
-    : dflt(kind === 'rloo' ? 2 : 8, `${kind.toUpperCase()}Config default num_generations=${kind === 'rloo' ? 2 : 8}`);
+    : fromDefault<number>(kind === 'rloo' ? 'trl.rloo.numGenerations' : 'trl.grpo.numGenerations', `${kind.toUpperCase()}Config default`);
   const promptLength = hp.maxPromptLength
     ? read(hp.maxPromptLength, hp.maxPromptLength.value)
     : assume(512, 'prompt length not set (max_prompt_length was removed in trl 0.28; prompts are not truncated): 512 assumed');
   const completionLength = hp.maxCompletionLength
     ? read(hp.maxCompletionLength, hp.maxCompletionLength.value)
-    : dflt(kind === 'ppo' ? 53 : 256, kind === 'ppo' ? 'PPOConfig default response_length=53' : 'GRPOConfig/RLOOConfig default max_completion_length=256 (trl <= 1.9; 512 on main)');
+    : kind === 'ppo'
+      ? fromDefault<number>('trl.ppo.responseLength', 'PPOConfig default')
+      : fromDefault<number>('trl.grpo.maxCompletionLength', 'GRPOConfig/RLOOConfig default');
   const steps = hp.stepsPerGeneration?.value ?? c.gradAccumulation;
   const generationBatch = dflt(
-    kind === 'ppo' ? Math.min(64, c.microBatch * c.gradAccumulation) : c.microBatch * steps,
+    kind === 'ppo' ? Math.min(frameworkDefault('trl.ppo.rolloutBatch').value as number, c.microBatch * c.gradAccumulation) : c.microBatch * steps,
     kind === 'ppo'
       ? 'PPO rollouts in local batches of up to local_rollout_forward_batch_size=64'
       : `completions generated per GPU per round: per_device_train_batch_size × steps_per_generation (${hp.stepsPerGeneration ? 'read' : 'defaults to gradient_accumulation_steps'})`,
@@ -112,18 +107,18 @@ export function planJob(c: JobContext): JobPlan | null {
     generation = read(hp.fastInference, 'vllm-shared');
     vllmMemoryUtilization = hp.vllmMemoryUtilization
       ? read(hp.vllmMemoryUtilization, hp.vllmMemoryUtilization.value)
-      : dflt(0.5, 'Unsloth from_pretrained default gpu_memory_utilization=0.5');
+      : fromDefault<number>('unsloth.vllmMemoryUtilization', 'Unsloth from_pretrained default');
   } else if (hp.useVllm?.value) {
     const server = hp.vllmMode?.value === 'server';
-    generation = hp.vllmMode ? read(hp.vllmMode, server ? 'vllm-server' : 'vllm-colocate') : { ...read(hp.useVllm, 'vllm-colocate'), reason: 'use_vllm=True; vllm_mode defaults to "colocate" (trl >= 1.0)' };
+    generation = hp.vllmMode ? read(hp.vllmMode, server ? 'vllm-server' : 'vllm-colocate') : { ...read(hp.useVllm, 'vllm-colocate'), reason: `use_vllm=True; ${defaultReason('trl.vllmMode', 'GRPOConfig default')}` };
     vllmMemoryUtilization = hp.vllmMemoryUtilization
       ? read(hp.vllmMemoryUtilization, hp.vllmMemoryUtilization.value)
-      : dflt(0.3, 'vllm_gpu_memory_utilization default 0.3 (trl >= 0.18)');
+      : fromDefault<number>('trl.vllmMemoryUtilization', 'GRPOConfig default');
   } else {
-    generation = hp.useVllm ? read(hp.useVllm, 'hf') : dflt('hf', 'use_vllm defaults to False: model.generate with a KV cache');
+    generation = hp.useVllm ? read(hp.useVllm, 'hf') : fromDefault('trl.useVllm', 'GRPOConfig default (model.generate with a KV cache)', () => 'hf' as const);
     vllmMemoryUtilization = dflt(0, 'no vLLM');
   }
-  const vllmSleep = hp.vllmSleep ? read(hp.vllmSleep, hp.vllmSleep.value) : dflt(false, 'vllm_enable_sleep_mode defaults to False');
+  const vllmSleep = hp.vllmSleep ? read(hp.vllmSleep, hp.vllmSleep.value) : fromDefault<boolean>('trl.vllmSleep', 'GRPOConfig default');
   const base: JobPlan = { jobKind, reference, ...(reference.value === 'copy' ? { referenceDtype } : {}) };
   if (!rl) return base;
   return {

@@ -1,22 +1,14 @@
 // Hyperparams (what the file says) -> TrainingPlan (everything the engine needs, each field saying
 // whether it was read, defaulted by the framework, or assumed by us, and why).
-// Defaults: ../shared/notes/config-keys.md (transformers, TRL, PEFT, bitsandbytes, Unsloth).
+// Library defaults come from the cited table in src/analysis/vocab/defaults.ts (docs/sources/framework-keys.md).
 import { JobPlan, jobSetupOf, planJob } from './job';
-import { Found, SourceSpan } from '../extract/source';
+import { assume, dflt, dtypeOf, fromDefault, PlanField, read } from './fields';
 import { Framework, Hyperparams } from '../extract/hyperparams';
 import { ModelSpec } from '../models/spec';
+import { defaultReason } from '../vocab/defaults';
 import { AttentionImpl, Dtype, LossImpl, Method, OptimizerKind, Quantization, Sharding, TrainingSetup } from '../memory/setup';
 
-export type Origin = 'read' | 'defaulted' | 'assumed';
-
-export interface PlanField<T> {
-  value: T;
-  origin: Origin;
-  /** why a default or an assumption applies, or how the value was read */
-  reason: string;
-  span?: SourceSpan;
-  valueSpan?: SourceSpan;
-}
+export type { Origin, PlanField } from './fields';
 
 /** Everything the engine needs; preference/RL jobs add the JobPlan fields. */
 export interface TrainingPlan extends Partial<JobPlan> {
@@ -57,11 +49,6 @@ export interface PlanContext {
   defaultGpus: number;
 }
 
-function read<T>(f: Found<unknown>, value: T): PlanField<T> {
-  return { value, origin: f.assumed ? 'assumed' : f.implied ? 'defaulted' : 'read', reason: f.how, span: f.span, valueSpan: f.valueSpan };
-}
-const dflt = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'defaulted', reason });
-const assume = <T>(value: T, reason: string): PlanField<T> => ({ value, origin: 'assumed', reason });
 
 /** HF `optim` names (transformers training_args.py OptimizerNames) -> engine optimizer kinds. */
 export function optimizerKind(name: string): OptimizerKind | undefined {
@@ -79,9 +66,6 @@ export function optimizerKind(name: string): OptimizerKind | undefined {
   return undefined;
 }
 
-function dtypeOf(s: string | undefined): Dtype | undefined {
-  return s === 'bfloat16' ? 'bf16' : s === 'float16' ? 'fp16' : s === 'float32' ? 'fp32' : undefined;
-}
 
 /** PEFT's default LoRA targets per architecture (peft/utils/constants.py TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
 function peftDefaultTargets(model: ModelSpec | null): string[] {
@@ -104,7 +88,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
 
   // ---- quantization ---------------------------------------------------------------------------
   let quantization: PlanField<Quantization>;
-  let doubleQuant: PlanField<boolean> = dflt(false, 'BitsAndBytesConfig default bnb_4bit_use_double_quant=False');
+  let doubleQuant: PlanField<boolean> = fromDefault('bitsandbytes.doubleQuant', 'BitsAndBytesConfig default');
   const quantType = hp.quantType?.value?.toLowerCase();
   if (ctx.preQuantized) {
     const q: Quantization = ctx.preQuantized === 'bnb-int8' ? 'int8' : ctx.preQuantized === 'gptq-int4' ? 'gptq-int4' : ctx.preQuantized === 'awq-int4' ? 'awq-int4' : 'nf4';
@@ -114,15 +98,15 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   } else if (hp.loadIn4bit?.value) {
     const q: Quantization = quantType === 'nf4' ? 'nf4' : 'fp4';
     quantization = read(hp.loadIn4bit, q);
-    if (!hp.quantType) quantization.reason += unsloth ? '' : '; bnb_4bit_quant_type defaults to fp4 (same size as nf4)';
+    if (!hp.quantType) quantization.reason += unsloth ? '' : `; ${defaultReason('bitsandbytes.quantType', 'BitsAndBytesConfig default')}`;
     if (unsloth && !hp.quantType) quantization.value = 'nf4';
     // Unsloth builds its own BitsAndBytesConfig(nf4, bnb_4bit_use_double_quant=True) (unsloth/models/llama.py)
-    if (unsloth) doubleQuant = dflt(true, 'Unsloth loads 4-bit with double quantization');
+    if (unsloth) doubleQuant = fromDefault('unsloth.loadIn4bit', 'Unsloth FastLanguageModel.from_pretrained default', () => true);
   } else if (hp.loadIn8bit?.value) {
     quantization = read(hp.loadIn8bit, 'int8');
   } else if (unsloth && hp.loadIn4bit === undefined && hp.loadIn8bit === undefined) {
-    quantization = dflt('nf4', 'Unsloth FastLanguageModel.from_pretrained defaults to load_in_4bit=True');
-    doubleQuant = dflt(true, 'Unsloth loads 4-bit with double quantization');
+    quantization = fromDefault('unsloth.loadIn4bit', 'Unsloth FastLanguageModel.from_pretrained default', () => 'nf4' as const);
+    doubleQuant = fromDefault('unsloth.loadIn4bit', 'Unsloth FastLanguageModel.from_pretrained default', () => true);
   } else {
     quantization = hp.loadIn4bit ? read(hp.loadIn4bit, 'none') : dflt('none', 'no quantization_config / load_in_4bit in the file');
   }
@@ -144,7 +128,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   let weightDtype: PlanField<Dtype>;
   const readDtype = dtypeOf(hp.dtype?.value);
   if (hp.dtype && readDtype) weightDtype = read(hp.dtype, readDtype);
-  else if (unsloth) weightDtype = dflt('bf16', 'Unsloth dtype=None loads bf16 on GPUs that support it');
+  else if (unsloth) weightDtype = fromDefault('unsloth.dtype', 'Unsloth default', () => 'bf16' as const);
   else if (hp.dtype?.value === 'auto' || !hp.dtype) {
     const saved = dtypeOf(model?.savedDtype) ?? 'bf16';
     weightDtype = hp.dtype
@@ -155,7 +139,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   // HF Trainer hands bf16/fp16 to accelerate, which runs the forward under torch.autocast whatever the
   // weight dtype (accelerate accelerator.py prepare_model); fp32 weights then act as master weights.
   const autocast = amp
-    ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : dflt(true, 'TRL configs default to bf16=True (autocast)')
+    ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : fromDefault<boolean>('trl.bf16', 'TRL configs default (autocast)')
     : fw === 'torchtune'
       ? dflt(false, 'torchtune trains in the configured dtype without autocast (no fp32 master copy)')
       : dflt(false, 'no bf16/fp16 mixed precision in the trainer arguments');
@@ -168,16 +152,20 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     : dflt(false, 'not a k-bit model');
 
   // ---- LoRA -----------------------------------------------------------------------------------
-  const loraR = hp.loraR ? read(hp.loraR, hp.loraR.value) : dflt(unsloth ? 16 : 8, unsloth ? 'Unsloth get_peft_model default r=16' : 'PEFT LoraConfig default r=8');
+  const loraR = hp.loraR ? read(hp.loraR, hp.loraR.value) : fromDefault<number>(unsloth ? 'unsloth.loraR' : 'peft.loraR', unsloth ? 'Unsloth get_peft_model default' : 'PEFT LoraConfig default');
   const loraTargets = hp.loraTargets
     ? read(hp.loraTargets, hp.loraTargets.value)
     : unsloth
-      ? dflt<string[] | 'all-linear'>(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], 'Unsloth get_peft_model default targets')
+      ? fromDefault<string[] | 'all-linear'>('unsloth.loraTargets', 'Unsloth get_peft_model default')
       : dflt<string[] | 'all-linear'>(peftDefaultTargets(model), 'PEFT default target_modules for this architecture');
-  const loraDropout = hp.loraDropout ? read(hp.loraDropout, hp.loraDropout.value) : dflt(0, 'PEFT default lora_dropout=0.0');
+  const loraDropout = hp.loraDropout ? read(hp.loraDropout, hp.loraDropout.value) : fromDefault<number>('peft.loraDropout', 'PEFT LoraConfig default');
   const adapterDtype = dtypeOf(hp.adapterDtype?.value);
-  const loraDtype = hp.adapterDtype && adapterDtype ? read(hp.adapterDtype, adapterDtype) : dflt<Dtype>(unsloth ? weightDtype.value : 'fp32', unsloth ? 'Unsloth keeps adapters in the model dtype' : 'PEFT autocast_adapter_dtype=True keeps adapter weights in fp32');
-  const dora = hp.useDora ? read(hp.useDora, hp.useDora.value) : dflt(false, 'use_dora defaults to False');
+  const loraDtype = hp.adapterDtype && adapterDtype
+    ? read(hp.adapterDtype, adapterDtype)
+    : unsloth
+      ? dflt<Dtype>(weightDtype.value, 'Unsloth keeps adapters in the model dtype')
+      : fromDefault<Dtype>('peft.adapterDtype', 'PEFT default', () => 'fp32');
+  const dora = hp.useDora ? read(hp.useDora, hp.useDora.value) : fromDefault<boolean>('peft.useDora', 'PEFT LoraConfig default');
   const modulesToSave = hp.modulesToSave ? read(hp.modulesToSave, hp.modulesToSave.value) : dflt<string[]>([], 'no modules_to_save');
 
   // ---- optimizer ------------------------------------------------------------------------------
@@ -186,18 +174,18 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     const k = optimizerKind(hp.optimizer.value);
     optimizer = k ? read(hp.optimizer, k) : assume('adamw', `optimizer "${hp.optimizer.value}" is not modelled yet: AdamW assumed`);
     if (k) optimizer.span = hp.optimizer.span;
-  } else optimizer = dflt('adamw_fused', 'HF Trainer default optim adamw_torch_fused (torch >= 2.8)');
+  } else optimizer = fromDefault('transformers.optimizer', 'HF Trainer default', () => 'adamw_fused' as const);
 
   // ---- batch and sequence ---------------------------------------------------------------------
-  const microBatch = hp.microBatch ? read(hp.microBatch, hp.microBatch.value) : dflt(8, 'TrainingArguments default per_device_train_batch_size=8');
+  const microBatch = hp.microBatch ? read(hp.microBatch, hp.microBatch.value) : fromDefault<number>('transformers.microBatch', 'TrainingArguments default');
   const seqLen = hp.seqLen
     ? read(hp.seqLen, hp.seqLen.value)
     : unsloth
-      ? dflt(2048, 'Unsloth default max_seq_length=2048')
+      ? fromDefault<number>('unsloth.seqLen', 'Unsloth default')
       : trl || trlTrainer
-        ? dflt(1024, 'TRL SFTConfig default max_length=1024')
+        ? fromDefault<number>('trl.seqLen', 'TRL SFTConfig default')
         : assume(2048, 'sequence length not set in the file (the tokenizer decides): 2048 assumed');
-  const gradAccumulation = hp.gradAccumulation ? read(hp.gradAccumulation, hp.gradAccumulation.value) : dflt(1, 'default gradient_accumulation_steps=1');
+  const gradAccumulation = hp.gradAccumulation ? read(hp.gradAccumulation, hp.gradAccumulation.value) : fromDefault<number>('transformers.gradAccumulation', 'TrainingArguments default');
 
   // ---- activations ----------------------------------------------------------------------------
   let gradientCheckpointing: PlanField<boolean>;
@@ -210,15 +198,15 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   } else if (unsloth) {
     // FastLanguageModel.from_pretrained and get_peft_model default to use_gradient_checkpointing="unsloth"
     // (unsloth/models/loader.py, llama.py): checkpointing with the saved layer inputs offloaded to CPU.
-    gradientCheckpointing = dflt(true, 'Unsloth defaults to use_gradient_checkpointing="unsloth"');
+    gradientCheckpointing = fromDefault('unsloth.gradientCheckpointing', 'Unsloth default', () => true);
     activationOffload = dflt(true, 'Unsloth "unsloth" checkpointing offloads the saved layer inputs to CPU');
-  } else if (trl) gradientCheckpointing = dflt(true, 'TRL >= 0.22 turns gradient_checkpointing on by default');
-  else gradientCheckpointing = dflt(false, 'TrainingArguments default gradient_checkpointing=False');
+  } else if (trl) gradientCheckpointing = fromDefault<boolean>('trl.gradientCheckpointing', 'TRL default');
+  else gradientCheckpointing = fromDefault<boolean>('transformers.gradientCheckpointing', 'TrainingArguments default');
   if (hp.activationOffload) activationOffload = read(hp.activationOffload, hp.activationOffload.value);
   const attnName = hp.attention?.value ?? '';
   const attention: PlanField<AttentionImpl> = hp.attention
     ? read(hp.attention, attnName === 'eager' ? 'eager' : /flash/.test(attnName) ? 'flash_attention_2' : 'sdpa')
-    : dflt('sdpa', 'transformers uses SDPA attention where supported');
+    : fromDefault<AttentionImpl>('transformers.attention', 'transformers default');
   const loss: PlanField<LossImpl> = hp.loss
     ? read(hp.loss, hp.loss.value)
     : hp.liger?.value
@@ -226,7 +214,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     : unsloth
       ? dflt('chunked', "Unsloth's fused cross-entropy never upcasts all logits at once")
       : dflt('standard', 'standard cross-entropy on fp32-upcast logits');
-  const compiled = hp.torchCompile ? read(hp.torchCompile, hp.torchCompile.value) : dflt(false, 'torch_compile defaults to False');
+  const compiled = hp.torchCompile ? read(hp.torchCompile, hp.torchCompile.value) : fromDefault<boolean>('transformers.torchCompile', 'TrainingArguments default');
 
   // ---- distribution ---------------------------------------------------------------------------
   // a guess (a config's header comment) gives way to a GPU count the user set
