@@ -70,7 +70,7 @@ export function entryFromReport(r: Report, text?: string, reanalyze?: Reanalyze)
   if (status === 'tight') summary += `, tight: within the ${r.target.headroomPercent}% headroom`;
   if (status === 'fail' && r.smallestFittingGpu) summary += `; fits ${r.target.count}× ${r.smallestFittingGpu.name}`;
   const entry: CheckEntry = { file: r.file, status, summary, findings };
-  if (status === 'fail' || status === 'tight') {
+  if ((status === 'fail' || status === 'tight') && text !== undefined) {
     const best = (status === 'fail' ? fixAll(r, text, reanalyze) : null) ?? suggestFixes(r, text, reanalyze).find((f) => f.preferred);
     if (best && best.verdictAfter !== 'oom') entry.fix = { description: best.title, edits: best.edits.map((x) => ({ start: x.start, end: x.end, newText: x.newText })) };
   }

@@ -250,23 +250,10 @@ describe('apply what-if changes to the file', () => {
     assert.equal(plan.notApplied.length, 1);
   });
 
-  it('changes numbers and booleans in a YAML config through their spans, and names what it cannot apply', () => {
+  it('writes a YAML config in its framework\'s own keys: values in place, new keys added, and reads them back', () => {
     const text = 'base_model: meta-llama/Llama-3.1-8B\nmicro_batch_size: 8\ngradient_checkpointing: false\noptimizer: adamw_torch\n';
-    const idx = new LineIndex(text);
-    const at = (key: string, value: string) => {
-      const start = text.indexOf(`${key}:`);
-      const vs = text.indexOf(value, start);
-      return { span: idx.span(start, vs + value.length), valueSpan: idx.span(vs, vs + value.length) };
-    };
-    const hp = emptyHyperparams('yaml');
-    hp.framework = 'axolotl';
-    hp.model = { value: 'meta-llama/Llama-3.1-8B', ...at('base_model', 'meta-llama/Llama-3.1-8B'), how: 'base_model' };
-    hp.microBatch = { value: 8, ...at('micro_batch_size', '8'), how: 'micro_batch_size' };
-    hp.gradientCheckpointing = { value: false, ...at('gradient_checkpointing', 'false'), how: 'gradient_checkpointing' };
-    hp.optimizer = { value: 'adamw_torch', ...at('optimizer', 'adamw_torch'), how: 'optimizer' };
-    const spec = resolveModel('meta-llama/Llama-3.1-8B').spec!;
-    const base = skippedReport('axolotl.yml', DEFAULT_SETTINGS, '');
-    const r: Report = { ...base, kind: 'yaml', hyperparams: hp, plan: buildPlan({ hp, model: spec, defaultGpus: 1 }) };
+    const analyzeYaml = (t: string) => analyzeText(t, 'axolotl.yml', DEFAULT_SETTINGS, deps, 'yaml');
+    const r = analyzeYaml(text);
     const plan = planApply(r, text, [
       { field: 'microBatch', value: 2 },
       { field: 'gradientCheckpointing', value: true },
@@ -275,10 +262,25 @@ describe('apply what-if changes to the file', () => {
       { field: 'gpus', value: 2 },
       { field: 'quantization', value: 'nf4' },
     ]);
-    // axolotl's optimizer takes the HF optim names
-    assert.equal(applyEdits(text, plan.edits), 'base_model: meta-llama/Llama-3.1-8B\nmicro_batch_size: 2\ngradient_checkpointing: true\noptimizer: adamw_8bit\n');
-    assert.deepEqual(plan.notApplied.map((n) => n.field).sort(), ['quantization', 'seqLen']);
+    assert.deepEqual(plan.notApplied, []);
+    const out = applyEdits(text, plan.edits);
+    // stated values change in place; axolotl's 8-bit AdamW is bitsandbytes' (adamw_bnb_8bit)
+    assert.match(out, /^micro_batch_size: 2\ngradient_checkpointing: true\noptimizer: adamw_bnb_8bit\n/m);
+    // QLoRA on a full fine-tune: adapter, 4-bit load and the LoRA recipe, in axolotl's keys
+    assert.match(out, /^adapter: qlora$/m);
+    assert.match(out, /^load_in_4bit: true$/m);
+    assert.match(out, /^lora_target_linear: true$/m);
+    assert.match(out, /^sequence_len: 4096$/m);
     assert.deepEqual(plan.settings, [{ key: 'gpuCount', value: 2 }]);
+    const after = analyzeYaml(out).plan!;
+    assert.equal(after.microBatch.value, 2);
+    assert.equal(after.gradientCheckpointing.value, true);
+    assert.equal(after.optimizer.value, 'adamw_8bit');
+    assert.equal(after.seqLen.value, 4096);
+    assert.equal(after.method.value, 'qlora');
+    assert.equal(after.quantization.value, 'nf4');
+    assert.equal(after.loraR.value, 16);
+    assert.equal(after.loraTargets.value, 'all-linear');
   });
 
   it('in a notebook writes only the settings, and says where the rest is changed', () => {

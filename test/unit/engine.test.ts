@@ -248,8 +248,8 @@ describe('remedies: predicted peak equals the peak of the edited file', () => {
     for (const file of ['llama-3.1-8b-full-finetune.py', 'qwen2.5-7b-lora.py']) {
       const text = readFileSync(path.join(repoRoot, 'examples', file), 'utf8');
       const r = analyzeText(text, file, DEFAULT_SETTINGS, deps);
-      const all = fixAll(r);
-      for (const fix of [...suggestFixes(r), ...(all ? [all] : [])]) {
+      const all = fixAll(r, text);
+      for (const fix of [...suggestFixes(r, text), ...(all ? [all] : [])]) {
         const after = analyzeText(textAfter(text, fix), file, DEFAULT_SETTINGS, deps);
         assert.equal(after.hyperparams.syntaxErrors.length, 0, `${file}: ${fix.title} leaves valid Python`);
         assertClose(after.estimate!.requiredBytes, fix.requiredBytesAfter, 0.001, `${file}: ${fix.title}`);

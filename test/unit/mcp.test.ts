@@ -115,8 +115,8 @@ describe('vram-lens mcp (stdio, official SDK client)', function () {
     // the engine's own fixes for the same report, to compare each diff's result with textAfter()
     const text = fs.readFileSync(path.join(repoRoot, EXAMPLE_OOM), 'utf8');
     const report = analyzeText(text, EXAMPLE_OOM, settings(), await loadDeps());
-    const engineFixes = new Map(suggestFixes(report).map((f) => [f.id as string, f]));
-    engineFixes.set('fixAll', fixAll(report)!);
+    const engineFixes = new Map(suggestFixes(report, text).map((f) => [f.id as string, f]));
+    engineFixes.set('fixAll', fixAll(report, text)!);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-mcp-'));
     try {
       for (const fix of [...s.fixes, { ...s.fixAll!, id: 'fixAll', preferred: true, savingBytes: s.requiredBytes - s.fixAll!.requiredBytesAfter }]) {

@@ -44,14 +44,14 @@ describe('RL plan (TRL defaults)', () => {
     const text = readFileSync(path.join(fixturesDir, 'trl_dpo_full.py'), 'utf8');
     const deps = await loadDeps();
     const r = analyzeText(text, 'trl_dpo_full.py', settings(), deps);
-    const fix = suggestFixes(r).find((f) => f.id === 'precomputeReference')!;
+    const fix = suggestFixes(r, text).find((f) => f.id === 'precomputeReference')!;
     assert.ok(fix, 'offered');
     const after = analyzeText(textAfter(text, fix), 'trl_dpo_full.py', settings(), deps);
     assert.match(textAfter(text, fix), /precompute_ref_log_probs=True/);
     assert.equal(after.plan!.reference?.value, 'precomputed');
     assert.equal(bytes(after.estimate!, 'referenceModel'), 0);
     assert.ok(Math.abs(after.estimate!.requiredBytes - fix.requiredBytesAfter) < 1e6);
-    assert.ok(fixAll(r), 'a combination fits');
+    assert.ok(fixAll(r, text), 'a combination fits');
   });
 });
 

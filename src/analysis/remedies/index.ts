@@ -7,8 +7,9 @@ import { setupFromPlan } from '../plan/plan';
 import type { Report, Verdict } from '../report';
 import { verdictOf } from '../report';
 import { formatGiB, GiB } from '../units';
-import { configEdits } from './config-edits';
-import { applyEdits, ensureImport, insertLinesAfter, overlapping, setKeyword, TextEdit } from './edits';
+import { PlanChange } from '../vocab/changes';
+import { loraRecipeChanges, planApply, TRL_TRAINER } from './apply';
+import { applyEdits, overlapping, TextEdit } from './edits';
 
 export type RemedyId =
   | 'gradientCheckpointing'
@@ -50,20 +51,12 @@ interface Remedy {
   applies(r: Report): boolean;
   change(s: TrainingSetup, r: Report): TrainingSetup;
   label(r: Report, s: TrainingSetup): string;
-  edits(r: Report): TextEdit[] | null;
-}
-
-const LORA_KW = 'LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM")';
-const BNB_KW = 'BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16)';
-const TRL_TRAINER = /SFTTrainer|DPOTrainer|ORPOTrainer|KTOTrainer|GRPOTrainer|UnslothTrainer/;
-
-function readSpan(r: Report, field: keyof NonNullable<Report['plan']>) {
-  const f = r.plan?.[field];
-  return f && f.origin === 'read' ? f.span : undefined;
+  /** what the fix changes, in plan terms: the one writer (apply.ts) turns them into edits of the file */
+  changes(r: Report): PlanChange[];
 }
 
 function loraSetup(): NonNullable<TrainingSetup['lora']> {
-  // QLoRA recipe defaults (Dettmers et al. 2023: LoRA on all linear layers); PEFT keeps adapters in fp32.
+  // the adapters loraRecipeChanges writes (QLoRA recipe); PEFT keeps adapters in fp32
   return { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0.05, dtype: 'fp32' };
 }
 
@@ -78,23 +71,6 @@ function usesTrlTrainer(r: Report): boolean {
   return !!r.hyperparams.sites.trainer && TRL_TRAINER.test(r.hyperparams.sites.trainer.callee);
 }
 
-/** Edits that put LoRA adapters on a full fine-tune: through the TRL trainer's peft_config, or wrapping the model. */
-function addLoraEdits(r: Report, kbit: boolean): TextEdit[] | null {
-  const hp = r.hyperparams;
-  const out: (TextEdit | null)[] = [];
-  if (usesTrlTrainer(r)) {
-    out.push(setKeyword(hp.sites.trainer!, 'peft_config', LORA_KW));
-    out.push(ensureImport(hp.imports, 'LoraConfig', 'peft'));
-  } else if (hp.sites.modelLoad?.assignedTo) {
-    const v = hp.sites.modelLoad.assignedTo;
-    const lines = [...(kbit ? [`${v} = prepare_model_for_kbit_training(${v})`] : []), `${v} = get_peft_model(${v}, ${LORA_KW})`];
-    out.push(insertLinesAfter(hp.sites.modelLoad, lines));
-    out.push(ensureImport(hp.imports, 'LoraConfig', 'peft'), ensureImport(hp.imports, 'get_peft_model', 'peft'));
-    if (kbit) out.push(ensureImport(hp.imports, 'prepare_model_for_kbit_training', 'peft'));
-  } else return null;
-  return out.filter((e): e is TextEdit => !!e);
-}
-
 const REMEDIES: Remedy[] = [
   {
     id: 'sdpaAttention',
@@ -102,7 +78,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => r.plan!.attention.value === 'eager',
     change: (s) => ({ ...s, attention: 'sdpa' }),
     label: () => 'Use SDPA attention (no B·H·S² attention matrix)',
-    edits: (r) => (r.hyperparams.sites.modelLoad ? [setKeyword(r.hyperparams.sites.modelLoad, 'attn_implementation', '"sdpa"', readSpan(r, 'attention'))] : null),
+    changes: () => [{ field: 'attention', value: 'sdpa' }],
   },
   {
     id: 'optimizer8bit',
@@ -110,7 +86,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => ['adamw', 'adamw_fused', 'paged_adamw_32bit'].includes(r.plan!.optimizer.value) && (r.estimate?.params.trainable ?? 0) > 0,
     change: (s) => ({ ...s, optimizer: 'adamw_8bit' }),
     label: () => 'Use 8-bit AdamW (bitsandbytes)',
-    edits: (r) => (r.hyperparams.sites.trainingArgs ? [setKeyword(r.hyperparams.sites.trainingArgs, 'optim', '"adamw_8bit"', readSpan(r, 'optimizer'))] : null),
+    changes: () => [{ field: 'optimizer', value: 'adamw_8bit' }],
   },
   {
     id: 'fusedCrossEntropy',
@@ -118,7 +94,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => r.plan!.loss.value === 'standard' && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, loss: 'fused_linear' }),
     label: () => 'Use Liger fused cross-entropy (no full fp32 logits; needs liger-kernel)',
-    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'use_liger_kernel', 'True', readSpan(r, 'loss'))],
+    changes: () => [{ field: 'loss', value: 'fused_linear' }],
   },
   {
     id: 'halveMicroBatch',
@@ -130,15 +106,10 @@ const REMEDIES: Remedy[] = [
       const p = r.plan!;
       return `Halve the micro-batch (${p.microBatch.value} → ${Math.floor(p.microBatch.value / 2)}) and double accumulation (${p.gradAccumulation.value} → ${p.gradAccumulation.value * 2}): same effective batch`;
     },
-    edits: (r) => {
-      const site = r.hyperparams.sites.trainingArgs;
-      const p = r.plan!;
-      if (!site || p.microBatch.origin !== 'read') return null;
-      return [
-        setKeyword(site, 'per_device_train_batch_size', String(Math.floor(p.microBatch.value / 2)), readSpan(r, 'microBatch')),
-        setKeyword(site, 'gradient_accumulation_steps', String(p.gradAccumulation.value * 2), readSpan(r, 'gradAccumulation')),
-      ];
-    },
+    changes: (r) => [
+      { field: 'microBatch', value: Math.floor(r.plan!.microBatch.value / 2) },
+      { field: 'gradAccumulation', value: r.plan!.gradAccumulation.value * 2 },
+    ],
   },
   {
     id: 'gradientCheckpointing',
@@ -146,12 +117,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => !r.plan!.gradientCheckpointing.value,
     change: (s) => ({ ...s, gradientCheckpointing: true }),
     label: () => 'Enable gradient checkpointing',
-    edits: (r) => {
-      const hp = r.hyperparams;
-      if (hp.sites.trainingArgs) return [setKeyword(hp.sites.trainingArgs, 'gradient_checkpointing', 'True', readSpan(r, 'gradientCheckpointing'))];
-      if (hp.sites.modelLoad?.assignedTo) return [insertLinesAfter(hp.sites.modelLoad, [`${hp.sites.modelLoad.assignedTo}.gradient_checkpointing_enable()`])];
-      return null;
-    },
+    changes: () => [{ field: 'gradientCheckpointing', value: true }],
   },
   {
     id: 'lora',
@@ -160,7 +126,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => r.plan!.method.value === 'full' && r.hyperparams.framework !== 'unsloth',
     change: (s) => ({ ...s, method: 'lora', lora: loraSetup(), job: peftReference(s.job) }),
     label: () => 'Train LoRA adapters (r=16, all linear layers) instead of all weights',
-    edits: (r) => addLoraEdits(r, false),
+    changes: () => loraRecipeChanges(),
   },
   {
     id: 'qlora',
@@ -177,28 +143,9 @@ const REMEDIES: Remedy[] = [
       weightDtype: s.weightDtype === 'fp32' ? 'bf16' : s.weightDtype,
       lora: s.lora ?? loraSetup(),
       job: peftReference(s.job),
-      // the edit wraps the model with prepare_model_for_kbit_training, which turns gradient checkpointing
-      // on (peft/utils/other.py, use_gradient_checkpointing=True) unless a TRL trainer takes peft_config
-      gradientCheckpointing: s.gradientCheckpointing || (r.kind === 'python' && r.plan!.method.value === 'full' && !usesTrlTrainer(r)),
     }),
     label: (r) => (r.plan!.method.value === 'full' ? 'Switch to QLoRA (4-bit NF4 + double quant, LoRA r=16 on all linear layers)' : 'Load the base model in 4-bit NF4 (QLoRA)'),
-    edits: (r) => {
-      const hp = r.hyperparams;
-      const site = hp.sites.modelLoad;
-      if (!site) return null;
-      if (hp.framework === 'unsloth') return [setKeyword(site, 'load_in_4bit', 'True', readSpan(r, 'quantization'))];
-      const out: (TextEdit | null)[] = [
-        setKeyword(site, 'quantization_config', BNB_KW),
-        ensureImport(hp.imports, 'BitsAndBytesConfig', 'transformers'),
-        ensureImport(hp.imports, 'torch', null),
-      ];
-      if (r.plan!.method.value === 'full') {
-        const lora = addLoraEdits(r, true);
-        if (!lora) return null;
-        out.push(...lora);
-      }
-      return out.filter((e): e is TextEdit => !!e);
-    },
+    changes: (r) => [...(r.plan!.method.value === 'full' ? loraRecipeChanges() : []), { field: 'quantization', value: 'nf4' }],
   },
   {
     id: 'fsdp',
@@ -207,7 +154,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => r.plan!.gpus.value > 1 && (r.plan!.sharding.value === 'none' || r.plan!.sharding.value === 'ddp') && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, sharding: 'fsdp' }),
     label: (r) => `Shard weights, gradients and optimizer state with FSDP across ${r.plan!.gpus.value} GPUs`,
-    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap"')],
+    changes: () => [{ field: 'sharding', value: 'fsdp' }],
   },
   {
     id: 'cpuOffload',
@@ -216,7 +163,10 @@ const REMEDIES: Remedy[] = [
     applies: (r) => (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs) && !r.plan!.offloadOptimizer.value,
     change: (s) => ({ ...s, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true }),
     label: () => 'Offload parameters and optimizer state to CPU with FSDP (slow: last resort)',
-    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'fsdp', '"full_shard auto_wrap offload"', r.plan!.sharding.origin === 'read' && r.plan!.sharding.value.startsWith('fsdp') ? r.plan!.sharding.span : undefined)],
+    changes: () => [
+      { field: 'sharding', value: 'fsdp' },
+      { field: 'offloadOptimizer', value: true },
+    ],
   },
   {
     id: 'precomputeReference',
@@ -224,7 +174,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && !r.hyperparams.refModel && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, reference: 'precomputed' } }),
     label: () => 'Precompute the reference log-probs once (precompute_ref_log_probs=True): no reference model during training',
-    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'precompute_ref_log_probs', 'True', r.hyperparams.precomputeRef?.span)],
+    changes: () => [{ field: 'precomputeRef', value: true }],
   },
   {
     id: 'fewerGenerations',
@@ -237,13 +187,10 @@ const REMEDIES: Remedy[] = [
     }),
     label: (r) =>
       `Generate ${Math.floor((r.plan!.numGenerations?.value ?? 8) / 2)} completions per prompt instead of ${r.plan!.numGenerations?.value} (batch ${r.plan!.microBatch.value} → ${Math.floor(r.plan!.microBatch.value / 2)} completions, same prompts per step)`,
-    edits: (r) => {
-      const site = r.hyperparams.sites.trainingArgs!;
-      return [
-        setKeyword(site, 'num_generations', String(Math.floor((r.plan!.numGenerations?.value ?? 8) / 2)), r.hyperparams.numGenerations?.span),
-        setKeyword(site, 'per_device_train_batch_size', String(Math.floor(r.plan!.microBatch.value / 2)), readSpan(r, 'microBatch')),
-      ];
-    },
+    changes: (r) => [
+      { field: 'numGenerations', value: Math.floor((r.plan!.numGenerations?.value ?? 8) / 2) },
+      { field: 'microBatch', value: Math.floor(r.plan!.microBatch.value / 2) },
+    ],
   },
   {
     id: 'vllmSleep',
@@ -251,7 +198,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && !r.plan!.vllmSleep?.value && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, vllmSleep: true } }),
     label: () => "Let vLLM sleep during training (vllm_enable_sleep_mode=True): its weights and KV cache are freed between generations",
-    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'vllm_enable_sleep_mode', 'True', r.hyperparams.vllmSleep?.span)],
+    changes: () => [{ field: 'vllmSleep', value: true }],
   },
   {
     id: 'lowerVllmShare',
@@ -259,7 +206,7 @@ const REMEDIES: Remedy[] = [
     applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && (r.plan!.vllmMemoryUtilization?.value ?? 0) > 0.15 && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s, r) => ({ ...s, job: s.job && { ...s.job, vllmMemoryUtilization: vllmShareNeeded(r) } }),
     label: (r) => `Give vLLM ${vllmShareNeeded(r).toFixed(2)} of the GPU instead of ${r.plan!.vllmMemoryUtilization?.value} (its weights plus the KV cache of one generation round)`,
-    edits: (r) => [setKeyword(r.hyperparams.sites.trainingArgs!, 'vllm_gpu_memory_utilization', vllmShareNeeded(r).toFixed(2), r.hyperparams.vllmMemoryUtilization?.span)],
+    changes: (r) => [{ field: 'vllmMemoryUtilization', value: Number(vllmShareNeeded(r).toFixed(2)) }],
   },
 ];
 
@@ -291,17 +238,17 @@ function requiredAfter(r: Report, setup: TrainingSetup): number {
   return estimateMemory(r.model!.spec!, setup).requiredBytes;
 }
 
-/** text: the file's current text (needed for configs, where keys are appended at its end). */
-function candidates(r: Report, text?: string): Candidate[] {
+/** Each applicable remedy with its edits: offered only when the writer can apply every change it makes. */
+function candidates(r: Report, text: string): Candidate[] {
   if (!r.estimate || !r.plan || !r.model?.spec) return [];
-  if (r.kind !== 'python' && !(r.kind === 'yaml' && text !== undefined)) return [];
+  if (r.kind !== 'python' && r.kind !== 'yaml' && r.kind !== 'json') return [];
   const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
   const out: Candidate[] = [];
   for (const remedy of REMEDIES) {
     if (!remedy.applies(r)) continue;
-    const edits = r.kind === 'python' ? remedy.edits(r) : configEdits(remedy.id, r, text!);
-    if (!edits || !edits.length) continue;
-    out.push({ remedy, setup: remedy.change(base, r), edits });
+    const applied = planApply(r, text, remedy.changes(r));
+    if (applied.notApplied.length || applied.settings.length || !applied.edits.length) continue;
+    out.push({ remedy, setup: remedy.change(base, r), edits: applied.edits });
   }
   return out;
 }
@@ -343,14 +290,14 @@ function dedupeImports(edits: TextEdit[]): TextEdit[] {
  * the edited file itself (a framework may re-derive other values from the edited keys, e.g.
  * LLaMA-Factory loads 16-bit weights once finetuning_type is lora).
  */
-function measure(r: Report, parts: Candidate[], setup: TrainingSetup, text?: string, reanalyze?: Reanalyze): number | null {
-  if (text === undefined || !reanalyze) return requiredAfter(r, setup);
+function measure(r: Report, parts: Candidate[], setup: TrainingSetup, text: string, reanalyze?: Reanalyze): number | null {
+  if (!reanalyze) return requiredAfter(r, setup);
   const after = reanalyze(applyEdits(text, dedupeImports(parts.flatMap((p) => p.edits))));
   return after.estimate?.requiredBytes ?? null;
 }
 
 /** Single fixes with a real saving, most useful first; the best one is marked preferred. */
-export function suggestFixes(r: Report, text?: string, reanalyze?: Reanalyze): Fix[] {
+export function suggestFixes(r: Report, text: string, reanalyze?: Reanalyze): Fix[] {
   const base = r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : undefined;
   const fixes: Fix[] = [];
   for (const c of candidates(r, text)) {
@@ -371,7 +318,7 @@ export function suggestFixes(r: Report, text?: string, reanalyze?: Reanalyze): F
  * at least fits), or null when none does. Exhaustive over the (few) applicable remedies; with a
  * re-analysis callback, the first combination whose edited file really fits wins.
  */
-export function fixAll(r: Report, text?: string, reanalyze?: Reanalyze): Fix | null {
+export function fixAll(r: Report, text: string, reanalyze?: Reanalyze): Fix | null {
   const cands = candidates(r, text);
   if (!cands.length || !r.plan) return null;
   const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);

@@ -4,6 +4,7 @@
 import type { HyperparamKey, Hyperparams } from '../extract/hyperparams';
 import type { Found } from '../extract/source';
 import type { Convert, Lit } from './values';
+import type { ChangeField, ChangeOf } from './changes';
 
 /** The value type a Hyperparams field holds. */
 export type FieldValue<K extends HyperparamKey> = NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never;
@@ -38,3 +39,32 @@ export function inverted(convert: Convert<boolean>): Convert<boolean> {
     return b === undefined ? undefined : !b;
   };
 }
+
+// ---- writing: the keys a fix writes, per plan change ---------------------------------------------------
+
+/** One key a config fix writes. A nested value (a mapping) is written as a block when the key is new. */
+export interface KeyWrite {
+  /** top-level key or dotted path */
+  key: string;
+  value: Lit;
+  /** the Hyperparams field read from this key: its read span is replaced in place */
+  field?: HyperparamKey;
+}
+
+/** What a config writer knows about the file it edits. */
+export interface WriteContext {
+  /** the file already has this key (dotted path) */
+  has(path: string): boolean;
+  /** TRL-style arguments (TRL's ModelConfig keys are accepted), as opposed to plain TrainingArguments */
+  trl: boolean;
+  /** the job trains all weights now */
+  full: boolean;
+  /** the micro-batch after the changes being written (a fix that keeps micro × accumulation needs it) */
+  microBatch: number;
+}
+
+/** The writes of one change, or the reason this dialect cannot express it as keys. */
+export type ConfigWriter<C> = (change: C, ctx: WriteContext) => KeyWrite[] | string;
+
+/** A dialect's writers, one per plan change it can express. */
+export type ConfigWrites = Partial<{ [F in ChangeField]: ConfigWriter<ChangeOf<F>> }>;

@@ -45,7 +45,8 @@ export function extractHfArgs(r: ConfigReader, x: ConfigExtraction, keys: Set<st
   r.used.add('gradient_checkpointing_kwargs');
   const ada = r.entry('adafactor');
   if (ada && asBool(litOf(ada.value)) === true) r.put('optimizer', ada, 'adafactor', 'TrainingArguments adafactor: true (legacy flag)');
-  if (hp.liger?.value) r.implied('loss', 'fused_linear', 'use_liger_kernel: true (Liger fused linear cross-entropy)', hp.liger.span);
+  const ligerKey = r.entry('use_liger_kernel') ?? r.entry('use_liger');
+  if (hp.liger?.value && ligerKey) r.put('loss', ligerKey, 'fused_linear', 'use_liger_kernel: true (Liger fused linear cross-entropy)');
   readDeepSpeedKey(r, x.links);
   readHfFsdp(r);
   r.noteNotModelled(HF_NOT_MODELLED);

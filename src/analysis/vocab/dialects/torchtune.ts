@@ -1,7 +1,7 @@
 // torchtune recipe configs (OmegaConf YAML): builder arguments under `model`, recipe-code defaults read
 // with cfg.get (recipes/*.py), at bd2a0fc (2026-04); docs/sources/framework-keys.md §6. The model,
 // its size and LoRA/QLoRA come from model._component_ (extract/frameworks/torchtune.ts).
-import { key, KeyTable } from '../dialect';
+import { ConfigWrites, key, KeyTable } from '../dialect';
 import { asBool, asDtype, asNumber, asPositiveInt } from '../values';
 
 export const TORCHTUNE_KEYS: KeyTable = [
@@ -26,3 +26,16 @@ export const TORCHTUNE_LORA_KEYS: KeyTable = [
 
 /** tokenizer.max_seq_len: nested, and null means "as long as the data" (read with a rule). */
 export const TORCHTUNE_SEQ_LEN = key('seqLen', 'tokenizer.max_seq_len', asPositiveInt);
+
+// ---- writing: plain keys only; model builders and components are changed by hand ---------------------
+
+export const TORCHTUNE_WRITES: ConfigWrites = {
+  microBatch: (c) => [{ key: 'batch_size', value: c.value, field: 'microBatch' }],
+  gradAccumulation: (c) => [{ key: 'gradient_accumulation_steps', value: c.value, field: 'gradAccumulation' }],
+  seqLen: (c, x) => (x.has('tokenizer') ? [{ key: 'tokenizer.max_seq_len', value: c.value, field: 'seqLen' }] : 'the config has no tokenizer section to set max_seq_len in'),
+  gradientCheckpointing: (c) => [{ key: 'enable_activation_checkpointing', value: c.value, field: 'gradientCheckpointing' }],
+  loraR: (c, x) => (x.has('model.lora_rank') ? [{ key: 'model.lora_rank', value: c.value, field: 'loraR' }] : 'the LoRA builder takes lora_rank under model: set it by hand'),
+  optimizer: () => 'torchtune names the optimizer by its component path (optimizer._component_): change it by hand',
+  method: () => 'torchtune picks full or LoRA training through the model builder (model._component_): change it by hand',
+  quantization: () => 'torchtune quantizes through the qlora_* model builder (model._component_): change it by hand',
+};
