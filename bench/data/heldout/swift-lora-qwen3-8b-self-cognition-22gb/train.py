@@ -1,0 +1,37 @@
+# ms-swift Qwen3 best practice: 30-minute self-cognition LoRA on Qwen3-8B, one 24GB GPU.
+import torch
+from datasets import load_dataset
+from peft import LoraConfig
+from transformers import AutoModelForCausalLM
+from trl import SFTConfig, SFTTrainer
+
+model = AutoModelForCausalLM.from_pretrained(
+    "Qwen/Qwen3-8B",
+    dtype=torch.bfloat16,
+    attn_implementation="sdpa",
+)
+
+peft_config = LoraConfig(
+    r=8,
+    lora_alpha=32,
+    lora_dropout=0.05,
+    target_modules="all-linear",
+    task_type="CAUSAL_LM",
+)
+
+args = SFTConfig(
+    output_dir="output",
+    per_device_train_batch_size=1,
+    gradient_accumulation_steps=16,
+    gradient_checkpointing=True,
+    max_length=2048,
+    packing=False,
+    bf16=True,
+    learning_rate=1e-4,
+    num_train_epochs=1,
+    report_to="none",
+)
+
+trainer = SFTTrainer(model=model, args=args, peft_config=peft_config,
+                     train_dataset=load_dataset("json", data_files="qwen3_sft_mixin_2000_plus_self_cognition_600.jsonl", split="train"))
+trainer.train()

@@ -1,0 +1,68 @@
+# Unsloth TinyLlama (1.1B) Alpaca notebook: packed 4096-token sequences, no gradient checkpointing, T4.
+from unsloth import FastLanguageModel
+import torch
+from datasets import load_dataset
+from trl import SFTConfig, SFTTrainer
+
+max_seq_length = 4096
+model, tokenizer = FastLanguageModel.from_pretrained(
+    model_name="unsloth/tinyllama-bnb-4bit",
+    max_seq_length=max_seq_length,
+    dtype=None,  # auto: float16 on T4, bfloat16 on Ampere+
+    load_in_4bit=True,
+)
+
+model = FastLanguageModel.get_peft_model(
+    model,
+    r=32,
+    target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    lora_alpha=32,
+    lora_dropout=0,
+    bias="none",
+    use_gradient_checkpointing=False,
+    random_state=3407,
+)
+
+alpaca_prompt = """Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.
+
+### Instruction:
+{}
+
+### Input:
+{}
+
+### Response:
+{}"""
+EOS_TOKEN = tokenizer.eos_token
+
+def formatting_prompts_func(examples):
+    texts = [alpaca_prompt.format(i, x, o) + EOS_TOKEN
+             for i, x, o in zip(examples["instruction"], examples["input"], examples["output"])]
+    return {"text": texts}
+
+dataset = load_dataset("unsloth/alpaca-cleaned", split="train")
+dataset = dataset.map(formatting_prompts_func, batched=True)
+
+trainer = SFTTrainer(
+    model=model,
+    tokenizer=tokenizer,
+    train_dataset=dataset,
+    dataset_text_field="text",
+    max_seq_length=max_seq_length,
+    packing=True,
+    args=SFTConfig(
+        per_device_train_batch_size=2,
+        gradient_accumulation_steps=4,
+        warmup_ratio=0.1,
+        num_train_epochs=1,
+        learning_rate=2e-5,
+        logging_steps=1,
+        optim="adamw_8bit",
+        weight_decay=0.001,
+        lr_scheduler_type="linear",
+        seed=3407,
+        output_dir="outputs",
+        report_to="none",
+    ),
+)
+trainer.train()
