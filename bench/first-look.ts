@@ -1,0 +1,37 @@
+// npm run bench:first-look -- <out.json>: scores the held-out sets (memory, labelled files, time) with the
+// engine as it is, and writes the per-case results. Run once on the engine before it is changed for
+// these sets (bench/data/first-look.json was written by this script on the engine at the commit it
+// names); bench:accuracy, bench:extraction and bench:time print that first look next to today's figures.
+import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { nodeAnalysisDeps } from '../src/node-deps';
+import { labels, scoreLabel, summarizeExtraction } from './lib/extraction';
+import { heldoutCases, scoreCase, summariesOf } from './lib/heldout';
+import { scoreTimeCase, summarizeTime, timeCases } from './lib/heldout-time';
+
+async function main() {
+  const out = process.argv[2] ?? path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json');
+  const deps = await nodeAnalysisDeps(path.join(__dirname, '..'));
+  const memory = heldoutCases().filter((c) => !c.excluded).map((c) => scoreCase(c, deps));
+  const files = labels().map((l) => scoreLabel(l, deps));
+  const time = timeCases().map(scoreTimeCase);
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse HEAD', { encoding: 'utf8' }).trim();
+  } catch {
+    /* not a checkout */
+  }
+  const result = {
+    description: 'First look: the held-out sets scored once by the engine before it was changed for them.',
+    engineCommit: commit,
+    date: new Date().toISOString().slice(0, 10),
+    memory: { rows: memory, summaries: summariesOf(memory) },
+    extraction: { files: files.map((f) => ({ file: f.file, isTraining: f.isTraining, productTraining: f.productTraining, estimate: f.estimate, equal: f.fields.filter((x) => x.equal).length, fields: f.fields.length, missing: !!f.missing })), summary: summarizeExtraction(files) },
+    time: { rows: time, summary: summarizeTime(time) },
+  };
+  writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
+  console.log(`wrote ${out}: memory ${memory.length} cases, ${files.length} labelled files (${files.filter((f) => f.missing).length} missing), time ${time.length} cases; engine ${commit}`);
+}
+
+void main();
