@@ -22,6 +22,8 @@ function copyWasm() {
   // web-tree-sitter >= 0.26 names its runtime web-tree-sitter.wasm (vscode-engineering.md 3.1).
   cpSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
   cpSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/grammars/tree-sitter-python.wasm');
+  // the Python probe of `vram-lens measure` (src/measure/run.ts resolves dist/probe next to the bundle)
+  cpSync('probe', 'dist/probe', { recursive: true, filter: (p) => !/__pycache__|\.pyc$/.test(p) });
 }
 
 /** Prints build errors in the `file:line:col` form VS Code's problem matcher reads. */

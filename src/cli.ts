@@ -16,6 +16,7 @@ import { nodeAnalysisDeps } from './node-deps';
 import { runCheck } from './cli/check';
 import { VERSION } from './cli/version';
 import { runMcp } from './mcp/server';
+import { runMeasure } from './measure/cli';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
@@ -148,6 +149,7 @@ function jsonOf(r: Report, opts: Options) {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'check') return runCheck(argv.slice(1), __dirname, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), version: VERSION });
   if (argv[0] === 'mcp') return runMcp(argv.slice(1), __dirname, VERSION);
+  if (argv[0] === 'measure') return runMeasure(argv.slice(1), __dirname, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
   if (argv[0] === '--version' || argv[0] === '-V') {
     console.log(VERSION);
     return 0;

@@ -48,9 +48,21 @@ describe('npm package (npm pack, installed offline into an empty project)', func
 
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it(`is vram-lens-${version}.tgz with the CLI bundle, its .wasm files, README, LICENSE and package.json only`, () => {
+  it(`is vram-lens-${version}.tgz with the CLI bundle, its .wasm files, the measure probe, README, LICENSE and package.json only`, () => {
     assert.equal(path.basename(tgz), `vram-lens-${version}.tgz`);
-    assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/cli.js', 'dist/grammars/tree-sitter-python.wasm', 'dist/web-tree-sitter.wasm', 'package.json']);
+    assert.deepEqual(files, [
+      'LICENSE',
+      'README.md',
+      'dist/cli.js',
+      'dist/grammars/tree-sitter-python.wasm',
+      // the Python probe of `vram-lens measure`, without __pycache__
+      'dist/probe/sitecustomize.py',
+      'dist/probe/vram_lens_probe/__init__.py',
+      'dist/probe/vram_lens_probe/imports.py',
+      'dist/probe/vram_lens_probe/probe.py',
+      'dist/web-tree-sitter.wasm',
+      'package.json',
+    ]);
   });
 
   it('declares no runtime dependencies (the bundle inlines them) and its bin is the bundle', () => {
