@@ -1,0 +1,104 @@
+// Activations saved for backward: per decoder layer from the architecture, with what frozen layers do not
+// save, eager vs SDPA/flash attention, gradient checkpointing and activation offloading.
+import { headDimOf } from '../../models/spec';
+import { DTYPE_BYTES } from '../setup';
+import { EngineContext, fmt, part, Part } from '../context';
+
+/**
+ * Saved activations of one decoder layer for one token, in bytes.
+ * PyTorch saves a matmul's input only when the weight needs a gradient (autograd codegen: mm saves `self`
+ * only if should_compute_output for mat2; tools/autograd/derivatives.yaml), so frozen base layers under
+ * LoRA/QLoRA keep far less than full fine-tuning. bitsandbytes MatMul4Bit keeps no input either
+ * (bitsandbytes autograd/_functions.py: ctx.tensors = (None, B)).
+ */
+export function layerActivationBytesPerToken(c: EngineContext): { bytes: number; parts: Record<string, number> } {
+  const { m, s, actBytes: a } = c;
+  const T = s.method === 'full' ? 1 : 0; // base weights trainable: norm casts are saved
+  // linear inputs are saved when the weights train, or by bitsandbytes < 0.43 for 4-bit layers
+  const L = T || (s.quantSavesInputs && s.quantization !== 'none') ? 1 : 0;
+  const h = m.hiddenSize;
+  const hd = headDimOf(m);
+  const qDim = m.mla ? m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim) : m.numHeads * hd;
+  const kDim = m.mla ? qDim : m.numKvHeads * hd;
+  const vDim = m.mla ? m.numHeads * m.mla.vHeadDim : m.numKvHeads * hd;
+  const oIn = m.mla ? vDim : qDim;
+  // Norms: HF RMSNorm upcasts to fp32 and saves that copy; the product with the weight saves the bf16 cast
+  // only when the norm weight trains (transformers modeling_llama.py LlamaRMSNorm). LayerNorm saves its
+  // input (aten native_layer_norm). torch.compile fuses the norm and keeps its 16-bit input.
+  const normsPerLayer = m.family.startsWith('gemma2') || m.family.startsWith('gemma3') ? 4 : 2;
+  const perNorm = m.normBias || s.compiled ? a * h : 4 * h + T * a * h;
+  const norms = normsPerLayer * perNorm;
+  // Attention: SDPA/flash save q, k, v (after RoPE), the output and a fp32 logsumexp per head; the q/k/v
+  // input and the contiguous o_proj input are saved when the projections train. Eager attention also saves
+  // the fp32 softmax and its 16-bit cast (H·S per token; modeling_llama.py eager_attention_forward) and
+  // repeat_kv's expanded K/V under GQA.
+  let attn = a * (qDim + kDim + vDim + oIn) + 4 * m.numHeads + L * a * (h + oIn);
+  if (s.attention === 'eager') {
+    attn += (4 + a) * m.numHeads * s.seqLen;
+    if (m.numKvHeads < m.numHeads) attn += 2 * a * qDim;
+  }
+  // MLP: gated (SwiGLU) saves the gate output (for silu), silu(gate) and the up output (for the product);
+  // compiled, silu*up is fused and silu(gate) is recomputed. The input and the down-projection input are
+  // saved when the weights train. Standard MLP: the activation's input, plus fc1/fc2 inputs when training.
+  const mlpOne = (width: number) => (m.mlp === 'gated' ? a * ((s.compiled ? 2 : 3) * width) + L * a * (h + width) : a * width + L * a * (h + width));
+  let mlp: number;
+  if (m.moe) {
+    const e = m.moe;
+    const shared = e.sharedExperts > 0 ? mlpOne(e.sharedIntermediateSize ?? e.expertIntermediateSize * e.sharedExperts) : 0;
+    // each token runs through expertsPerToken experts; router logits softmax in fp32
+    mlp = e.expertsPerToken * mlpOne(e.expertIntermediateSize) + shared + 4 * e.numExperts;
+  } else {
+    mlp = mlpOne(m.intermediateSize);
+  }
+  // LoRA (peft/tuners/lora/layer.py Linear.forward): x is cast to the adapter dtype and passed through
+  // dropout; lora_A saves its input (the dropout output, plus a 1-byte mask when dropout > 0, or the cast
+  // copy), lora_B saves lora_A's rank-r output. With a 16-bit adapter and no dropout lora_A shares x.
+  // Each targeted module makes its own copy, so copies are counted per module.
+  let lora = 0;
+  if (c.lora && s.lora) {
+    const lb = DTYPE_BYTES[s.lora.dtype];
+    // Under autocast lora_A saves the 16-bit cast of its input instead of the adapter-dtype copy.
+    const eff = s.autocast ? a : lb;
+    const perIn = s.lora.dropout > 0 ? eff + 1 : lb !== a ? eff : L ? 0 : a;
+    lora = (c.lora.inFeaturesPerToken * perIn + c.lora.instances * s.lora.r * lb) / m.numLayers;
+    if (s.lora.dora) lora += (c.lora.outFeaturesPerToken * a) / m.numLayers; // DoRA rescales the base output
+  }
+  const parts = { norms, attention: attn, mlp, lora };
+  return { bytes: norms + attn + mlp + lora, parts };
+}
+
+export function activationParts(c: EngineContext): Part[] {
+  const { m, s, tokens, actBytes } = c;
+  const out: Part[] = [];
+  const layer = layerActivationBytesPerToken(c);
+  const h = m.hiddenSize;
+  // Outside the layers: the embedding output and the final norm's saved tensors.
+  const outside = actBytes * h + (m.normBias || s.compiled ? actBytes * h : 4 * h + actBytes * h);
+  let activations: number;
+  let formula: string;
+  if (s.gradientCheckpointing) {
+    // Checkpointing keeps each layer's input and recomputes one layer at a time in backward
+    // (Chen et al. 2016; transformers gradient_checkpointing_enable wraps each decoder layer).
+    const inputs = s.activationOffload ? 2 * actBytes * h : m.numLayers * actBytes * h;
+    activations = tokens * (inputs + layer.bytes + outside);
+    formula = `${fmt(tokens)} tokens × (${s.activationOffload ? '2 layer inputs (rest offloaded to CPU)' : `${m.numLayers} layer inputs × ${actBytes * h} B`} + one recomputed layer ${fmt(layer.bytes)} B)`;
+  } else if (s.activationOffload) {
+    // saved tensors go to CPU; about two layers stay on the GPU while copies overlap compute.
+    activations = tokens * (2 * layer.bytes + outside);
+    formula = `${fmt(tokens)} tokens × 2 layers × ${fmt(layer.bytes)} B (rest offloaded to CPU)`;
+  } else {
+    activations = tokens * (m.numLayers * layer.bytes + outside);
+    formula = `${fmt(tokens)} tokens (${c.sequences}${c.pairwise ? ' chosen + rejected' : ''} × ${c.seqLen}) × ${m.numLayers} layers × ${fmt(layer.bytes)} B/token/layer`;
+  }
+  part(out, 'activations', activations, ['forward-loss'], formula, {
+    microBatch: s.microBatch,
+    sequences: c.sequences,
+    seqLen: c.seqLen,
+    layers: m.numLayers,
+    bytesPerTokenPerLayer: Math.round(layer.bytes),
+    gradientCheckpointing: s.gradientCheckpointing,
+    attention: s.attention,
+    ...Object.fromEntries(Object.entries(layer.parts).map(([k, v]) => [`${k}BytesPerToken`, Math.round(v)])),
+  });
+  return out;
+}
