@@ -2,6 +2,9 @@
 // saving, and says how to edit the file. "Fix all" picks the cheapest combination the engine proves
 // sufficient. Pure: the editor, the CLI and the MCP server all call this.
 import { estimateMemory } from '../memory/estimate';
+import { contextOf } from '../memory/context';
+import { kvBytesPerToken } from '../memory/families/generation';
+import { weightTerms } from '../memory/families/weights';
 import { TrainingSetup } from '../memory/setup';
 import { setupFromPlan } from '../plan/plan';
 import type { Report, Verdict } from '../report';
@@ -215,14 +218,13 @@ const REMEDIES: Remedy[] = [
  * of activations and CUDA graphs (llm-d empirical-vllm-memory-results.md: 4.8-5.6 GiB activation peak at
  * 16k batched tokens; TRL caps batched tokens at 4096), rounded up to 0.05.
  */
-// bnb 4-bit block constants without double quantization: one fp32 absmax per 64 weights (QLoRA §3)
-const NF4_OVERHEAD = 4 / 64;
-
 function vllmShareNeeded(r: Report): number {
   const m = r.model!.spec!;
   const p = r.plan!;
-  const weights = r.estimate!.params.total * (p.quantization.value === 'none' ? 2 : 0.5 + NF4_OVERHEAD); // vLLM loads the checkpoint's 16-bit or bnb 4-bit weights
-  const kvPerToken = 2 * m.numLayers * m.numKvHeads * (m.headDim ?? Math.floor(m.hiddenSize / m.numHeads)) * 2;
+  // vLLM loads the checkpoint's weights as stored (16-bit or bnb 4-bit), without PEFT's fp32 upcast
+  const w = weightTerms(contextOf(m, { ...setupFromPlan(p), kbitUpcast: false, gpus: 1, sharding: 'none' }));
+  const weights = w.weightBytes + w.qconst;
+  const kvPerToken = kvBytesPerToken(m, 2);
   const kv = (p.generationBatch?.value ?? 8) * ((p.promptLength?.value ?? 512) + (p.completionLength?.value ?? 256)) * kvPerToken;
   const need = (weights + kv + 2 * GiB) / (r.target.gpu.memoryGiB * GiB);
   return Math.min(p.vllmMemoryUtilization?.value ?? 0.3, Math.ceil(need * 20) / 20);

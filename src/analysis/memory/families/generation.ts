@@ -1,12 +1,18 @@
 // The generation phase of GRPO/RLOO/PPO: the KV cache of model.generate, or vLLM's share of the GPU
 // (colocated with its own weights, or sharing Unsloth's), and the whole model gathered under ZeRO-3/FSDP.
-import { headDimOf } from '../../models/spec';
+import { headDimOf, ModelSpec } from '../../models/spec';
 import { EngineContext, fmt, part, Part, shardsWeights, TRAINING_PHASES } from '../context';
 import { WeightTerms } from './weights';
 
 // vLLM asleep still holds its CUDA graphs and buffers outside the sleep allocator (vllm docs
 // sleep_mode.md); measured capture deltas up to ~1 GiB (llm-d empirical-vllm-memory-results.md).
 export const VLLM_ASLEEP_BYTES = 1 * 1024 ** 3;
+
+/** KV-cache bytes per token of model.generate: 2 (K, V) × layers × KV heads × head dim (transformers
+ * DynamicCache); MLA in transformers (modeling_deepseek_v2.py) caches the expanded per-head K (nope + rope) and V. */
+export function kvBytesPerToken(m: ModelSpec, actBytes: number): number {
+  return m.mla ? m.numLayers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes : 2 * m.numLayers * m.numKvHeads * headDimOf(m) * actBytes;
+}
 
 export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
   const { m, s, pb, actBytes } = c;
@@ -32,13 +38,8 @@ export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
     part(out, 'vllmEngine', beyondWeights, ['generation'], shared, inputs);
     part(out, 'vllmEngine', job.vllmSleep ? VLLM_ASLEEP_BYTES : beyondWeights, TRAINING_PHASES, job.vllmSleep ? asleep : shared, inputs);
   } else if (job.generation === 'hf') {
-    // model.generate keeps a KV cache for every sequence of the round: 2 (K, V) × layers × KV heads ×
-    // head dim per token (transformers DynamicCache), for prompt + completion tokens.
-    // MLA in transformers (modeling_deepseek_v2.py) caches the expanded per-head K (nope + rope) and V
-    const kvPerToken = m.mla
-      ? m.numLayers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes
-      : 2 * m.numLayers * m.numKvHeads * headDimOf(m) * actBytes;
-    let kv = job.generationBatch * (job.promptLength + job.completionLength) * kvPerToken;
+    // model.generate keeps a KV cache for every sequence of the round, prompt + completion tokens
+    let kv = job.generationBatch * (job.promptLength + job.completionLength) * kvBytesPerToken(m, actBytes);
     if (job.kind === 'ppo') kv += job.generationBatch * job.completionLength * V * 4; // output_scores kept in fp32 (trl ppo_trainer.py)
     part(out, 'kvCache', kv, ['generation'], `${job.generationBatch} sequences × ${job.promptLength + job.completionLength} tokens × 2 × ${m.numLayers} layers × KV width × ${actBytes} B`, {
       generationBatch: job.generationBatch,
