@@ -27,6 +27,49 @@ export const MlaSchema = z.object({
   vHeadDim: z.number().int().positive(),
 });
 
+/**
+ * Decoder layers that are not all attention (hybrid state-space and convolution models). Counts add up to
+ * numLayers, except `parallel`, where every layer runs attention and Mamba side by side (Falcon-H1).
+ */
+export const MixerSchema = z.object({
+  /** layers with self-attention (numHeads / numKvHeads); sliding-window ones included */
+  attentionLayers: z.number().int().nonnegative(),
+  /** Mamba-2 (or Mamba-1) state-space layers (nemotron_h, granitemoehybrid, jamba, falcon_h1, mamba2) */
+  mambaLayers: z.number().int().nonnegative().default(0),
+  /** gated short-convolution layers (LFM2 `conv`) */
+  convLayers: z.number().int().nonnegative().default(0),
+  /** attention and Mamba in every layer, side by side (Falcon-H1) */
+  parallel: z.boolean().default(false),
+});
+
+/** A Mamba layer's shapes (transformers modeling_mamba2.py / modeling_nemotron_h.py: in_proj, conv1d, out_proj). */
+export const MambaSchema = z.object({
+  /** SSM state size per head (mamba_d_state / ssm_state_size / state_size) */
+  dState: z.number().int().positive(),
+  /** causal conv1d kernel (mamba_d_conv / conv_kernel) */
+  dConv: z.number().int().positive(),
+  /** inner width (mamba_expand × hidden, or mamba_n_heads × mamba_d_head) */
+  dInner: z.number().int().positive(),
+  /** SSM heads (mamba_n_heads / num_heads); Mamba-1 has none (0) */
+  nHeads: z.number().int().nonnegative(),
+  /** B/C groups (mamba_n_groups / n_groups) */
+  nGroups: z.number().int().positive().default(1),
+  /** chunk length of the chunked scan (mamba_chunk_size / chunk_size) */
+  chunkSize: z.number().int().positive().default(256),
+});
+
+/** LFM2's gated short convolution (modeling_lfm2.py Lfm2ShortConv: in_proj h→3h, depthwise conv, out_proj). */
+export const ShortConvSchema = z.object({
+  /** conv kernel length (conv_L_cache) */
+  kernel: z.number().int().positive(),
+});
+
+/** Gemma 3n per-layer embeddings (modeling_gemma3n.py embed_tokens_per_layer: vocab × layers × dim). */
+export const PerLayerEmbeddingSchema = z.object({
+  vocab: z.number().int().positive(),
+  dim: z.number().int().positive(),
+});
+
 export const ModelSpecSchema = z.object({
   /** canonical Hugging Face hub id */
   id: z.string().min(1),
@@ -50,12 +93,25 @@ export const ModelSpecSchema = z.object({
   normBias: z.boolean().default(false),
   moe: MoeSchema.optional(),
   mla: MlaSchema.optional(),
+  mixer: MixerSchema.optional(),
+  mamba: MambaSchema.optional(),
+  shortConv: ShortConvSchema.optional(),
+  perLayerEmbedding: PerLayerEmbeddingSchema.optional(),
+  /** how the model is built: decoder-only (causal LM), encoder-only (BERT-style), encoder-decoder (T5-style,
+   * numLayers = encoder + decoder layers, decoderLayers of them with cross-attention) */
+  architecture: z.enum(['decoder', 'encoder', 'encoder-decoder']).default('decoder'),
+  decoderLayers: z.number().int().positive().optional(),
   slidingWindow: z.number().int().positive().nullable().optional(),
   maxPositionEmbeddings: z.number().int().positive().optional(),
   /** torch_dtype / dtype saved in config.json */
   savedDtype: z.enum(['float32', 'bfloat16', 'float16']).default('bfloat16'),
   /** the repo ships weights already quantized (bnb 4-bit, GPTQ, AWQ) */
-  preQuantized: z.enum(['bnb-nf4', 'bnb-int8', 'gptq-int4', 'awq-int4']).optional(),
+  preQuantized: z.enum(['bnb-nf4', 'bnb-int8', 'gptq-int4', 'awq-int4', 'mxfp4', 'fp8']).optional(),
+  /** layers where attention looks at a sliding window only (Gemma 2/3, gpt-oss, Mistral v0.1): KV cache and eager scores */
+  slidingLayers: z.number().int().nonnegative().optional(),
+  /** the shapes are a close relative's, not this id's own (family and size from the id, or an architecture the
+   * engine approximates): said in a diagnostic */
+  approximated: z.string().optional(),
   /** published total parameter count, to check the architecture against */
   publishedParams: z.number().positive().optional(),
   /** where the shapes come from (repo path of config.json, or a paper) */

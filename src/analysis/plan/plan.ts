@@ -90,7 +90,11 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   let quantization: PlanField<Quantization>;
   let doubleQuant: PlanField<boolean> = fromDefault('bitsandbytes.doubleQuant', 'BitsAndBytesConfig default');
   const quantType = hp.quantType?.value?.toLowerCase();
-  if (ctx.preQuantized) {
+  if (ctx.preQuantized === 'mxfp4' || ctx.preQuantized === 'fp8') {
+    // transformers dequantizes MXFP4 / FP8 checkpoints to bf16 for training (Mxfp4Config(dequantize=True) in
+    // the gpt-oss fine-tuning recipes; FineGrainedFP8 keeps no trainable fp8 path): sized as 16-bit weights
+    quantization = dflt('none', `the checkpoint ${hp.model?.value ?? ''} ships ${ctx.preQuantized} weights, which transformers dequantizes to bf16 for training`);
+  } else if (ctx.preQuantized) {
     const q: Quantization = ctx.preQuantized === 'bnb-int8' ? 'int8' : ctx.preQuantized === 'gptq-int4' ? 'gptq-int4' : ctx.preQuantized === 'awq-int4' ? 'awq-int4' : 'nf4';
     quantization = hp.model ? read(hp.model, q) : dflt(q, 'the checkpoint ships quantized weights');
     quantization.reason = `the checkpoint ${hp.model?.value ?? ''} ships ${ctx.preQuantized} weights`;
