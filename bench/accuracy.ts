@@ -198,3 +198,33 @@ if (rlErrors.length) {
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
   console.log(`group R summary: ${rlErrors.length} cases, median |error| ${(at(0.5) * 100).toFixed(1)}%, p90 |error| ${(at(0.9) * 100).toFixed(1)}%, wrong "does not fit" verdicts ${rlWrongNoFit} (weak evidence: settings partly inferred, see notes)`);
 }
+
+// ---- held-out: published runs the engine was not built on (bench/data/heldout), end to end -----------------
+// The first look (bench/data/first-look.json) is the same set scored once, before the engine was changed
+// for it; "now" is today's engine. Both are printed per group and per kind of source.
+void (async () => {
+  const { nodeAnalysisDeps } = await import('../src/node-deps');
+  const { heldoutCases, scoreCase, summariesOf, formatSummary, formatRow } = await import('./lib/heldout');
+  const deps = await nodeAnalysisDeps(path.join(__dirname, '..'));
+  const held = heldoutCases().filter((c) => !c.excluded);
+  if (!held.length) return;
+  console.log('\nheld-out (bench/data/heldout, end to end from the files):');
+  console.log(`${'case'.padEnd(53)} ${'metric'.padEnd(9)} ${'pred'.padStart(8)} ${'meas'.padStart(8)} ${'error'.padStart(8)}`);
+  const rows = held.map((c) => scoreCase(c, deps));
+  for (const r of rows) console.log(formatRow(r));
+  const now = summariesOf(rows);
+  let first: Record<string, import('./lib/heldout').Summary> | undefined;
+  let commit = '';
+  try {
+    const fl = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json'), 'utf8'));
+    first = fl.memory.summaries;
+    commit = String(fl.engineCommit).slice(0, 7);
+  } catch {
+    first = undefined;
+  }
+  console.log('');
+  for (const key of Object.keys(now)) {
+    if (first?.[key]) console.log(formatSummary(`first look (engine ${commit}) ${key}`, first[key]));
+    console.log(formatSummary(`now ${key}`.padEnd(first ? 27 + commit.length : 0), now[key]));
+  }
+})();

@@ -25,7 +25,7 @@ export const TrainingSetupSchema = z.object({
   kbitUpcast: z.boolean(),
   quantSavesInputs: z.boolean(),
   lora: z
-    .object({ r: Count, targets: Targets, dora: z.boolean(), modulesToSave: z.array(z.string()), dropout: z.number().min(0).max(1), dtype: Dtype })
+    .object({ r: Count, targets: Targets, dora: z.boolean(), modulesToSave: z.array(z.string()), dropout: z.number().min(0).max(1), dtype: Dtype, originalsOffloaded: z.boolean().optional() })
     .nullable(),
   optimizer: OptimizerSchema,
   optimizerInBackward: z.boolean(),
@@ -59,6 +59,7 @@ export const TrainingSetupSchema = z.object({
     })
     .nullable(),
   gpuTotalBytes: z.number().positive().optional(),
+  task: z.object({ kind: z.enum(['causal-lm', 'seq-cls']), labels: z.number().int().min(0).max(1e6) }).optional(),
 }) satisfies z.ZodType<TrainingSetup>;
 
 export const VerdictSchema = z.enum(['fits', 'tight', 'oom', 'unknown']);

@@ -58,11 +58,17 @@ describe('RL plan (TRL defaults)', () => {
 describe('RL engine terms', () => {
   const qwen = spec('Qwen/Qwen2.5-7B-Instruct');
 
-  it('DPO concatenates chosen and rejected: twice the SFT activations and logits at the same micro-batch', () => {
+  it('DPO concatenates chosen and rejected: twice the SFT activations; 16-bit logits with the reference\'s', () => {
     const sft = estimateMemory(qwen, defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 2, seqLen: 1024 }));
     const dpo = estimateMemory(qwen, defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 2, seqLen: 1024, job: defaultJob('dpo', { reference: 'adapter-disabled' }) }));
     assert.equal(bytes(dpo, 'activations'), 2 * bytes(sft, 'activations'));
-    assert.equal(bytes(dpo, 'logits'), 2 * bytes(sft, 'logits'));
+    // SFT: transformers' fp32 loss, 12 B per logit at the start of backward (log-softmax, its grad, the logits' grad)
+    assert.equal(bytes(sft, 'logits'), 2 * 1024 * 152_064 * 12);
+    // DPO: TRL's per-token log-probs of the bf16 logits, no upcast: policy logits, saved log-softmax and the
+    // reference's logits, 3 × 2 B, over 2 × 2 sequences (docs/sources/allocations-distributed-rl.md §1)
+    assert.equal(bytes(dpo, 'logits'), 4 * 1024 * 152_064 * 6);
+    const orpo = estimateMemory(qwen, defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 2, seqLen: 1024, job: defaultJob('orpo') }));
+    assert.equal(bytes(orpo, 'logits'), 4 * 1024 * 152_064 * 4, 'no reference: logits and log-softmax');
   });
 
   it('a colocated vLLM takes gpu_memory_utilization × the GPU memory in both phases unless it sleeps', () => {

@@ -126,6 +126,8 @@ export interface Hyperparams {
   loss?: Found<'standard' | 'chunked' | 'fused_linear'>;
   /** dtype of the LoRA adapter weights when the framework does not follow PEFT's fp32 default */
   adapterDtype?: Found<string>;
+  /** what the model predicts: a sequence classifier (AutoModelForSequenceClassification, num_labels) */
+  task?: Found<{ kind: 'causal-lm' | 'seq-cls'; labels: number }>;
   /** configs: what the file is for, and why we think so */
   purpose?: { value: Purpose; reason: string };
   /** configs: the format's dialect when it changes defaults (LLaMA-Factory 'v1') */

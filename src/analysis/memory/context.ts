@@ -81,10 +81,17 @@ export function contextOf(model: ModelSpec, setup: TrainingSetup): EngineContext
   const seqLen = rl ? job!.promptLength + job!.completionLength : s.seqLen;
   const sequences = s.microBatch * (pairwise ? 2 : 1);
   const N = shardGroup(s);
+  let pb = paramBreakdown(model);
+  if (s.task?.kind === 'seq-cls') {
+    // AutoModelForSequenceClassification builds no lm_head: a `score` (decoders) or `classifier` (encoders)
+    // Linear(hidden, labels) instead (transformers modeling_layers.py GenericForSequenceClassification)
+    const head = model.hiddenSize * s.task.labels;
+    pb = { ...pb, lmHead: head, total: pb.total - pb.lmHead + head, active: pb.active - pb.lmHead + head };
+  }
   return {
     m: model,
     s: { ...s, seqLen },
-    pb: paramBreakdown(model),
+    pb,
     usesLora,
     lora,
     quantized: s.quantization !== 'none',

@@ -43,7 +43,7 @@ export interface MemoryEstimate {
 export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEstimate {
   const c = contextOf(model, setup);
   const w = weightTerms(c);
-  const t = trainableOf(c);
+  const t = trainableOf(c, w);
   const opt = optimizerParts(c, t, w);
   const parts: Part[] = [
     ...weightParts(c, w),
@@ -52,7 +52,7 @@ export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEs
     ...activationParts(c),
     ...logitParts(c),
     ...modelParts(c, w, opt.terms),
-    ...distributionParts(c, t),
+    ...distributionParts(c, t, w),
     ...generationParts(c, w),
   ];
   const peak = assemblePeak(c, parts);

@@ -30,7 +30,22 @@ export interface LoraSetup {
   dropout: number;
   /** dtype of the adapter weights: PEFT casts them to fp32 by default (autocast_adapter_dtype=True) */
   dtype: Dtype;
+  /** the frozen originals of modules_to_save live on the CPU (Unsloth with its offloaded checkpointing moves
+   * them off the GPU: unsloth/models/_utils.py offload_input_embeddings / offload_output_embeddings) */
+  originalsOffloaded?: boolean;
 }
+
+/** What the model is trained to predict: the next token (a vocabulary-sized head and loss), or a class or
+ * score per sequence (AutoModelForSequenceClassification: a `score`/`classifier` head of `labels` outputs). */
+export interface TaskSetup {
+  kind: 'causal-lm' | 'seq-cls';
+  labels: number;
+}
+
+/** How the loss turns logits into a loss, which decides the vocabulary-sized bytes at the peak:
+ * 'fp32' transformers ForCausalLMLoss (upcast to fp32), '16bit' a cross-entropy on the 16-bit logits
+ * (remote-code models such as Qwen-7B's modeling_qwen.py, TRL's preference and RL trainers). */
+export type LossPrecision = 'fp32' | '16bit';
 
 /** Preference and RL jobs (TRL DPO/ORPO/CPO-SimPO/KTO/GRPO/RLOO/PPO and their axolotl, LLaMA-Factory and Unsloth forms). */
 export type JobKind = 'dpo' | 'orpo' | 'simpo' | 'kto' | 'grpo' | 'rloo' | 'ppo';
@@ -98,6 +113,8 @@ export interface TrainingSetup {
   job: JobSetup | null;
   /** total memory of one GPU (vLLM takes a share of it); absent when not known */
   gpuTotalBytes?: number;
+  /** next-token prediction unless the script loads a sequence classifier */
+  task?: TaskSetup;
 }
 
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, bf16: 2, fp16: 2 };

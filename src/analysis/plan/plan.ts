@@ -6,7 +6,7 @@ import { assume, dflt, dtypeOf, fromDefault, PlanField, read } from './fields';
 import { Framework, Hyperparams } from '../extract/hyperparams';
 import { ModelSpec } from '../models/spec';
 import { defaultReason } from '../vocab/defaults';
-import { AttentionImpl, Dtype, LossImpl, Method, OptimizerKind, Quantization, Sharding, TrainingSetup } from '../memory/setup';
+import { AttentionImpl, Dtype, LossImpl, Method, OptimizerKind, Quantization, Sharding, TaskSetup, TrainingSetup } from '../memory/setup';
 
 export type { Origin, PlanField } from './fields';
 
@@ -24,6 +24,8 @@ export interface TrainingPlan extends Partial<JobPlan> {
   loraDtype: PlanField<Dtype>;
   dora: PlanField<boolean>;
   modulesToSave: PlanField<string[]>;
+  /** next-token prediction, or a sequence classifier's head */
+  task: PlanField<TaskSetup>;
   optimizer: PlanField<OptimizerKind>;
   microBatch: PlanField<number>;
   seqLen: PlanField<number>;
@@ -38,6 +40,8 @@ export interface TrainingPlan extends Partial<JobPlan> {
   offloadOptimizer: PlanField<boolean>;
   offloadParams: PlanField<boolean>;
   optimizerInBackward: PlanField<boolean>;
+  /** Unsloth keeps the frozen originals of modules_to_save on the CPU */
+  originalsOffloaded?: PlanField<boolean>;
 }
 
 export interface PlanContext {
@@ -148,7 +152,9 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       ? dflt(false, 'torchtune trains in the configured dtype without autocast (no fp32 master copy)')
       : dflt(false, 'no bf16/fp16 mixed precision in the trainer arguments');
   const kbitUpcast = quantized && (method.value === 'qlora' || method.value === 'dora')
-    ? hp.kbitPrep
+    ? quantization.value === 'gptq-int4'
+      ? dflt(false, "PEFT's prepare_model_for_kbit_training does not upcast GPTQ models (peft/utils/other.py skips quantization_method gptq)")
+      : hp.kbitPrep
       ? read(hp.kbitPrep, hp.kbitPrep.value)
       : trlTrainer && !unsloth && peft
         ? dflt(true, "TRL's SFTTrainer calls prepare_model_for_kbit_training on quantized models (fp32 norms, embeddings and head)")
@@ -170,7 +176,14 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       ? dflt<Dtype>(weightDtype.value, 'Unsloth keeps adapters in the model dtype')
       : fromDefault<Dtype>('peft.adapterDtype', 'PEFT default', () => 'fp32');
   const dora = hp.useDora ? read(hp.useDora, hp.useDora.value) : fromDefault<boolean>('peft.useDora', 'PEFT LoraConfig default');
-  const modulesToSave = hp.modulesToSave ? read(hp.modulesToSave, hp.modulesToSave.value) : dflt<string[]>([], 'no modules_to_save');
+  const task: PlanField<TaskSetup> = hp.task ? read(hp.task, hp.task.value) : dflt({ kind: 'causal-lm', labels: 0 }, 'a causal language model (next-token loss over the vocabulary)');
+  // PeftModelForSequenceClassification trains the classifier head as a modules_to_save copy (peft/peft_model.py)
+  const seqClsHead = task.value.kind === 'seq-cls' ? ['score'] : [];
+  const modulesToSave = hp.modulesToSave
+    ? read(hp.modulesToSave, [...new Set([...hp.modulesToSave.value, ...seqClsHead])])
+    : seqClsHead.length
+      ? dflt<string[]>(seqClsHead, "PEFT trains a sequence classifier's head (score / classifier) as a modules_to_save copy")
+      : dflt<string[]>([], 'no modules_to_save');
 
   // ---- optimizer ------------------------------------------------------------------------------
   let optimizer: PlanField<OptimizerKind>;
@@ -246,6 +259,10 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     gpus.reason += `; the job shards with ${sharding.value} but no launch script says across how many GPUs`;
   }
   const optimizerInBackward = hp.optimizerInBackward ? read(hp.optimizerInBackward, hp.optimizerInBackward.value) : dflt(false, 'the optimizer steps after the backward pass');
+  const originalsOffloaded =
+    unsloth && activationOffload.value && modulesToSave.value.some((m) => /embed|lm_head|wte/.test(m))
+      ? dflt(true, "Unsloth's offloaded checkpointing moves the frozen originals of trained embeddings to the CPU (unsloth/models/_utils.py)")
+      : undefined;
 
   const job = planJob({
     hp,
@@ -270,6 +287,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     loraDtype,
     dora,
     modulesToSave,
+    task,
     optimizer,
     microBatch,
     seqLen,
@@ -284,6 +302,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     offloadOptimizer,
     offloadParams,
     optimizerInBackward,
+    ...(originalsOffloaded ? { originalsOffloaded } : {}),
   };
 }
 
@@ -299,7 +318,17 @@ export function setupFromPlan(p: TrainingPlan, gpuTotalBytes?: number): Training
     kbitUpcast: p.kbitUpcast.value,
     quantSavesInputs: false,
     lora: usesLora
-      ? { r: p.loraR.value, targets: p.loraTargets.value, dora: p.dora.value, modulesToSave: p.modulesToSave.value, dropout: p.loraDropout.value, dtype: p.loraDtype.value }
+      ? {
+          r: p.loraR.value,
+          targets: p.loraTargets.value,
+          dora: p.dora.value,
+          modulesToSave: p.modulesToSave.value,
+          dropout: p.loraDropout.value,
+          dtype: p.loraDtype.value,
+          // Unsloth's offloaded checkpointing moves the frozen originals of trained embeddings to the CPU
+          // (unsloth/models/_utils.py offload_input_embeddings / offload_output_embeddings)
+          originalsOffloaded: p.originalsOffloaded?.value ?? false,
+        }
       : null,
     optimizer: p.optimizer.value,
     optimizerInBackward: p.optimizerInBackward?.value ?? false,
@@ -316,6 +345,7 @@ export function setupFromPlan(p: TrainingPlan, gpuTotalBytes?: number): Training
     offloadOptimizer: p.offloadOptimizer.value,
     offloadParams: p.offloadParams?.value ?? false,
     gpusPerNode: 8,
+    task: p.task?.value ?? { kind: 'causal-lm', labels: 0 },
     job: p.jobKind ? jobSetupOf(p as JobPlan) : null,
     ...(gpuTotalBytes ? { gpuTotalBytes } : {}),
   };

@@ -53,18 +53,48 @@ export function layerActivationBytesPerToken(c: EngineContext): { bytes: number;
   // LoRA (peft/tuners/lora/layer.py Linear.forward): x is cast to the adapter dtype and passed through
   // dropout; lora_A saves its input (the dropout output, plus a 1-byte mask when dropout > 0, or the cast
   // copy), lora_B saves lora_A's rank-r output. With a 16-bit adapter and no dropout lora_A shares x.
-  // Each targeted module makes its own copy, so copies are counted per module.
+  // Each targeted module makes its own copy, so copies are counted per module — except on bitsandbytes
+  // layers under autocast (peft/tuners/lora/bnb.py casts x only when autocast is off): there lora_A takes
+  // the layer's own 16-bit input, shared by the modules that read it, unless PEFT's k-bit preparation made
+  // the residual stream fp32, which autocast then casts per module (allocations-training.md §1.3, §3.2).
   let lora = 0;
   if (c.lora && s.lora) {
     const lb = DTYPE_BYTES[s.lora.dtype];
+    const bnb = s.quantization === 'nf4' || s.quantization === 'fp4' || s.quantization === 'int8';
+    const shared = bnb && s.autocast && !s.kbitUpcast && s.lora.dropout === 0;
     // Under autocast lora_A saves the 16-bit cast of its input instead of the adapter-dtype copy.
     const eff = s.autocast ? a : lb;
     const perIn = s.lora.dropout > 0 ? eff + 1 : lb !== a ? eff : L ? 0 : a;
-    lora = (c.lora.inFeaturesPerToken * perIn + c.lora.instances * s.lora.r * lb) / m.numLayers;
+    const inputs = shared ? sharedLoraInputs(c) * a : c.lora.inFeaturesPerToken * perIn;
+    lora = (inputs + c.lora.instances * s.lora.r * lb) / m.numLayers;
     if (s.lora.dora) lora += (c.lora.outFeaturesPerToken * a) / m.numLayers; // DoRA rescales the base output
   }
   const parts = { norms, attention: attn, mlp, lora };
   return { bytes: norms + attn + mlp + lora, parts };
+}
+
+/** Per-token width of the distinct inputs the targeted modules read (q/k/v share the attention input,
+ * gate/up the MLP input), summed over the layers a token passes through. */
+function sharedLoraInputs(c: EngineContext): number {
+  const mods = c.lora?.modules ?? [];
+  const groups = new Map<string, number>();
+  for (const x of mods) {
+    const key = /^(q|k|v)_proj$|^q_a_proj$|^kv_a_proj_with_mqa$/.test(x.name) ? `attn-in:${x.kind}` : /^(gate|up)_proj$/.test(x.name) ? `mlp-in:${x.kind}` : `${x.name}:${x.kind}`;
+    groups.set(key, Math.max(groups.get(key) ?? 0, x.inFeatures * x.activeCount));
+  }
+  return [...groups.values()].reduce((t, v) => t + v, 0) + (c.lora?.lmHead ? c.m.hiddenSize : 0);
+}
+
+/**
+ * GPTQ layers train through the torch dequantize-and-matmul path (GPTQModel qlinear/torch.py; exllama and
+ * marlin refuse training), which saves the dequantized 16-bit weight of every quantized linear for its
+ * backward: all of them without checkpointing, one layer's during its recompute with it
+ * (allocations-training.md §2.2).
+ */
+function dequantizedWeights(c: EngineContext): number {
+  if (c.s.quantization !== 'gptq-int4') return 0;
+  const layers = c.s.gradientCheckpointing ? 1 : c.m.numLayers;
+  return (c.pb.linear / c.m.numLayers) * layers * c.actBytes;
 }
 
 export function activationParts(c: EngineContext): Part[] {
@@ -78,10 +108,13 @@ export function activationParts(c: EngineContext): Part[] {
   let formula: string;
   if (s.gradientCheckpointing) {
     // Checkpointing keeps each layer's input and recomputes one layer at a time in backward
-    // (Chen et al. 2016; transformers gradient_checkpointing_enable wraps each decoder layer).
-    const inputs = s.activationOffload ? 2 * actBytes * h : m.numLayers * actBytes * h;
+    // (Chen et al. 2016; transformers gradient_checkpointing_enable wraps each decoder layer). After PEFT's
+    // k-bit preparation the residual stream is fp32 (fp32 embeddings and norm weights), so the kept inputs
+    // are 4 bytes per element (allocations-training.md §1.3).
+    const inputBytes = s.kbitUpcast && c.quantized ? 4 : actBytes;
+    const inputs = s.activationOffload ? 2 * inputBytes * h : m.numLayers * inputBytes * h;
     activations = tokens * (inputs + layer.bytes + outside);
-    formula = `${fmt(tokens)} tokens × (${s.activationOffload ? '2 layer inputs (rest offloaded to CPU)' : `${m.numLayers} layer inputs × ${actBytes * h} B`} + one recomputed layer ${fmt(layer.bytes)} B)`;
+    formula = `${fmt(tokens)} tokens × (${s.activationOffload ? '2 layer inputs (rest offloaded to CPU)' : `${m.numLayers} layer inputs × ${inputBytes * h} B`} + one recomputed layer ${fmt(layer.bytes)} B)`;
   } else if (s.activationOffload) {
     // saved tensors go to CPU; about two layers stay on the GPU while copies overlap compute.
     activations = tokens * (2 * layer.bytes + outside);
@@ -89,6 +122,11 @@ export function activationParts(c: EngineContext): Part[] {
   } else {
     activations = tokens * (m.numLayers * layer.bytes + outside);
     formula = `${fmt(tokens)} tokens (${c.sequences}${c.pairwise ? ' chosen + rejected' : ''} × ${c.seqLen}) × ${m.numLayers} layers × ${fmt(layer.bytes)} B/token/layer`;
+  }
+  const dequant = dequantizedWeights(c);
+  if (dequant) {
+    activations += dequant;
+    formula += ` + ${s.gradientCheckpointing ? "one layer's" : 'every'} dequantized GPTQ weight saved for backward`;
   }
   part(out, 'activations', activations, ['forward-loss'], formula, {
     microBatch: s.microBatch,

@@ -13,11 +13,14 @@ export function modelParts(c: EngineContext, w: WeightTerms, o: OptimizerTerms):
   if (!job) return out;
   const N = c.weightShard;
   if (job.reference === 'copy') {
-    // a second, frozen copy of the policy (quantized like it when the policy is k-bit)
-    const bytes = c.quantized ? (w.weightBytes + w.qconst) / N : (pb.total * DTYPE_BYTES[job.referenceDtype]) / N;
-    part(out, 'referenceModel', bytes, ALL, `${fmt(pb.total)} params × ${c.quantized ? 'quantized' : `${DTYPE_BYTES[job.referenceDtype]} B (${job.referenceDtype})`}${N > 1 ? ` ÷ ${c.N} GPUs` : ''}, frozen`, {
+    // a second, frozen copy of the policy (quantized like it when the policy is k-bit). Under DeepSpeed TRL
+    // wraps the reference in its own engine with the run's bf16/fp16 config, which casts it to 16 bit; ZeRO-3
+    // shards it, ZeRO-1/2 keep a full copy (trl models/utils.py prepare_deepspeed; allocations-distributed-rl.md §1)
+    const refBytes = c.deepSpeed && (s.autocast || c.wBytes === 2) ? 2 : DTYPE_BYTES[job.referenceDtype];
+    const bytes = c.quantized ? (w.weightBytes + w.qconst) / N : (pb.total * refBytes) / N;
+    part(out, 'referenceModel', bytes, ALL, `${fmt(pb.total)} params × ${c.quantized ? 'quantized' : `${refBytes} B`}${N > 1 ? ` ÷ ${c.N} GPUs` : ''}, frozen`, {
       params: pb.total,
-      dtype: job.referenceDtype,
+      dtype: refBytes === 2 ? 'bf16' : job.referenceDtype,
       reference: job.reference,
     });
   }

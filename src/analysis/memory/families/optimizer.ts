@@ -3,7 +3,7 @@
 import { linearModules } from '../../models/params';
 import { EngineContext, fmt, part, Part, TRAINING_PHASES } from '../context';
 import { TrainingSetup } from '../setup';
-import { Trainable } from './trainable';
+import { Trainable, trainableBytes } from './trainable';
 import { WeightTerms } from './weights';
 
 const ALL = [...TRAINING_PHASES, 'generation'] as const;
@@ -52,34 +52,38 @@ export interface OptimizerTerms {
 export function optimizerParts(c: EngineContext, t: Trainable, w: WeightTerms): { parts: Part[]; terms: OptimizerTerms } {
   const { s, m } = c;
   const out: Part[] = [];
-  // ---- gradients -------------------------------------------------------------------------------
-  let gradBytes = (t.params * t.bytes) / c.gradShard;
+  // ---- gradients (each in its parameter's dtype) --------------------------------------------------
+  const perParam = t.params ? trainableBytes(t) / t.params : 0;
+  let gradBytes = trainableBytes(t) / c.gradShard;
   if (s.optimizerInBackward && t.params > 0) {
     // optimizer_in_bwd steps each parameter as soon as its gradient is ready (torchtune
     // recipes/full_finetune_single_device.py): only the largest gradient is alive at a time.
-    gradBytes = (t.largestTensor * t.bytes) / c.gradShard;
+    gradBytes = (t.largestTensor * perParam) / c.gradShard;
   }
   const gradOffloaded = s.offloadParams && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid');
   const gradients = gradOffloaded ? 0 : gradBytes;
   if (s.gradAccumulation > 1 && !s.optimizerInBackward) {
     // accumulated gradients live from the first micro-step's backward through the next forwards
-    part(out, 'gradients', gradients, ['forward-loss'], `${fmt(t.params)} trainable × ${t.bytes} B (kept across ${s.gradAccumulation} accumulation steps)`, { trainableParams: t.params, gradAccumulation: s.gradAccumulation });
+    part(out, 'gradients', gradients, ['forward-loss'], `${fmt(t.params)} trainable × ${+perParam.toFixed(2)} B (kept across ${s.gradAccumulation} accumulation steps)`, { trainableParams: t.params, gradAccumulation: s.gradAccumulation });
   }
-  part(out, 'gradients', gradients, ['optimizer-step'], `${fmt(t.params)} trainable × ${t.bytes} B${c.gradShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`, { trainableParams: t.params, bytesPerParam: t.bytes, shards: c.gradShard });
+  part(out, 'gradients', gradients, ['optimizer-step'], `${fmt(t.params)} trainable × ${+perParam.toFixed(2)} B${c.gradShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`, { trainableParams: t.params, bytesPerParam: perParam, shards: c.gradShard });
 
   // ---- optimizer state and master weights --------------------------------------------------------
   // DeepSpeed with bf16/fp16 keeps an fp32 master copy and fp32 optimizer state (ZeRO paper, Rajbhandari
-  // et al. 2020, section 3: 2+2+K bytes with K=12 for mixed-precision Adam).
-  const stateParamBytes = c.deepSpeed && t.bytes < 4 ? 4 : t.bytes;
-  const opt = optimizerBytesPerParam(s, stateParamBytes);
-  let optBytes = (t.params * opt.bytes) / c.optShard;
+  // et al. 2020, section 3: 2+2+K bytes with K=12 for mixed-precision Adam). Each group's state follows its
+  // own parameter dtype (torch AdamW: zeros_like(param)).
+  const stateBytesOf = (bytes: number) => (c.deepSpeed && bytes < 4 ? 4 : bytes);
+  const groupOpt = t.groups.map((g) => ({ g, o: optimizerBytesPerParam(s, stateBytesOf(g.bytes)) }));
+  const opt = optimizerBytesPerParam(s, stateBytesOf(t.groups[0]?.bytes ?? c.wBytes));
+  const stateParamBytes = stateBytesOf(t.groups[0]?.bytes ?? c.wBytes);
+  let optBytes = groupOpt.reduce((sum, x) => sum + x.g.params * x.o.bytes, 0) / c.optShard;
   if (s.optimizer === 'adafactor') {
     // factored second moment: one fp32 value per row and per column of each matrix (Shazeer & Stern 2018).
     optBytes = c.usesLora
       ? (4 * t.params) / Math.max(1, s.lora?.r ?? 1) / c.optShard
       : (4 * (linearModules(m).reduce((tt, x) => tt + (x.inFeatures + x.outFeatures) * x.count, 0) + m.vocabSize + m.hiddenSize)) / c.optShard;
   }
-  const masterBytes = c.deepSpeed && t.bytes < 4 ? (t.params * 4) / c.optShard : 0;
+  const masterBytes = c.deepSpeed ? t.groups.filter((g) => g.bytes < 4).reduce((sum, g) => sum + g.params * 4, 0) / c.optShard : 0;
   // Host RAM per GPU process for what is offloaded: this rank's shard of optimizer state and master
   // weights, of gradients (FSDP cpu_offload), and of parameters (FSDP cpu_offload / ZeRO-3 offload_param).
   const cpuOffloadBytes = (s.offloadOptimizer ? optBytes + masterBytes : 0) + (gradOffloaded ? gradBytes : 0) + (c.paramsOffloaded ? (w.weightBytes + w.qconst) / c.weightShard : 0);
@@ -88,14 +92,22 @@ export function optimizerParts(c: EngineContext, t: Trainable, w: WeightTerms): 
     opt.paged ? 'pagedOptimizerState' : 'optimizerState',
     s.offloadOptimizer ? 0 : optBytes,
     ALL,
-    `${fmt(t.params)} trainable params × ${opt.bytes.toFixed(2)} B (${opt.why})${c.optShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`,
+    `${fmt(t.params)} trainable params × ${(t.params ? (optBytes * c.optShard) / t.params : opt.bytes).toFixed(2)} B (${opt.why})${c.optShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`,
     { trainableParams: t.params, bytesPerParam: opt.bytes, optimizer: s.optimizer, shards: c.optShard },
     opt.paged ? 'managed' : 'allocator',
   );
   part(out, 'masterWeights', s.offloadOptimizer ? 0 : masterBytes, ALL, `${fmt(t.params)} trainable params × 4 B (fp32 master copy)`, { trainableParams: t.params });
   // torch's default foreach AdamW materialises sqrt(exp_avg_sq) for all params at once
   // (torch/optim/adamw.py _multi_tensor_adamw); the fused kernel and bnb optimizers work in place.
-  const stepTemp = s.optimizer === 'adamw' && !s.optimizerInBackward && !s.offloadOptimizer ? (t.params * stateParamBytes) / c.optShard : 0;
-  part(out, 'optimizerStepTemp', stepTemp, ['optimizer-step'], `${fmt(t.params)} × ${stateParamBytes} B (foreach AdamW sqrt buffer)`, { trainableParams: t.params });
+  const stateBytes = t.groups.reduce((sum, g) => sum + g.params * stateBytesOf(g.bytes), 0);
+  const stepTemp = s.optimizer === 'adamw' && !s.optimizerInBackward && !s.offloadOptimizer ? stateBytes / c.optShard : 0;
+  part(out, 'optimizerStepTemp', stepTemp, ['optimizer-step'], `${fmt(t.params)} × ${t.params ? +(stateBytes / t.params).toFixed(2) : 0} B (foreach AdamW sqrt buffer)`, { trainableParams: t.params });
+  // DeepSpeed steps on an fp32 copy of this rank's gradient partition: ZeRO-1/2 the whole partition
+  // (runtime/zero/stage_1_and_2.py, single_partition_of_fp32_groups' grad), ZeRO-3 one sub-group of at most
+  // sub_group_size = 1e9 elements (runtime/zero/stage3.py) — docs/sources/allocations-distributed-rl.md §6.
+  if (c.deepSpeed && !s.offloadOptimizer && t.params > 0) {
+    const elements = Math.min(t.params / c.optShard, s.sharding === 'zero3' ? 1e9 : Infinity);
+    part(out, 'optimizerStepTemp', elements * 4, ['optimizer-step'], `${fmt(elements)} gradient elements × 4 B (fp32 gradient partition of the DeepSpeed step)`, { elements });
+  }
   return { parts: out, terms: { bytesPerParam: opt.bytes, stateParamBytes, gradients, cpuOffloadBytes } };
 }

@@ -1,8 +1,10 @@
 // What the runtime adds around PyTorch's allocated memory: the caching allocator's reserve, NCCL's
 // communicator buffers and the CUDA context (outside PyTorch's counters).
 
-// CUDA context with lazy module loading, not counted by PyTorch (calibration/README.md: 0.5-1.3 GiB).
-export const CUDA_CONTEXT_BYTES = 0.75 * 1024 ** 3;
+// CUDA context and loaded kernels, not counted by PyTorch: 287 MB with lazy module loading (pytorch PR #86509),
+// 426 MiB measured with torch 2.10 + CUDA 13 (unsloth-zoo PR #1053), more as cuBLAS/FlashAttention/Triton
+// kernels load: 0.5 GiB (allocations-training.md §6.2).
+export const CUDA_CONTEXT_BYTES = 0.5 * 1024 ** 3;
 // NCCL communicator buffers per process for multi-GPU jobs (NCCL_BUFFSIZE 4 MiB x channels x peers;
 // NVIDIA NCCL env docs), counted by nvidia-smi only.
 export const NCCL_BYTES = 0.5 * 1024 ** 3;

@@ -11,8 +11,10 @@ const NF4_CONST_BYTES = 4 / 64;
 const NF4_DQ_CONST_BYTES = 1 / 64 + 4 / (64 * 256);
 // LLM.int8(): int8 weights with one fp32 scale per output row (Dettmers et al. 2022; bnb Int8Params SCB).
 const INT8_BYTES = 1;
-// GPTQ/AWQ int4, group size 128: fp16 scale + packed 4-bit zero per group (auto-gptq QuantLinear layout).
+// GPTQ/AWQ int4, group size 128: fp16 scale + packed 4-bit zero per group, and GPTQ's int32 g_idx per input
+// row (GPTQModel qlinear/__init__.py _register_gptq_buffers; docs/sources/allocations-training.md §2.1).
 const GPTQ_CONST_BYTES = (2 + 0.5) / 128;
+const GPTQ_GIDX_BYTES = 4;
 
 export interface WeightTerms {
   /** bytes of all weights before sharding (linear + the rest) */
@@ -45,6 +47,7 @@ export function weightTerms(c: EngineContext): WeightTerms {
     case 'awq-int4':
       linearBytesPerParam = NF4_BYTES;
       qconst = pb.linear * GPTQ_CONST_BYTES;
+      if (s.quantization === 'gptq-int4') qconst += linearModules(c.m).reduce((t, x) => t + GPTQ_GIDX_BYTES * x.inFeatures * x.count, 0);
       break;
     default:
       break;
@@ -53,20 +56,35 @@ export function weightTerms(c: EngineContext): WeightTerms {
   return { weightBytes: pb.linear * linearBytesPerParam + restParams * restBytes, qconst, restBytes, linearBytesPerParam };
 }
 
+/** Frozen originals of modules_to_save that Unsloth keeps on the CPU (their bytes leave the GPU). */
+function offloadedOriginals(c: EngineContext, w: WeightTerms): number {
+  const { s, pb } = c;
+  if (!c.usesLora || !s.lora?.originalsOffloaded) return 0;
+  let params = 0;
+  for (const mod of s.lora.modulesToSave) {
+    if (/embed|wte|tok_embeddings/.test(mod)) params += pb.embedding;
+    else if (/lm_head|output/.test(mod)) params += pb.lmHead;
+  }
+  return params * w.restBytes;
+}
+
 export function weightParts(c: EngineContext, w: WeightTerms): Part[] {
   const { s, pb } = c;
   const out: Part[] = [];
   const restParams = pb.embedding + pb.lmHead + pb.other;
   const N = c.weightShard;
+  const offloaded = offloadedOriginals(c, w);
   part(
     out,
     'weights',
-    c.paramsOffloaded ? 0 : w.weightBytes / N,
+    c.paramsOffloaded ? 0 : (w.weightBytes - offloaded) / N,
     ALL,
     `${fmt(pb.linear)} linear params × ${w.linearBytesPerParam} B + ${fmt(restParams)} other × ${w.restBytes} B${N > 1 ? ` ÷ ${c.N} GPUs` : ''}`,
     { linearParams: pb.linear, otherParams: restParams, linearBytesPerParam: w.linearBytesPerParam, otherBytesPerParam: w.restBytes, shards: N, quantization: s.quantization },
   );
-  part(out, 'quantConstants', c.paramsOffloaded ? 0 : w.qconst / N, ALL, `block constants of ${s.quantization}${s.doubleQuant ? ' (double quant)' : ''}`, {
+  // the quantization state (absmax, scales, g_idx) is not a parameter: FSDP and ZeRO-3 do not shard it and it
+  // stays on every GPU, CPU offload included (docs/sources/allocations-distributed-rl.md §5)
+  part(out, 'quantConstants', w.qconst, ALL, `block constants of ${s.quantization}${s.doubleQuant ? ' (double quant)' : ''}${N > 1 ? ', on every GPU' : ''}`, {
     linearParams: pb.linear,
     doubleQuant: s.doubleQuant,
   });
