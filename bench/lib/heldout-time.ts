@@ -140,3 +140,35 @@ export function formatTimeSummary(label: string, s: TimeSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return `${label}: ${s.n} scored, median |hours error| ${pct(s.medianAbs)}, p90 ${pct(s.p90Abs)}, signed median ${s.signedMedian >= 0 ? '+' : ''}${pct(s.signedMedian)}, within ±25% ${pct(s.within25)}${s.noEstimate ? `, no estimate ${s.noEstimate}` : ''}${s.inRange !== undefined ? `, measured inside the range ${pct(s.inRange)}` : ''}`;
 }
+
+// ---- sources, the per-source cap and the first look -------------------------------------------------------
+
+/** The publisher of a case: the first word of its source (a repository such as AnswerDotAI/fsdp_qlora). */
+export function sourceOf(c: Pick<TimeCase, 'source'>): string {
+  return c.source.split(/\s+/)[0];
+}
+
+/**
+ * At most `k` cases per source, so that one source (answer.ai has 18) cannot dominate a summary: from a source
+ * with more, `k` cases evenly spaced in file order (the first, the last and the ones between).
+ */
+export function capPerSource<T extends Pick<TimeCase, 'source'>>(cases: T[], k = 5): T[] {
+  const bySource = new Map<string, T[]>();
+  for (const c of cases) bySource.set(sourceOf(c), [...(bySource.get(sourceOf(c)) ?? []), c]);
+  const keep = new Set<T>();
+  for (const list of bySource.values()) {
+    if (list.length <= k) list.forEach((c) => keep.add(c));
+    else for (let i = 0; i < k; i++) keep.add(list[Math.round((i * (list.length - 1)) / (k - 1))]);
+  }
+  return cases.filter((c) => keep.has(c));
+}
+
+export const FIRST_LOOK_FILE = path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json');
+
+/** The time rows of the first look (bench/data/first-look.json) and the commit of the engine that scored them. */
+export function firstLookTime(): { commit: string; date: string; rows: TimeRow[] } | null {
+  if (!existsSync(FIRST_LOOK_FILE)) return null;
+  const j = JSON.parse(readFileSync(FIRST_LOOK_FILE, 'utf8')) as { engineCommit?: string; date?: string; time?: { rows: TimeRow[] } };
+  if (!j.time) return null;
+  return { commit: (j.engineCommit ?? 'unknown').slice(0, 7), date: j.date ?? '', rows: j.time.rows };
+}

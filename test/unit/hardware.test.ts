@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { byCost, byTime, compareGpus, ComparisonRow, priceOf } from '../../src/analysis/hardware/compare';
-import { findGpu, gpuCatalog, usableBytes } from '../../src/analysis/hardware/gpus';
+import { findGpu, gpuCatalog, GpuSpecSchema, usableBytes } from '../../src/analysis/hardware/gpus';
 import { candidatesAt, countsFor, fitOnGpu } from '../../src/analysis/hardware/recommend';
 import { parseCustomGpus, parseGpuPrices, parseTimeModel, parseTrainingTokens } from '../../src/analysis/hardware/userSettings';
 import { estimateMemory } from '../../src/analysis/memory/estimate';
@@ -168,16 +168,25 @@ describe('GPU cost comparison (compare.ts)', () => {
     assert.equal(cheap.rows[0].gpu, last.gpu);
     assert.equal(cheap.rows[0].usdPerGpuHour, 0.01);
     assert.equal(cheap.rows[0].priceSource, 'setting');
-    assert.equal(priceOf(gpu('mi250-64gb')).usd, null, 'the MI250 has no public price');
   });
 
-  it('a GPU without a price fits but has no cost, and sorts after the priced ones', () => {
-    const c = compareGpus(m, lora, { headroomPercent: 10, tokens, stack: 'hf' });
-    const mi250 = c.rows.find((r) => r.gpu === 'mi250-64gb') as ComparisonRow;
-    assert.equal(mi250.fits, true);
-    assert.equal(mi250.costUsd, null);
-    assert.match(mi250.reason ?? '', /no price/);
-    const idx = c.rows.indexOf(mi250);
+  it('every catalog GPU has a dated price with its source', () => {
+    for (const g of gpuCatalog()) {
+      assert.ok(priceOf(g).usd !== null && priceOf(g).usd! > 0, `${g.id} has a price`);
+      assert.match(String(g.priceDate), /^\d{4}/, `${g.id} price is dated`);
+      assert.ok(g.priceSource, `${g.id} price names its source`);
+    }
+  });
+
+  it('a GPU without a price (one of the user\'s own) fits but has no cost, and sorts after the priced ones', () => {
+    const unpriced = GpuSpecSchema.parse({ ...gpu('a100-sxm-80gb'), id: 'lab-a100', name: 'Lab A100', priceUsdPerHour: null, priceDate: null, aliases: [] });
+    assert.equal(priceOf(unpriced).usd, null);
+    const c = compareGpus(m, lora, { headroomPercent: 10, tokens, stack: 'hf', customGpus: [unpriced] });
+    const lab = c.rows.find((r) => r.gpu === 'lab-a100') as ComparisonRow;
+    assert.equal(lab.fits, true);
+    assert.equal(lab.costUsd, null);
+    assert.match(lab.reason ?? '', /no price/);
+    const idx = c.rows.indexOf(lab);
     assert.ok(c.rows.slice(0, idx).every((r) => r.fits && r.costUsd !== null));
   });
 });

@@ -14,13 +14,13 @@ export type AdviceSettings = Pick<AnalysisSettings, 'headroomPercent' | 'customG
 /** Every GPU type at the count that fits, sorted by total cost; null when the report has no estimate. */
 export function compareReport(r: Report, s: AdviceSettings): Comparison | null {
   if (!r.plan || !r.model?.spec || !r.estimate) return null;
-  return compareJob({ framework: r.framework, hyperparams: r.hyperparams, model: r.model.spec, setup: setupFromPlan(r.plan) }, s);
+  return compareJob({ framework: r.framework, hyperparams: r.hyperparams, model: r.model.spec, setup: setupFromPlan(r.plan) }, { spread: r.target.spread, ...s });
 }
 
 /** The largest value of a field that fits the report's target GPU (count and headroom as analysed). */
 export function solveReport(r: Report, field: SolveField): SolveResult | null {
   if (!r.plan || !r.model?.spec || !r.estimate) return null;
-  return solveLargest(r.model.spec, setupFromPlan(r.plan), r.target.gpu, r.target.headroomPercent, field);
+  return solveLargest(r.model.spec, setupFromPlan(r.plan), r.target.gpu, r.target.headroomPercent, field, r.target.spread);
 }
 
 // ---- applying an answer to the file ---------------------------------------------------------------------
@@ -116,9 +116,10 @@ export function formatUsd(x: number): string {
 }
 
 /** One line of the comparison for a quick pick or a table: time, GPUs and $/h. */
-export function rowSummary(row: ComparisonRow): { time: string; cost: string; rate: string } {
+export function rowSummary(row: ComparisonRow): { time: string; timeRange: string; cost: string; rate: string } {
   return {
     time: row.hours !== null ? formatDuration(row.hours) : '—',
+    timeRange: row.hoursRange ? `${formatDuration(row.hoursRange[0])}–${formatDuration(row.hoursRange[1])}` : '',
     cost: row.costUsd !== null ? formatUsd(row.costUsd) : row.usdPerMillionTokens !== null ? `${formatUsd(row.usdPerMillionTokens)}/M tok` : '—',
     rate: row.usdPerGpuHour !== null ? `$${(row.usdPerGpuHour * row.count).toFixed(2)}/h` : 'no price',
   };
@@ -128,7 +129,7 @@ export function formatComparison(c: Comparison, limit = c.rows.length): string {
   const head = c.tokens
     ? `  GPU comparison for ${formatTokens(c.tokens.tokens)} training tokens (${c.tokens.how}); stack ${c.stack}; cheapest run first:`
     : `  GPU comparison (no token count: pass --tokens N or set max_steps; cost per million tokens shown); stack ${c.stack}; cheapest first:`;
-  const rows: string[][] = [['    GPU', 'count', 'set-up', 'time', 'cost', '$/h', 'tok/s', 'peak/GPU']];
+  const rows: string[][] = [['    GPU', 'count', 'set-up', 'time', 'range', 'cost', '$/h', 'tok/s', 'peak/GPU']];
   const none: string[] = [];
   for (const r of c.rows.slice(0, limit)) {
     const s = rowSummary(r);
@@ -141,6 +142,7 @@ export function formatComparison(c: Comparison, limit = c.rows.length): string {
       `${r.count}×`,
       r.sharding ?? '',
       s.time,
+      s.timeRange,
       s.cost,
       s.rate,
       r.tokensPerSecond !== null ? formatTokens(r.tokensPerSecond) : '—',
@@ -148,7 +150,7 @@ export function formatComparison(c: Comparison, limit = c.rows.length): string {
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const right = new Set([1, 3, 4, 5, 6, 7]);
+  const right = new Set([1, 3, 4, 5, 6, 7, 8]);
   const text = rows.map((row) => row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd());
   return [head, ...text, ...none].join('\n');
 }

@@ -1,6 +1,7 @@
 // Which GPU for this job: every GPU type at the count that fits, with time and total cost of the run.
 // The cheapest card per hour is often not the cheapest run: cost = hours × GPUs × $/GPU-hour.
 import { Hyperparams } from '../extract/hyperparams';
+import type { Spread } from '../verdict';
 import { TrainingSetup } from '../memory/setup';
 import { ModelSpec } from '../models/spec';
 import { gpuCatalog, GpuSpec } from './gpus';
@@ -9,6 +10,8 @@ import { estimateThroughput, resolveTokens, Stack, stackOf, ThroughputEstimate, 
 
 export interface CompareOptions {
   headroomPercent: number;
+  /** the estimate's band as ratios of its point (verdict.ts) */
+  spread?: Spread;
   /** the job's own GPU count: used for a GPU type when it fits there */
   preferredCount?: number;
   customGpus?: GpuSpec[];
@@ -38,6 +41,8 @@ export interface ComparisonRow {
   /** cost per million trained tokens: orders rows the same way as the total cost, with or without a token count */
   usdPerMillionTokens: number | null;
   hours: number | null;
+  /** the range of the time estimate, fast end to slow end (time.ts tokensPerSecondPerGpuRange) */
+  hoursRange: [number, number] | null;
   costUsd: number | null;
   /** why the row has no fit, time or cost */
   reason: string | null;
@@ -74,6 +79,7 @@ function rowOf(model: ModelSpec, fit: GpuFit, opts: CompareOptions): ComparisonR
     tokensPerSecond: null,
     usdPerMillionTokens: null,
     hours: null,
+    hoursRange: null,
     costUsd: null,
     reason: fit.reason ?? null,
     throughput: null,
@@ -91,6 +97,8 @@ function rowOf(model: ModelSpec, fit: GpuFit, opts: CompareOptions): ComparisonR
   else row.reason = `no price for ${fit.gpu.name}: set vramLens.gpuPrices`;
   if (opts.tokens) {
     row.hours = opts.tokens.tokens / t.value.tokensPerSecond / 3600;
+    const [slow, fast] = t.value.tokensPerSecondPerGpuRange;
+    row.hoursRange = [opts.tokens.tokens / (fast * fit.fit.count) / 3600, opts.tokens.tokens / (slow * fit.fit.count) / 3600];
     if (perHour !== null) row.costUsd = row.hours * perHour;
   }
   return row;
@@ -111,7 +119,7 @@ export function byTime(a: ComparisonRow, b: ComparisonRow): number {
 /** One row per GPU type, sorted by total cost. */
 export function compareGpus(model: ModelSpec, setup: TrainingSetup, opts: CompareOptions): Comparison {
   const rows = gpuCatalog(opts.customGpus ?? [])
-    .map((gpu) => fitOnGpu(model, setup, gpu, { headroomPercent: opts.headroomPercent, preferredCount: opts.preferredCount, maxCount: opts.maxCount }))
+    .map((gpu) => fitOnGpu(model, setup, gpu, { headroomPercent: opts.headroomPercent, spread: opts.spread, preferredCount: opts.preferredCount, maxCount: opts.maxCount }))
     .map((fit) => rowOf(model, fit, opts))
     .sort(byCost);
   return { rows, tokens: opts.tokens, stack: opts.stack };
@@ -127,6 +135,7 @@ export interface CompareInput {
 
 export interface CompareSettings {
   headroomPercent: number;
+  spread?: Spread;
   customGpus?: GpuSpec[];
   gpuPrices?: Record<string, number>;
   trainingTokens?: number | null;
@@ -139,6 +148,7 @@ export function compareJob(input: CompareInput, s: CompareSettings): Comparison 
   const tokens = resolveTokens(input.hyperparams, input.setup, s.tokens, s.trainingTokens);
   return compareGpus(input.model, input.setup, {
     headroomPercent: s.headroomPercent,
+    spread: s.spread,
     preferredCount: input.setup.gpus,
     customGpus: s.customGpus,
     gpuPrices: s.gpuPrices,
@@ -157,6 +167,7 @@ export function comparisonRowJson(r: ComparisonRow) {
     fits: r.fits,
     sharding: r.sharding,
     hours: r.hours,
+    hoursRange: r.hoursRange,
     costUsd: r.costUsd === null ? null : Math.round(r.costUsd * 100) / 100,
     usdPerGpuHour: r.usdPerGpuHour,
     priceDate: r.priceDate,

@@ -1,4 +1,5 @@
-// GPU catalog (src/analysis/hardware/gpus.json, from ../shared/hardware.md) plus the user's own GPUs.
+// GPU catalog (src/analysis/hardware/gpus.json; every figure's original source in docs/sources/hardware.md)
+// plus the user's own GPUs.
 import { z } from 'zod';
 import raw from './gpus.json';
 import { CUDA_CONTEXT_BYTES } from '../memory/estimate';
@@ -13,10 +14,27 @@ export const GpuSpecSchema = z.object({
   bandwidthTBs: z.number().positive().optional(),
   bf16Tflops: z.number().positive().optional(),
   fp8Tflops: z.number().positive().nullable().optional(),
+  /** measured BF16 matmul ceiling, TFLOPS (the sustained rate under the card's clocks and power limit) */
+  matmulTflops: z.number().positive().optional(),
+  matmulSource: z.string().optional(),
   interconnect: z.string().optional(),
   nodeSize: z.number().int().positive().default(8),
   priceUsdPerHour: z.number().nonnegative().nullable().optional(),
   priceDate: z.string().nullable().optional(),
+  /** where the default price comes from (listings and their dates) */
+  priceSource: z.string().optional(),
+  /** PCIe generation of the card's x16 host link (3, 4, 5) */
+  pcieGen: z.number().int().min(1).max(7).optional(),
+  /** PCIe peer-to-peer between cards in NVIDIA's driver (false on GeForce: NCCL goes through host memory) */
+  p2p: z.boolean().optional(),
+  /** NVLink / Infinity Fabric bandwidth per GPU per direction, GB/s; null when the card has none */
+  fabricGBs: z.number().positive().nullable().optional(),
+  /** GPUs joined by that fabric (8 in an HGX board, 2 for a bridged pair, 72 for GB200 NVL72) */
+  fabricDomain: z.number().int().positive().optional(),
+  /** network bandwidth between nodes per GPU per direction of the reference system, GB/s */
+  networkGBs: z.number().positive().optional(),
+  /** DRAM bandwidth of the reference host, GB/s (CPU optimizer step, transfers staged in host memory) */
+  hostMemoryGBs: z.number().positive().optional(),
   aliases: z.array(z.string()).default([]),
 });
 export type GpuSpec = z.infer<typeof GpuSpecSchema>;
