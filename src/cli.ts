@@ -3,11 +3,10 @@
 // Exit codes: 0 every file fits, 1 some file does not fit, 2 unusable input.
 import { applyTargetFlag, UsageError } from './cli/flags';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gpuCatalog } from './analysis/hardware/gpus';
-import { fetchHubConfig, isHubId } from './analysis/models/hub';
-import { analyzeText, AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from './analysis/report';
+import { analyzeWithHub } from './cli/input';
+import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from './analysis/report';
 import { formatReport, table } from './analysis/format';
 import { compareReport, comparisonJson, formatComparison, formatSolve, solveJson, solveReport } from './analysis/hardware/advice';
 import { SOLVE_FIELDS, SolveField } from './analysis/hardware/solve';
@@ -31,8 +30,10 @@ Options:
   --gpus <n>          GPUs the job runs on when the file does not say (default 1)
   --headroom <pct>    warn when the peak is within this share of usable memory (default 10)
   --json              print a JSON array, one object per file
-  --hub               fetch config.json from the hub ($HF_ENDPOINT or huggingface.co) for model ids
-                      the catalog lacks (5 s timeout, cached in ~/.cache/vram-lens)
+  --hub               fetch config.json from the hub ($HF_ENDPOINT or huggingface.co; HF_TOKEN for
+                      gated models, none when HF_HUB_OFFLINE) for model ids that no bundled table,
+                      local folder or Hugging Face cache knows (5 s timeout, cached in
+                      ~/.cache/vram-lens/hub-configs)
   --compare           add every GPU type at the count that fits (the --gpus count when it fits),
                       with time and total cost, cheapest run first (--json: "comparison")
   --tokens <n>        training tokens to cost (e.g. 2e9, 500M); wins over max_steps/epochs in the file
@@ -205,16 +206,9 @@ async function main(argv: string[]): Promise<number> {
       continue;
     }
     const name = path.relative(process.cwd(), path.resolve(file)) || file;
-    let r = analyzeText(text, name, opts.settings, deps);
-    const missing = r.model && !r.model.spec ? r.model.ref : undefined;
-    if (opts.hub && missing && isHubId(missing)) {
-      const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'vram-lens', 'hub-configs');
-      const fetched = await fetchHubConfig(missing, { cacheDir });
-      if (fetched.spec) {
-        deps = { ...deps, hubModels: new Map([...(deps.hubModels ?? []), [missing, fetched.spec]]) };
-        r = analyzeText(text, name, opts.settings, deps);
-      } else console.error(`vram-lens: ${file}: hub look-up of ${missing}: ${fetched.reason}`);
-    }
+    const done = await analyzeWithHub(text, name, opts.settings, deps, { enabled: opts.hub, log: (m) => console.error(`vram-lens: ${m}`) });
+    deps = done.deps;
+    const r = done.report;
     reports.push(r);
     if (r.target.verdict === 'oom') worst = Math.max(worst, 1);
     else if (!r.estimate && r.isTraining && worst === 0) worst = 2;

@@ -3,25 +3,20 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { initPythonParser } from './analysis/extract/parser';
-import { readLocalModel } from './analysis/models/local';
 import { AnalysisDeps } from './analysis/report';
+import { nodeModelSources, NodeSourceOptions, workspaceModelAliases } from './models/sources';
 
-/** wasmDir: the folder with web-tree-sitter.wasm and grammars/ (dist/ in the bundles). */
-export async function nodeAnalysisDeps(wasmDir: string): Promise<AnalysisDeps> {
+/**
+ * wasmDir: the folder with web-tree-sitter.wasm and grammars/ (dist/ in the bundles). `models`: where the model
+ * resolution chain looks besides the bundled tables (local folders and the Hugging Face cache always; the hub's
+ * disk cache and aliases when given).
+ */
+export async function nodeAnalysisDeps(wasmDir: string, models: NodeSourceOptions = {}): Promise<AnalysisDeps> {
   const pythonParser = await initPythonParser(wasmDir);
   return {
     pythonParser,
-    readLocalModel: (ref, fromFile) => {
-      const home = process.env.HOME ?? '';
-      const expanded = ref.startsWith('~') ? path.join(home, ref.slice(1)) : ref;
-      const candidates = path.isAbsolute(expanded) ? [expanded] : [path.resolve(path.dirname(fromFile), expanded), path.resolve(expanded)];
-      let last;
-      for (const c of candidates) {
-        last = readLocalModel(c);
-        if (last.spec) return last;
-      }
-      return last;
-    },
+    // the command line also reads the aliases the editor saved in the workspace's .vscode/settings.json
+    models: nodeModelSources({ workspaceRoot: process.cwd(), aliases: workspaceModelAliases(models.workspaceRoot ?? process.cwd()), ...models }),
     readFile: readSmallFile,
     workspaceRoot: process.cwd(),
     listShellScripts,

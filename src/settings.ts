@@ -59,3 +59,33 @@ export function readSettings(scope?: vscode.Uri, log?: (msg: string) => void): A
   }
   return out;
 }
+
+// ---- model resolution ------------------------------------------------------------------------------------
+
+/** vramLens.modelAliases: model reference -> base id, or path of a config.json / model folder (the quick
+ * fixes of the unknown-model diagnostic write it). Entries that are not two non-empty strings are dropped. */
+export function readModelAliases(scope?: vscode.Uri): Record<string, string> {
+  const raw = vscode.workspace.getConfiguration(SECTION, scope).get<unknown>('modelAliases', {});
+  const out: Record<string, string> = {};
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (k.trim() && typeof v === 'string' && v.trim()) out[k.trim()] = v.trim();
+    }
+  }
+  return out;
+}
+
+export type HubPolicy = 'ask' | 'allow' | 'never';
+
+/** vramLens.hub.fetchConfigs (ask / allow / never); the older vramLens.hub.enabled: true still means allow. */
+export function readHubPolicy(scope?: vscode.Uri): HubPolicy {
+  const cfg = vscode.workspace.getConfiguration(SECTION, scope);
+  const v = cfg.get<unknown>('hub.fetchConfigs', 'ask');
+  if (v === 'allow' || v === 'never') return v;
+  return cfg.get<boolean>('hub.enabled', false) === true ? 'allow' : 'ask';
+}
+
+/** Where the model settings are written: the workspace when one is open, else the user settings. */
+export function modelSettingsTarget(): vscode.ConfigurationTarget {
+  return vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}

@@ -22,6 +22,7 @@ export const TITLES: Record<string, string> = {
   'vramLens.tight': 'GPU memory tight',
   'vramLens.checkpointing': 'Gradient checkpointing would save memory',
   'vramLens.unknownModel': 'Unknown model',
+  'vramLens.modelAssumed': 'Model approximated',
   'vramLens.unread': 'Value not read',
   'vramLens.syntax': 'Syntax error',
   'vramLens.unsupported': 'Not analysed',

@@ -1,10 +1,11 @@
 // Reading one input file and analysing it, shared by `vram-lens check` and the MCP server: the same
-// size limit, the same messages for unusable files, the same optional hub look-up as `analyze --hub`.
+// size limit, the same messages for unusable files, the same optional hub look-up (`--hub`) for `analyze`,
+// `check`, `measure` and the MCP server.
 import { readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fetchHubConfig, isHubId } from '../analysis/models/hub';
+import { FoundConfig, isHubId } from '../analysis/models/resolve';
 import { analyzeText, AnalysisDeps, AnalysisSettings, Report } from '../analysis/report';
+import { defaultHubCacheDir, fetchHubConfig, readHubCache } from '../models/hub';
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
@@ -39,13 +40,28 @@ export function displayPath(file: string, cwd = process.cwd()): string {
 
 export interface HubOptions {
   enabled: boolean;
-  /** where a failed look-up is reported (stderr in the CLI and the MCP server) */
+  /** where a failed look-up is reported (stderr in the CLI and the MCP server); never given the token */
   log: (message: string) => void;
+  /** on-disk cache of fetched config.json files (default $XDG_CACHE_HOME/vram-lens/hub-configs) */
+  cacheDir?: string;
+  /** hub base URL (default $HF_ENDPOINT, then https://huggingface.co) */
+  endpoint?: string;
+  timeoutMs?: number;
+}
+
+/** deps whose resolution chain also sees `found` for `id` at its hub step (and the hub's disk cache). */
+export function withHubConfig(deps: AnalysisDeps, id: string, found: FoundConfig, cacheDir?: string): AnalysisDeps {
+  const prev = deps.models?.hub;
+  return {
+    ...deps,
+    models: { ...deps.models, hub: (x) => (x === id ? found : (prev?.(x) ?? readHubCache(cacheDir, x))) },
+  };
 }
 
 /**
- * analyzeText, then (when the hub is enabled and the model id is not in the catalog) once more with
- * the config.json fetched from the hub. Returns the deps to reuse, which remember fetched models.
+ * analyzeText, then, when the hub is enabled and the chain found nothing better than an assumption from the
+ * name, once more with the model's config.json from the hub (the disk cache first; HF_HUB_OFFLINE, HF_ENDPOINT
+ * and HF_TOKEN honoured). Returns the deps to reuse, which remember fetched models.
  */
 export async function analyzeWithHub(
   text: string,
@@ -54,15 +70,17 @@ export async function analyzeWithHub(
   deps: AnalysisDeps,
   hub: HubOptions,
 ): Promise<{ report: Report; deps: AnalysisDeps }> {
+  const cacheDir = hub.cacheDir ?? defaultHubCacheDir();
+  if (hub.enabled && deps.models && !deps.models.hub) deps = { ...deps, models: { ...deps.models, hub: (x) => readHubCache(cacheDir, x) } };
   let report = analyzeText(text, name, settings, deps);
-  const missing = report.model && !report.model.spec ? report.model.ref : undefined;
-  if (hub.enabled && missing && isHubId(missing)) {
-    const cacheDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'vram-lens', 'hub-configs');
-    const fetched = await fetchHubConfig(missing, { cacheDir });
+  const m = report.model;
+  const wanted = m && (m.step === 'unresolved' || m.step === 'assumed') && m.ref.includes('/') && isHubId(m.ref.trim()) ? m.ref.trim() : undefined;
+  if (hub.enabled && wanted) {
+    const fetched = await fetchHubConfig(wanted, { cacheDir, endpoint: hub.endpoint, timeoutMs: hub.timeoutMs });
     if (fetched.spec) {
-      deps = { ...deps, hubModels: new Map([...(deps.hubModels ?? []), [missing, fetched.spec]]) };
+      deps = withHubConfig(deps, wanted, { config: fetched.config, path: fetched.path }, cacheDir);
       report = analyzeText(text, name, settings, deps);
-    } else hub.log(`${name}: hub look-up of ${missing}: ${fetched.reason}`);
+    } else hub.log(`${name}: hub look-up of ${wanted}: ${fetched.reason}`);
   }
   return { report, deps };
 }

@@ -51,8 +51,16 @@ export const RULES: RuleInfo[] = [
     id: 'vramLens.unknownModel',
     name: 'UnknownModel',
     short: 'The model could not be resolved',
-    full: 'The model id or path is not in the bundled catalog and no local config.json was found, so memory cannot be estimated.',
-    help: 'Use a model id from the catalog, point to a local folder with config.json, or run with --hub to fetch config.json from the Hugging Face hub.',
+    full: 'No step of the model resolution chain knows the model id or path (the bundled catalog and architecture table, a local folder with config.json, the local Hugging Face cache, the hub when allowed, the family and size in its name), so memory cannot be estimated.',
+    help: 'Use a model id the bundled tables know, point to a local folder with config.json, map the id to a known architecture in vramLens.modelAliases, or run with --hub to fetch config.json from the Hugging Face hub.',
+    level: 'note',
+  },
+  {
+    id: 'vramLens.modelAssumed',
+    name: 'ModelAssumed',
+    short: 'The estimate rests on an approximation of the model',
+    full: "The model's shapes are assumed from the family and size in its id (the closest bundled base), or some of its layers (state-space, gated linear attention, per-layer embeddings, ...) are approximated by the nearest kind the memory model knows; the message says which.",
+    help: 'Point to the model\'s config.json (a local folder, the Hugging Face cache, or --hub) or map the id to its base architecture in vramLens.modelAliases for exact shapes.',
     level: 'note',
   },
   {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { Fix, fixAll, suggestFixes } from '../analysis/remedies';
 import { DocumentAnalyzer } from './analyzer';
 import { codeOf, TRAINING_FILES } from './diagnostics';
+import { CHOOSE_ARCHITECTURE, USE_LOCAL_CONFIG } from '../modelCommands';
 
 const OUR_CODES = new Set(['vramLens.oom', 'vramLens.tight', 'vramLens.checkpointing']);
 
@@ -51,6 +52,32 @@ export class FixProvider implements vscode.CodeActionProvider {
   }
 }
 
+/** The unknown-model (and assumed-model) diagnostic's actions: choose the architecture, or a local config.json. */
+export class ModelActionProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+  constructor(private readonly analyzer: DocumentAnalyzer) {}
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter((d) => d.source === 'VRAM Lens' && (codeOf(d) === 'vramLens.unknownModel' || codeOf(d) === 'vramLens.modelAssumed'));
+    const ref = this.analyzer.get(doc.uri)?.model?.ref;
+    if (!ours.length || !ref) return [];
+    const args = { ref, uri: doc.uri.toString() };
+    return ours.flatMap((d) => {
+      const choose = new vscode.CodeAction('Choose the architecture…', vscode.CodeActionKind.QuickFix);
+      choose.command = { command: CHOOSE_ARCHITECTURE, title: 'Choose the architecture…', arguments: [args] };
+      choose.diagnostics = [d];
+      choose.isPreferred = codeOf(d) === 'vramLens.unknownModel';
+      const local = new vscode.CodeAction('Use a local config.json…', vscode.CodeActionKind.QuickFix);
+      local.command = { command: USE_LOCAL_CONFIG, title: 'Use a local config.json…', arguments: [args] };
+      local.diagnostics = [d];
+      return [choose, local];
+    });
+  }
+}
+
 export function registerCodeActions(analyzer: DocumentAnalyzer): vscode.Disposable[] {
-  return [vscode.languages.registerCodeActionsProvider(TRAINING_FILES, new FixProvider(analyzer), { providedCodeActionKinds: FixProvider.kinds })];
+  return [
+    vscode.languages.registerCodeActionsProvider(TRAINING_FILES, new FixProvider(analyzer), { providedCodeActionKinds: FixProvider.kinds }),
+    vscode.languages.registerCodeActionsProvider(TRAINING_FILES, new ModelActionProvider(analyzer), { providedCodeActionKinds: ModelActionProvider.kinds }),
+  ];
 }

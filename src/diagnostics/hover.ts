@@ -11,9 +11,17 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const report = this.analyzer.getFresh(doc);
-    if (!report?.estimate || !report.plan) return undefined;
+    if (!report?.plan) return undefined;
     const field = fieldAt(report, doc.offsetAt(pos));
     if (!field) return undefined;
+    if (!report.estimate) {
+      // the model is not resolved: still say what was read (no estimate to compare with)
+      const f = report.plan[field]!;
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown(`**VRAM Lens** · \`${field}\` = \`${JSON.stringify(f.value)}\`\n\n`);
+      md.appendMarkdown(`No estimate yet: ${report.model?.reason ?? 'the model is not resolved'}.\n\n_${f.reason}_`);
+      return new vscode.Hover(md, new vscode.Range(doc.positionAt(f.span!.start), doc.positionAt(f.span!.end)));
+    }
     const impact = fieldImpact(report, field);
     if (!impact) return undefined;
     const f = report.plan[field]!;

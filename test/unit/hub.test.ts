@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fetchHubConfig, hubCacheFile, isHubId } from '../../src/analysis/models/hub';
+import { fetchHubConfig, hubCacheFile, isHubId } from '../../src/models/hub';
 
 // A real HTTP server on 127.0.0.1 standing in for the hub: no mocks of fetch.
 const QWEN_CONFIG = {

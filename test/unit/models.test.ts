@@ -9,7 +9,8 @@ import {
   resolveModel,
   specFromHfConfig,
 } from '../../src/analysis/models/catalog';
-import { readLocalModel } from '../../src/analysis/models/local';
+import { resolveModelRef, Resolution } from '../../src/analysis/models/resolve';
+import { nodeModelSources } from '../../src/models/sources';
 import { paramBreakdown } from '../../src/analysis/models/params';
 import { ModelSpec } from '../../src/analysis/models/spec';
 
@@ -434,7 +435,11 @@ describe('specFromHfConfig', () => {
     assert.equal(preQuantizedOf({ quant_method: 'gptq', bits: 4, group_size: 128 }), 'gptq-int4');
     assert.equal(preQuantizedOf({ quant_method: 'awq', bits: 4, version: 'gemm' }), 'awq-int4');
     assert.equal(preQuantizedOf({ quant_method: 'gptq', bits: 8 }), undefined);
-    assert.equal(preQuantizedOf({ quant_method: 'fp8' }), undefined);
+    // MXFP4 (gpt-oss) and FP8 checkpoints: transformers dequantizes them to bf16 for training (plan.ts)
+    assert.equal(preQuantizedOf({ quant_method: 'fp8', weight_block_size: [128, 128] }), 'fp8');
+    assert.equal(preQuantizedOf({ quant_method: 'mxfp4' }), 'mxfp4');
+    assert.equal(preQuantizedOf({ quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 8, type: 'float' } } } }), 'fp8');
+    assert.equal(preQuantizedOf({ quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 4, type: 'int' } } } }), 'gptq-int4');
     assert.equal(preQuantizedOf(undefined), undefined);
   });
 
@@ -448,15 +453,17 @@ describe('specFromHfConfig', () => {
       const b = specFromHfConfig(bad, 'x/y');
       assert.ok(b.spec === null && /not a JSON object/.test(b.reason));
     }
-    const t5 = specFromHfConfig({ model_type: 't5', is_encoder_decoder: true, d_model: 512, num_layers: 6, num_heads: 8, vocab_size: 32128 }, 'google-t5/t5-small');
-    assert.ok(t5.spec === null && /encoder-decoder/.test(t5.reason));
+    // an encoder-decoder config without its layer count says so (with it, it maps: see the T5 test)
+    const t5 = specFromHfConfig({ model_type: 't5', is_encoder_decoder: true, d_model: 512, num_heads: 8, vocab_size: 32128 }, 'google-t5/t5-small');
+    assert.ok(t5.spec === null && /num_layers/.test(t5.reason), JSON.stringify(t5));
     const neg = specFromHfConfig({ ...llama31, num_key_value_heads: 0 }, 'x/y');
     assert.ok(neg.spec, 'a zero kv-head count falls back to num_attention_heads');
   });
 });
 
-describe('readLocalModel', () => {
+describe('local model folders (the chain\'s local step, Node side)', () => {
   let tmp: string;
+  const readLocal = (ref: string): Resolution => resolveModelRef(ref, path.join(tmp, 'train.py'), nodeModelSources({ hfCache: false }));
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-local-'));
   });
@@ -472,17 +479,18 @@ describe('readLocalModel', () => {
       num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256,
       tie_word_embeddings: true, torch_dtype: 'float32',
     }));
-    const r = readLocalModel(dir);
+    const r = readLocal(dir);
     assert.ok(r.spec, r.spec === null ? r.reason : '');
-    assert.equal(r.matchedBy, 'id');
+    assert.equal(r.step, 'local');
+    assert.equal(r.matchedBy, 'config');
     assert.equal(r.spec.id, 'meta-llama/Llama-3.2-1B');
     assert.equal(r.spec.savedDtype, 'float32');
     assert.equal(r.spec.source, path.join(dir, 'config.json'));
     assert.match(r.note ?? '', /config\.json/);
     assert.equal(paramBreakdown(r.spec).total, paramBreakdown(entry('meta-llama/Llama-3.2-1B')).total);
-    // the config.json path itself is accepted too
-    const f = readLocalModel(path.join(dir, 'config.json'));
-    assert.ok(f.spec);
+    // the config.json path itself is accepted too, and a folder relative to the file that names it
+    assert.ok(readLocal(path.join(dir, 'config.json')).spec);
+    assert.ok(readLocal('./merged').spec);
   });
 
   it('reports pre-quantized local checkpoints', () => {
@@ -492,7 +500,7 @@ describe('readLocalModel', () => {
       model_type: 'mistral', hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32,
       num_key_value_heads: 8, vocab_size: 32000, quantization_config: { quant_method: 'gptq', bits: 4 },
     }));
-    const r = readLocalModel(dir);
+    const r = readLocal(dir);
     assert.ok(r.spec);
     assert.equal(r.preQuantized, 'gptq-int4');
     assert.equal(r.spec.id, dir, 'named after the folder when config.json has no hub id');
@@ -504,7 +512,7 @@ describe('readLocalModel', () => {
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({
       base_model_name_or_path: 'unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit', peft_type: 'LORA', r: 16,
     }));
-    const r = readLocalModel(dir);
+    const r = readLocal(dir);
     assert.ok(r.spec, r.spec === null ? r.reason : '');
     assert.equal(r.spec.id, 'meta-llama/Llama-3.1-8B');
     assert.equal(r.preQuantized, 'bnb-nf4');
@@ -512,23 +520,23 @@ describe('readLocalModel', () => {
   });
 
   it('gives clear reasons for a missing folder, a missing config.json and invalid JSON', () => {
-    const missing = readLocalModel(path.join(tmp, 'nope'));
-    assert.ok(missing.spec === null && /does not exist/.test(missing.reason));
+    const missing = readLocal(path.join(tmp, 'nope'));
+    assert.ok(missing.spec === null && /no folder or config\.json at/.test(missing.reason), JSON.stringify(missing));
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
-    const e = readLocalModel(empty);
-    assert.ok(e.spec === null && /no config\.json/.test(e.reason));
+    const e = readLocal(empty);
+    assert.ok(e.spec === null && /no config\.json/.test(e.reason), JSON.stringify(e));
     const broken = path.join(tmp, 'broken');
     fs.mkdirSync(broken);
     fs.writeFileSync(path.join(broken, 'config.json'), '{ "hidden_size": 4096, ');
-    const b = readLocalModel(broken);
+    const b = readLocal(broken);
     assert.ok(b.spec === null && /not valid JSON/.test(b.reason), JSON.stringify(b));
     const partial = path.join(tmp, 'partial');
     fs.mkdirSync(partial);
     fs.writeFileSync(path.join(partial, 'config.json'), JSON.stringify({ model_type: 'llama' }));
-    const p = readLocalModel(partial);
-    assert.ok(p.spec === null && /hidden_size/.test(p.reason));
-    const none = readLocalModel('');
+    const p = readLocal(partial);
+    assert.ok(p.spec === null && /hidden_size/.test(p.reason), JSON.stringify(p));
+    const none = readLocal('');
     assert.equal(none.spec, null);
   });
 });

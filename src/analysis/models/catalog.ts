@@ -1,7 +1,7 @@
 // The bundled model catalog (catalog.json, one entry per architecture, each citing the config.json it
-// was read from) and the resolution of a user's model reference to one of its entries, plus the
-// mapping of a raw Hugging Face config.json onto a ModelSpec. Pure: no fs, no network (local.ts and
-// hub.ts do the I/O), so this module can also run in the webview bundle.
+// was read from) and the resolution of a user's model reference to one of its entries. Pure: no fs, no
+// network (the caller supplies file and hub access through resolve.ts's ModelSources), so this module can
+// also run in the webview bundle. The full resolution chain is resolve.ts.
 import { z } from 'zod';
 import raw from './catalog.json';
 import { ModelSpec, ModelSpecSchema } from './spec';
@@ -53,9 +53,13 @@ const QUANT_SUFFIXES: QuantSuffix[] = [
   { re: /-gptq-int4$/, preQuantized: 'gptq-int4', note: 'GPTQ 4-bit checkpoint' },
   { re: /-gptq-int8$/, note: 'GPTQ 8-bit checkpoint: 8-bit GPTQ weights are not modelled, sizes assume 16-bit weights' },
   { re: /-gptq$/, preQuantized: 'gptq-int4', note: 'GPTQ checkpoint (assumed 4-bit)' },
-  { re: /-awq$/, preQuantized: 'awq-int4', note: 'AWQ 4-bit checkpoint' },
-  { re: /-fp8(-dynamic)?$/, note: 'FP8 checkpoint: FP8 weights are not modelled, sizes assume 16-bit weights' },
+  { re: /-awq(-int4|-4bit)?$/, preQuantized: 'awq-int4', note: 'AWQ 4-bit checkpoint' },
+  { re: /-fp8(-dynamic|-block|-kv)?$/, preQuantized: 'fp8', note: 'FP8 checkpoint: transformers dequantizes it to bf16 for training' },
+  { re: /-mxfp4$/, preQuantized: 'mxfp4', note: 'MXFP4 checkpoint: transformers dequantizes it to bf16 for training' },
   { re: /-gguf$/, note: 'GGUF repository: transformers training loads 16-bit weights, sizes assume 16-bit' },
+  // Qwen's -Int4 / -Int8 uploads are GPTQ checkpoints (Qwen/Qwen-1_8B-Chat-Int4 quantize_config: auto-gptq, bits 4)
+  { re: /-int4$/, preQuantized: 'gptq-int4', note: 'Int4 checkpoint (GPTQ 4-bit)' },
+  { re: /-int8$/, note: 'Int8 checkpoint: 8-bit GPTQ weights are not modelled, sizes assume 16-bit weights' },
 ];
 
 // Variant suffixes that do not change the architecture. A 4-digit tail is a release date
@@ -187,218 +191,5 @@ export function resolveModel(ref: string): ModelResolution {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// config.json -> ModelSpec
-
-type Json = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function num(c: Json, ...keys: string[]): number | undefined {
-  for (const k of keys) {
-    const v = c[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return undefined;
-}
-
-function posInt(c: Json, ...keys: string[]): number | undefined {
-  const v = num(c, ...keys);
-  return v !== undefined && Number.isInteger(v) && v > 0 ? v : undefined;
-}
-
-function bool(c: Json, key: string): boolean | undefined {
-  return typeof c[key] === 'boolean' ? (c[key] as boolean) : undefined;
-}
-
-// Families whose transformers modelling uses fc1/fc2 MLPs with LayerNorm and biases.
-const STANDARD_MLP = new Set([
-  'gpt2', 'gpt_neox', 'gptj', 'falcon', 'refinedweb', 'refinedwebmodel', 'bloom', 'opt', 'phi', 'gpt_bigcode',
-  'starcoder2', 'gpt_neo', 'codegen',
-]);
-// LayerNorm (weight + bias) instead of RMSNorm.
-const LAYERNORM = new Set([...STANDARD_MLP, 'phimoe', 'stablelm']);
-// q/k/v carry a bias (transformers modeling_<family>.py).
-const QKV_BIAS = new Set([
-  'qwen2', 'qwen2_moe', 'qwen2_vl', 'qwen2_5_vl', 'gpt2', 'gpt_neox', 'bloom', 'opt', 'phi', 'gpt_bigcode', 'starcoder2',
-  'codegen',
-]);
-// transformers' config classes default tie_word_embeddings to True for these (PretrainedConfig's default);
-// Llama/Mistral/Qwen2/Phi3/Mixtral/DeepSeek configs default it to False.
-const TIED_BY_DEFAULT = new Set([
-  'gpt2', 'falcon', 'refinedweb', 'refinedwebmodel', 'bloom', 'gemma', 'gemma2', 'gemma3', 'gemma3_text', 'opt',
-  'gpt_neo', 'codegen', 'gpt_bigcode', 'starcoder2',
-]);
-// Defaults of Gemma3TextConfig (transformers configuration_gemma3.py) for fields the multimodal
-// gemma-3-*-pt/-it config.json files leave out of text_config.
-const GEMMA3_TEXT_DEFAULTS: Json = {
-  vocab_size: 262208, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 256, tie_word_embeddings: true,
-  max_position_embeddings: 131072,
-};
-
-function savedDtypeOf(v: unknown): ModelSpec['savedDtype'] | undefined {
-  if (typeof v !== 'string') return undefined;
-  const s = v.replace(/^torch\./, '').toLowerCase();
-  if (s === 'bfloat16' || s === 'bf16') return 'bfloat16';
-  if (s === 'float16' || s === 'fp16' || s === 'half') return 'float16';
-  if (s === 'float32' || s === 'fp32' || s === 'float') return 'float32';
-  return undefined;
-}
-
-/** quantization_config -> the pre-quantized weight format, when it is one the memory model knows. */
-export function preQuantizedOf(q: unknown): ModelSpec['preQuantized'] {
-  if (!isObj(q)) return undefined;
-  const method = String(q.quant_method ?? '').toLowerCase();
-  const bits = num(q, 'bits', 'w_bit');
-  if (method === 'bitsandbytes' || method === 'bnb' || q.load_in_4bit === true || q.load_in_8bit === true) {
-    if (q.load_in_4bit === true || q._load_in_4bit === true || typeof q.bnb_4bit_quant_type === 'string') {
-      return 'bnb-nf4';
-    }
-    if (q.load_in_8bit === true || q._load_in_8bit === true) return 'bnb-int8';
-    return undefined;
-  }
-  if (method === 'gptq' && (bits === undefined || bits === 4)) return 'gptq-int4';
-  if (method === 'awq' && (bits === undefined || bits === 4)) return 'awq-int4';
-  return undefined;
-}
-
-/**
- * Maps a raw Hugging Face config.json (decoder-only families: llama, mistral, mixtral, qwen2, qwen2_moe,
- * qwen3, qwen3_moe, gemma, gemma2, gemma3 (text_config), llama4 (text_config), phi3, phimoe,
- * deepseek_v2/v3, gpt2, falcon, bloom, gpt_neox, ...) onto a ModelSpec. Never throws.
- */
-export function specFromHfConfig(config: unknown, id: string): { spec: ModelSpec } | { spec: null; reason: string } {
-  try {
-    return mapConfig(config, id);
-  } catch (e) {
-    return { spec: null, reason: `config.json of ${id} could not be read: ${(e as Error).message}` };
-  }
-}
-
-function mapConfig(config: unknown, id: string): { spec: ModelSpec } | { spec: null; reason: string } {
-  if (!isObj(config)) return { spec: null, reason: `config.json of ${id} is not a JSON object` };
-  const outerType = typeof config.model_type === 'string' ? config.model_type : undefined;
-  // Multimodal wrappers (gemma3, llama4, mistral3, qwen2_5_vl...) keep the decoder in text_config.
-  let c: Json = config;
-  if (isObj(config.text_config)) {
-    c = { ...config.text_config };
-    for (const k of ['torch_dtype', 'dtype', 'quantization_config', 'tie_word_embeddings']) {
-      if (c[k] === undefined && config[k] !== undefined) c[k] = config[k];
-    }
-  }
-  const innerType = typeof c.model_type === 'string' ? c.model_type : undefined;
-  const arch = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string'
-    ? (config.architectures[0] as string) : undefined;
-  const family = (outerType ?? innerType ?? arch ?? 'unknown').toLowerCase();
-  const textType = (innerType ?? outerType ?? '').toLowerCase();
-  if (textType === 'gemma3_text' || (family === 'gemma3' && c !== config)) c = { ...GEMMA3_TEXT_DEFAULTS, ...c };
-
-  if (config.is_encoder_decoder === true) {
-    return { spec: null, reason: `${id} is an encoder-decoder model (${family}); only decoder-only LLMs are modelled` };
-  }
-
-  const hidden = posInt(c, 'hidden_size', 'n_embd', 'n_embed', 'd_model', 'dim');
-  const layers = posInt(c, 'num_hidden_layers', 'n_layer', 'num_layers', 'n_layers');
-  const heads = posInt(c, 'num_attention_heads', 'n_head', 'n_heads', 'num_heads');
-  const vocab = posInt(c, 'vocab_size', 'padded_vocab_size');
-  const missing: string[] = [];
-  if (!hidden) missing.push('hidden_size (or n_embd)');
-  if (!layers) missing.push('num_hidden_layers (or n_layer)');
-  if (!heads) missing.push('num_attention_heads (or n_head)');
-  if (!vocab) missing.push('vocab_size');
-  if (!hidden || !layers || !heads || !vocab) {
-    return { spec: null, reason: `config.json of ${id} lacks ${missing.join(', ')}` };
-  }
-
-  const standard = STANDARD_MLP.has(family) || STANDARD_MLP.has(textType);
-  // Falcon: multi_query (7B) means one K/V head; new_decoder_architecture uses num_kv_heads.
-  let kvHeads = posInt(c, 'num_key_value_heads', 'num_kv_heads', 'n_head_kv', 'multi_query_group_num');
-  if (!kvHeads && c.multi_query === true) kvHeads = 1;
-  kvHeads ??= heads;
-
-  const numExperts = posInt(c, 'num_local_experts', 'num_experts', 'n_routed_experts', 'moe_num_experts');
-  const topK = posInt(c, 'num_experts_per_tok', 'moe_top_k', 'top_k', 'num_selected_experts');
-  const isMoe = !!numExperts && numExperts > 1 && !!topK;
-
-  // Dense MLP width: Llama 4 keeps it in intermediate_size_mlp (intermediate_size is the expert width).
-  let intermediate = family.startsWith('llama4') || textType.startsWith('llama4')
-    ? posInt(c, 'intermediate_size_mlp', 'intermediate_size')
-    : posInt(c, 'intermediate_size', 'n_inner', 'ffn_hidden_size', 'ffn_dim');
-  if (!intermediate && standard) intermediate = 4 * hidden; // GPT-2 n_inner null, Falcon/BLOOM: 4 x hidden
-  if (!intermediate && isMoe) intermediate = posInt(c, 'moe_intermediate_size');
-  if (!intermediate) return { spec: null, reason: `config.json of ${id} lacks intermediate_size` };
-
-  let moe: ModelSpec['moe'];
-  if (isMoe) {
-    const expertWidth = posInt(c, 'moe_intermediate_size') ?? posInt(c, 'intermediate_size') ?? intermediate;
-    const sharedWidth = posInt(c, 'shared_expert_intermediate_size');
-    let shared = num(c, 'n_shared_experts', 'num_shared_experts') ?? 0;
-    if (!shared && sharedWidth) shared = 1; // Qwen2-MoE: one shared expert of its own width
-    if (!shared && (family.startsWith('llama4') || textType.startsWith('llama4'))) shared = 1;
-    const firstDense = num(c, 'first_k_dense_replace') ?? 0;
-    const mlpOnly = Array.isArray(c.mlp_only_layers) ? c.mlp_only_layers.length : 0;
-    moe = {
-      numExperts: numExperts!,
-      expertsPerToken: topK!,
-      sharedExperts: Math.max(0, Math.round(shared)),
-      expertIntermediateSize: expertWidth,
-      ...(sharedWidth ? { sharedIntermediateSize: sharedWidth } : {}),
-      denseLayers: Math.max(0, Math.round(firstDense)) + mlpOnly,
-      layerStep: posInt(c, 'interleave_moe_layer_step', 'decoder_sparse_step', 'moe_layer_freq') ?? 1,
-    };
-  }
-
-  let mla: ModelSpec['mla'];
-  const kvLora = posInt(c, 'kv_lora_rank');
-  if (kvLora) {
-    const nope = posInt(c, 'qk_nope_head_dim');
-    const rope = posInt(c, 'qk_rope_head_dim');
-    const v = posInt(c, 'v_head_dim');
-    if (!nope || !rope || !v) {
-      return { spec: null, reason: `config.json of ${id} has kv_lora_rank but lacks qk_nope_head_dim/qk_rope_head_dim/v_head_dim` };
-    }
-    mla = { kvLoraRank: kvLora, qLoraRank: posInt(c, 'q_lora_rank') ?? null, qkNopeHeadDim: nope, qkRopeHeadDim: rope, vHeadDim: v };
-  }
-
-  const tied = bool(c, 'tie_word_embeddings') ?? (TIED_BY_DEFAULT.has(family) || TIED_BY_DEFAULT.has(textType));
-  const qkvBias =
-    bool(c, 'attention_bias') ?? bool(c, 'qkv_bias') ?? bool(c, 'use_qkv_bias') ??
-    (family === 'falcon' ? bool(c, 'bias') : undefined) ?? (QKV_BIAS.has(family) || QKV_BIAS.has(textType));
-  const normBias = LAYERNORM.has(family) || LAYERNORM.has(textType);
-
-  // Qwen2 configs carry sliding_window with use_sliding_window false: then no window applies.
-  let slidingWindow: number | null | undefined = posInt(c, 'sliding_window');
-  if (c.sliding_window === null || c.use_sliding_window === false) slidingWindow = null;
-
-  const candidate = {
-    id,
-    family,
-    hiddenSize: hidden,
-    numLayers: layers,
-    numHeads: heads,
-    numKvHeads: kvHeads,
-    ...(posInt(c, 'head_dim') && !mla ? { headDim: posInt(c, 'head_dim') } : {}),
-    intermediateSize: intermediate,
-    vocabSize: vocab,
-    tiedEmbeddings: tied,
-    mlp: standard ? ('standard' as const) : ('gated' as const),
-    qkvBias,
-    normBias,
-    ...(moe ? { moe } : {}),
-    ...(mla ? { mla } : {}),
-    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
-    ...(posInt(c, 'max_position_embeddings', 'n_positions', 'n_ctx', 'seq_length')
-      ? { maxPositionEmbeddings: posInt(c, 'max_position_embeddings', 'n_positions', 'n_ctx', 'seq_length') }
-      : {}),
-    ...(savedDtypeOf(c.torch_dtype ?? c.dtype) ? { savedDtype: savedDtypeOf(c.torch_dtype ?? c.dtype) } : {}),
-    ...(preQuantizedOf(c.quantization_config) ? { preQuantized: preQuantizedOf(c.quantization_config) } : {}),
-    source: `${id}:config.json`,
-    aliases: [],
-  };
-  const parsed = ModelSpecSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    return { spec: null, reason: `config.json of ${id} does not describe a supported model (${issues})` };
-  }
-  return { spec: parsed.data };
-}
+// config.json -> ModelSpec lives in hfConfig.ts (re-exported here for the callers that import it from the catalog).
+export { preQuantizedOf, specFromHfConfig } from './hfConfig';

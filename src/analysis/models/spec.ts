@@ -40,6 +40,10 @@ export const MixerSchema = z.object({
   convLayers: z.number().int().nonnegative().default(0),
   /** attention and Mamba in every layer, side by side (Falcon-H1) */
   parallel: z.boolean().default(false),
+  /** layers that carry an MLP (dense or MoE) when not every layer does; absent = numLayers. Nemotron-H's blocks
+   * are each ONE of Mamba, attention, MLP ('-') or MoE ('E'): numLayers = attention + mamba + these MLP-only
+   * blocks, and moe.denseLayers counts the dense ones among them. Pure Mamba models have none (0). */
+  mlpLayers: z.number().int().nonnegative().optional(),
 });
 
 /** A Mamba layer's shapes (transformers modeling_mamba2.py / modeling_nemotron_h.py: in_proj, conv1d, out_proj). */
@@ -124,4 +128,34 @@ export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 
 export function headDimOf(m: ModelSpec): number {
   return m.headDim ?? Math.floor(m.hiddenSize / m.numHeads);
+}
+
+/** How many layers of each kind a model has (the mixer's counts, or every layer attention + MLP). */
+export interface LayerCounts {
+  /** self-attention layers (encoder and decoder) */
+  attention: number;
+  /** decoder layers that also attend to the encoder output (encoder-decoders) */
+  crossAttention: number;
+  mamba: number;
+  conv: number;
+  /** layers with an MLP (dense or MoE) */
+  mlp: number;
+  /** hidden-size norms in the layers (one before each sub-layer; a parallel block shares one) */
+  norms: number;
+}
+
+export function layerCounts(m: ModelSpec): LayerCounts {
+  const x = m.mixer;
+  const attention = x ? x.attentionLayers : m.numLayers;
+  const mamba = x?.mambaLayers ?? 0;
+  const conv = x?.convLayers ?? 0;
+  const mlp = x?.mlpLayers ?? m.numLayers;
+  const crossAttention = m.architecture === 'encoder-decoder' ? (m.decoderLayers ?? Math.floor(m.numLayers / 2)) : 0;
+  const mixers = x?.parallel ? m.numLayers : attention + mamba + conv;
+  return { attention, crossAttention, mamba, conv, mlp, norms: mixers + crossAttention + mlp };
+}
+
+/** Mamba-1 dt rank when the config leaves it "auto": ceil(hidden / 16) (transformers configuration_mamba.py). */
+export function mambaDtRank(m: ModelSpec): number {
+  return Math.ceil(m.hiddenSize / 16);
 }
