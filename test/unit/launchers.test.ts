@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findLaunches, pathMatches } from '../../src/analysis/extract/launchers';
+import { allLaunches, findLaunches, pathMatches } from '../../src/analysis/extract/launchers';
+import { cliValuesOf, launchJsonInvocations, usageInvocation } from '../../src/analysis/extract/invocation';
 import { analyzeText, AnalysisDeps } from '../../src/analysis/report';
 import { readSmallFile, listShellScripts } from '../../src/node-deps';
 import { configsDir, memoryDeps, readConfig } from './extract-config.test';
@@ -141,3 +142,88 @@ describe('launchers and linked files reach the plan', () => {
     assert.equal(readSmallFile(configsDir), undefined, 'a folder is not a file');
   });
 });
+
+describe('how a file is run: launch.json, usage examples, command-line keys through the dialect tables', () => {
+  let base: AnalysisDeps;
+  before(async () => {
+    base = await loadDeps();
+  });
+
+  const launchJson = JSON.stringify(
+    {
+      version: '0.2.0',
+      // comments and trailing commas are fine in launch.json; this test writes plain JSON
+      configurations: [
+        { name: 'Eval', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/eval.py', args: ['--batch_size', '64'] },
+        { name: 'Train', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/train_hf.py', args: ['--per_device_train_batch_size', '2', '--gradient_checkpointing'], env: { CUDA_VISIBLE_DEVICES: '0' } },
+        { name: 'Train DDP', type: 'debugpy', request: 'launch', module: 'torch.distributed.run', args: ['--nproc_per_node', '4', 'train_hf.py', '--per_device_train_batch_size', '1'] },
+        { name: 'Current file', type: 'debugpy', request: 'launch', program: '${file}', args: ['--per_device_train_batch_size', '32'] },
+      ],
+    },
+    null,
+    2,
+  );
+
+  it('launch.json: the configurations whose program (or launcher module) runs the file, with args and env', () => {
+    const invs = launchJsonInvocations('/ws/train_hf.py', '/ws', { readFile: (p) => (p === '/ws/.vscode/launch.json' ? launchJson : undefined) });
+    assert.equal(invs.length, 2, 'Eval runs another file; ${file} is whatever is open');
+    const [plain, ddp] = invs;
+    assert.deepEqual([plain.launch.launcher, plain.launch.gpus?.value, ddp.launch.launcher, ddp.launch.gpus?.value], ['python', 1, 'torchrun', 4]);
+    assert.match(plain.where, /\.vscode\/launch\.json \("Train", line \d+\)/);
+    const values = cliValuesOf(plain);
+    assert.deepEqual([values.get('per_device_train_batch_size')?.value, values.get('gradient_checkpointing')?.value], ['2', 'true']);
+  });
+
+  it('launch.json reaches the plan: the first configuration that states its GPUs (CUDA_VISIBLE_DEVICES in env counts), its batch overriding the script', () => {
+    const script = readConfig('train_hf.py');
+    const r = analyzeText(script, '/ws/train_hf.py', settings(), memoryDeps(base, ROOT, { '.vscode/launch.json': launchJson }));
+    assert.deepEqual([r.plan!.gpus.value, r.plan!.microBatch.value, r.plan!.gradientCheckpointing.value], [1, 2, true]);
+    assert.match(r.plan!.gpus.reason, /CUDA_VISIBLE_DEVICES=0 in \.vscode\/launch\.json \("Train"/);
+    assert.match(r.plan!.microBatch.reason, /--per_device_train_batch_size 2 on the command line in \.vscode\/launch\.json \("Train", line \d+\), overriding 8 in the file/);
+    assert.ok(r.hyperparams.linkedFiles?.includes('/ws/.vscode/launch.json'));
+    // without the env, the plain `python` launch says nothing about GPUs: the torch.distributed.run configuration does
+    const noEnv = launchJson.replace(/"env": \{[^}]*\}/, '"env": {}');
+    const d = analyzeText(script, '/ws/train_hf.py', settings(), memoryDeps(base, ROOT, { '.vscode/launch.json': noEnv }));
+    assert.deepEqual([d.plan!.gpus.value, d.plan!.microBatch.value], [4, 1]);
+    assert.match(d.plan!.microBatch.reason, /\("Train DDP"/);
+  });
+
+  it('a usage example runs the file by its own name or path; `python -m pkg.module` counts; other files do not', () => {
+    const doc = '"""\nUsage:\n  $ python -m trainers.sft_run --per_device_train_batch_size 2 \\\n      --max_length 1024\n"""\n';
+    const inv = usageInvocation(doc, '/ws/trainers/sft_run.py', '/ws', 'python');
+    assert.ok(inv);
+    assert.equal(inv.assumed, true);
+    assert.deepEqual([...cliValuesOf(inv).keys()], ['per_device_train_batch_size', 'max_length']);
+    assert.equal(inv.span?.line, 2);
+    assert.equal(usageInvocation('# python other.py --per_device_train_batch_size 2\n', '/ws/sft_run.py', '/ws', 'python'), undefined);
+  });
+
+  it('every launch of a shell text, whatever it runs (notebook cells, task files)', () => {
+    const ls = allLaunches('cd scripts\nexport CUDA_VISIBLE_DEVICES=0,1\nMODEL=org/m\npip install -U trl\npython -c "print(1)"\ntorchrun --nproc_per_node 2 sft.py --model_name_or_path $MODEL\n', '/ws/task.yml', '/ws');
+    assert.deepEqual(ls.map((l) => [l.launcher, l.targets[0], l.cwd, l.gpus?.value]), [['torchrun', 'sft.py', '/ws/scripts', 2]]);
+    assert.deepEqual(ls[0].overrides, [{ key: 'model_name_or_path', value: 'org/m' }]);
+  });
+
+  it('llamafactory-cli key=value goes through the LLaMA-Factory reader: finetuning_type=full is full tuning with its fp32 rule', () => {
+    const deps = memoryDeps(base, ROOT, { 'run.sh': 'llamafactory-cli train llamafactory_qlora.yaml finetuning_type=full quantization_bit=null lora_rank=64\n' });
+    const r = analyzeText(readConfig('llamafactory_qlora.yaml'), '/ws/llamafactory_qlora.yaml', settings(), deps);
+    assert.equal(r.hyperparams.peft?.value, false);
+    assert.match(r.hyperparams.peft!.how, /finetuning_type=full on the command line in run\.sh \(line 1\)/);
+  });
+
+  it('tune key=value (dotted) and axolotl --key value go through their dialect tables', () => {
+    const tune = memoryDeps(base, ROOT, { 'run.sh': 'tune run lora_finetune_single_device --config torchtune_qlora.yaml batch_size=8 model.lora_rank=64\n' });
+    const t = analyzeText(readConfig('torchtune_qlora.yaml'), '/ws/torchtune_qlora.yaml', settings(), tune);
+    assert.deepEqual([t.plan!.microBatch.value, t.plan!.loraR.value], [8, 64]);
+    assert.match(t.plan!.loraR.reason, /model\.lora_rank=64 on the command line in run\.sh/);
+    const ax = memoryDeps(base, ROOT, { 'run.sh': 'axolotl train axolotl_qlora.yml --micro_batch_size 1 --lora-r 8\n' });
+    const a = analyzeText(readConfig('axolotl_qlora.yml'), '/ws/axolotl_qlora.yml', settings(), ax);
+    assert.deepEqual([a.plan!.microBatch.value, a.plan!.loraR.value], [1, 8]);
+  });
+
+  it('the override table of links.ts is gone: command-line keys are read only through the dialect tables', () => {
+    const src = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'src', 'analysis', 'extract', 'frameworks', 'links.ts'), 'utf8');
+    assert.doesNotMatch(src, /OVERRIDES/);
+  });
+});
+

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { joinCells, neutralizeMagics, NotebookCell, parseIpynb, reportForCell, spanInCell } from '../../src/analysis/extract/notebook';
 import { analyzeNotebookCells, analyzeText, AnalysisDeps, reportToJson } from '../../src/analysis/report';
+import { memoryDeps } from './extract-config.test';
 import { lineOf, loadDeps, repoRoot, settings } from './helpers';
 
 const nbDir = path.join(repoRoot, 'test', 'fixtures', 'notebooks');
@@ -122,4 +123,93 @@ describe('notebooks', () => {
     const r = analyzeText(nb, 'r.ipynb', settings(), deps);
     assert.deepEqual([r.framework, r.isTraining, r.findings.length], ['unknown', false, 0]);
   });
+
+  describe('cells that launch the training', () => {
+    const nbOf = (...cells: string[]) =>
+      JSON.stringify({ cells: cells.map((c) => ({ cell_type: c.startsWith('#md ') ? 'markdown' : 'code', metadata: {}, outputs: [], source: c.split(/(?<=\n)/) })), metadata: { kernelspec: { language: 'python' } }, nbformat: 4, nbformat_minor: 5 });
+    const trainScript = [
+      'import transformers',
+      'from dataclasses import dataclass, field',
+      'from peft import LoraConfig, get_peft_model',
+      'from transformers import AutoModelForCausalLM, Trainer',
+      '',
+      '@dataclass',
+      'class Args(transformers.TrainingArguments):',
+      '    model_max_length: int = field(default=2048)',
+      '    use_lora: bool = False',
+      '',
+      'def main():',
+      '    model_args, args = transformers.HfArgumentParser((Model, Args)).parse_args_into_dataclasses()',
+      '    model = AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path)',
+      '    if args.use_lora:',
+      '        model = get_peft_model(model, LoraConfig(r=64, target_modules="all-linear"))',
+      '    Trainer(model=model, args=args).train()',
+      '',
+      'if __name__ == "__main__":',
+      '    main()',
+      '',
+    ].join('\n');
+
+    it('!python script.py --… with the script in the workspace: the script read with the cell\'s values, every finding on that cell', () => {
+      const nb = nbOf('#md # Fine-tune', 'import json\nprint("prepare data")', '!export CUDA_VISIBLE_DEVICES=0\n!python ../train.py \\\n    --model_name_or_path Qwen/Qwen2.5-0.5B \\\n    --per_device_train_batch_size 2 \\\n    --use_lora \\\n    --model_max_length 1024\n', 'print("done")');
+      const deps2 = memoryDeps(deps, '/ws', { 'train.py': trainScript });
+      const r = analyzeText(nb, '/ws/notebooks/run.ipynb', settings(), deps2);
+      assert.equal(r.isTraining, true);
+      const p = r.plan!;
+      assert.deepEqual([r.hyperparams.model?.value, p.method.value, p.loraR.value, p.microBatch.value, p.seqLen.value, p.gpus.value], ['Qwen/Qwen2.5-0.5B', 'lora', 64, 2, 1024, 1]);
+      assert.match(p.microBatch.reason, /--per_device_train_batch_size 2 on the command line in the launch cell \(python \.\.\/train\.py/);
+      assert.match(p.loraR.reason, /LoraConfig\(r=…\) in train\.py/);
+      assert.ok(r.hyperparams.linkedFiles?.includes('/ws/train.py'));
+      // no syntax error from the continuation lines of the !command
+      assert.equal(r.findings.filter((f) => f.code === 'vramLens.syntax').length, 0);
+      // spans are on the launch cell (index 2)
+      const cellStart = lineOf(nb, '!export');
+      assert.ok(p.microBatch.span!.line >= cellStart, JSON.stringify(p.microBatch.span));
+      const j = reportToJson(r);
+      assert.ok(j.diagnostics.every((d) => d.cell === undefined || d.cell === 3), JSON.stringify(j.diagnostics));
+    });
+
+    it('the launched script is not in the workspace: its command line is read as the script\'s arguments', () => {
+      const nb = nbOf('!torchrun --nproc_per_node 2 --nnodes 1 ../../finetune.py \\\n  --model_name_or_path "Qwen/Qwen2.5-1.5B/" \\\n  --bf16 True \\\n  --per_device_train_batch_size 1 \\\n  --gradient_accumulation_steps 16 \\\n  --model_max_length 512 \\\n  --gradient_checkpointing True \\\n  --deepspeed ds_config_zero2.json \\\n  --use_lora\n');
+      const r = analyzeText(nb, '/ws/recipes/x/nb.ipynb', settings(), memoryDeps(deps, '/ws', {}));
+      assert.equal(r.isTraining, true);
+      const p = r.plan!;
+      assert.deepEqual(
+        [r.hyperparams.model?.value, p.method.value, p.microBatch.value, p.gradAccumulation.value, p.seqLen.value, p.gradientCheckpointing.value, p.autocast.value, p.gpus.value, p.sharding.value],
+        ['Qwen/Qwen2.5-1.5B/', 'lora', 1, 16, 512, true, true, 2, 'zero2'],
+      );
+      assert.match(r.hyperparams.purpose!.reason, /launches \.\.\/\.\.\/finetune\.py/);
+    });
+
+    it('%%bash cells and llamafactory-cli: the config read with its key=value overrides', () => {
+      const cfg = 'model_name_or_path: Qwen/Qwen2.5-0.5B\nstage: sft\ndo_train: true\nfinetuning_type: lora\ncutoff_len: 2048\nper_device_train_batch_size: 4\n';
+      const nb = nbOf('%%bash\ncd /ws/LLaMA-Factory\nFORCE_TORCHRUN=1 NPROC_PER_NODE=2 llamafactory-cli train examples/sft.yaml cutoff_len=1024\n');
+      const r = analyzeText(nb, '/ws/nb.ipynb', settings(), memoryDeps(deps, '/ws', { 'LLaMA-Factory/examples/sft.yaml': cfg }));
+      assert.deepEqual([r.isTraining, r.framework, r.plan!.seqLen.value, r.plan!.microBatch.value, r.plan!.gpus.value], [true, 'llama-factory', 1024, 4, 2]);
+      assert.match(r.plan!.seqLen.reason, /cutoff_len=1024 on the command line in the launch cell/);
+    });
+
+    it('a notebook that trains in its own cells ignores its launch cells; one that only merges or evaluates does not train', () => {
+      const own = nbOf('!python prepare_data.py --max_length 64', 'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments\nmodel = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B")\nTrainer(model=model, args=TrainingArguments(output_dir="o", per_device_train_batch_size=3)).train()');
+      const r = analyzeText(own, '/ws/own.ipynb', settings(), memoryDeps(deps, '/ws', {}));
+      assert.equal(r.plan!.microBatch.value, 3);
+      const merge = nbOf('!python scripts/merge_adapter_weights.py --peft_model_id runs/x --push_to_hub True');
+      assert.equal(analyzeText(merge, '/ws/merge.ipynb', settings(), memoryDeps(deps, '/ws', {})).isTraining, false);
+      // a tool run as a module, not in the workspace and with no training argument, is not a training launch
+      const tools = nbOf('!python -m spacy download en_core_web_sm\n!python -m torch.utils.collect_env');
+      assert.equal(analyzeText(tools, '/ws/tools.ipynb', settings(), memoryDeps(deps, '/ws', {})).isTraining, false);
+      // a plain PyTorch loop in the cells wins over a launch cell that prepares data
+      const loop = nbOf('!python -m spacy download en_core_web_sm', 'import torch\nfrom transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B")\nopt = torch.optim.AdamW(model.parameters())\nfor b in []:\n    model(**b).loss.backward()\n    opt.step()');
+      const lr = analyzeText(loop, '/ws/loop.ipynb', settings(), memoryDeps(deps, '/ws', {}));
+      assert.deepEqual([lr.isTraining, lr.plan?.optimizer.value], [true, 'adamw']);
+    });
+
+    it('a long cell is read without overflowing the stack (one offset per character)', () => {
+      const big = 'x = 1\n' + '# ' + 'a'.repeat(300_000) + '\n';
+      const nb = parseIpynb(nbOf(big));
+      assert.equal(nb.cells[0].source.length, big.length);
+      assert.equal(nb.cells[0].fileOffsets!.length, big.length + 1);
+    });
+  });
 });
+

@@ -13,6 +13,13 @@ export type Framework =
   | 'torchtune'
   | 'accelerate'
   | 'deepspeed'
+  | 'litgpt'
+  | 'mistral-finetune'
+  | 'ms-swift'
+  | 'verl'
+  | 'mergekit'
+  /** a task file (dstack, SkyPilot) whose commands launch the training: its values are in the commands */
+  | 'task'
   | 'unknown';
 
 /** What a config is for. Only training gets OOM checks (parsing-pitfalls.md 9). */

@@ -3,7 +3,7 @@
 // overrides win; the GPU count usually comes only from the launcher). Pure text processing, no shell is run.
 import { normalizePath, dirnameOf, joinPath } from './frameworks/paths';
 
-export type LauncherKind = 'torchrun' | 'accelerate' | 'deepspeed' | 'python' | 'axolotl' | 'llamafactory-cli' | 'tune' | 'trl';
+export type LauncherKind = 'torchrun' | 'accelerate' | 'deepspeed' | 'python' | 'axolotl' | 'llamafactory-cli' | 'tune' | 'trl' | 'swift';
 
 export interface Launch {
   launcher: LauncherKind;
@@ -14,7 +14,7 @@ export interface Launch {
   /** the command as written (continuations joined), for reasons */
   command: string;
   /** total processes (GPUs) when the command says: nproc_per_node × nnodes, --num_processes, --num_gpus, CUDA_VISIBLE_DEVICES */
-  gpus?: { value: number; how: string };
+  gpus?: { value: number; how: string; implicit?: boolean };
   /** accelerate launch --config_file */
   accelerateConfig?: string;
   /** a DeepSpeed JSON given on the command line (--deepspeed / --deepspeed_config_file) */
@@ -26,6 +26,10 @@ export interface Launch {
   overrides: { key: string; value: string }[];
   /** the working directory the command runs in, as far as the script says (cd), relative paths resolve there */
   cwd: string;
+  /** what the command runs, as written: the script (or `-m` module as a path) and the configs handed to it */
+  targets: string[];
+  /** the environment the command sets (VAR=value prefixes and exports before it) */
+  env: Record<string, string>;
 }
 
 const MAX_SCRIPT_CHARS = 256 * 1024;
@@ -177,8 +181,13 @@ function overridesOf(args: string[]): { key: string; value: string }[] {
  * launched script). `root` is where the script is assumed to run from (the workspace folder).
  */
 export function findLaunches(scriptText: string, scriptPath: string, target: string, root: string): Launch[] {
+  return allLaunches(scriptText, scriptPath, root).filter((l) => l.targets.some((c) => pathMatches(c, target, [l.cwd, dirnameOf(normalizePath(scriptPath)), normalizePath(root)])));
+}
+
+/** Every training launch of a shell text, whatever it runs (notebook cells, task files, usage examples). */
+export function allLaunches(scriptText: string, scriptPath: string, root: string, env0: Record<string, string> = {}): Launch[] {
   const launches: Launch[] = [];
-  const vars = new Map<string, string>();
+  const vars = new Map<string, string>(Object.entries(env0));
   let cwd = normalizePath(root);
   const scriptDir = dirnameOf(normalizePath(scriptPath));
   for (const { text, line } of logicalLines(scriptText)) {
@@ -218,7 +227,7 @@ export function findLaunches(scriptText: string, scriptPath: string, target: str
       const launch = interpret(tokens, env, vars);
       if (!launch) continue;
       const candidates = [launch.script, ...launch.configArgs].filter((x): x is string => !!x);
-      if (!candidates.some((c) => pathMatches(c, target, [cwd, scriptDir, normalizePath(root)]))) continue;
+      if (!candidates.length && launch.launcher !== 'trl' && launch.launcher !== 'swift') continue;
       launches.push({
         launcher: launch.launcher,
         scriptPath,
@@ -231,6 +240,8 @@ export function findLaunches(scriptText: string, scriptPath: string, target: str
         ...(launch.fsdp ? { fsdp: true } : {}),
         overrides: launch.overrides,
         cwd,
+        targets: candidates,
+        env: { ...Object.fromEntries(vars), ...Object.fromEntries(env) },
       });
     }
   }
@@ -241,7 +252,7 @@ interface Interpreted {
   launcher: LauncherKind;
   script?: string;
   configArgs: string[];
-  gpus?: { value: number; how: string };
+  gpus?: { value: number; how: string; implicit?: boolean };
   accelerateConfig?: string;
   deepspeedConfig?: { path: string; how: string };
   zeroStage?: number;
@@ -270,6 +281,10 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
     } else if (rest[j] === '-m' && /^axolotl\.cli\.train$/.test(rest[j + 1] ?? '')) {
       launcher = 'axolotl';
       p = { launcher, script: rest[j + 2], args: rest.slice(j + 3), opts: new Map(), flags: new Set() };
+    } else if (rest[j] === '-m' && /^[\w.]+$/.test(rest[j + 1] ?? '') && !/^(pip|venv|ensurepip|http\.server|json\.tool)$/.test(rest[j + 1])) {
+      // python -m trl.scripts.dpo …: the module as the path of its file
+      launcher = 'python';
+      p = { launcher, script: `${rest[j + 1].replace(/\./g, '/')}.py`, args: rest.slice(j + 2), opts: new Map(), flags: new Set() };
     } else if (rest[j] && rest[j] !== '-m' && rest[j] !== '-c') {
       launcher = 'python';
       p = { launcher, script: rest[j], args: rest.slice(j + 1), opts: new Map(), flags: new Set() };
@@ -297,8 +312,14 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
   } else if (cmd === 'trl' && /^(sft|dpo|grpo|kto|reward|rloo)$/.test(rest[0] ?? '')) {
     launcher = 'trl';
     p = { launcher, args: rest.slice(1), opts: new Map(), flags: new Set() };
+  } else if ((cmd === 'swift' || cmd === 'megatron') && /^(sft|pt|rlhf)$/.test(rest[0] ?? '')) {
+    // ms-swift: swift sft --config x.yaml --key value; torchrun over NPROC_PER_NODE processes
+    launcher = 'swift';
+    p = { launcher, args: rest.slice(1), opts: new Map(), flags: new Set() };
   }
   if (!p || !launcher) return undefined;
+  // only Python programs and configs are training launches (not `python -c`, shell tools or binaries)
+  if (p.script && launcher !== 'tune' && !/\.(py|ya?ml|json)$/i.test(p.script) && !/^\$/.test(p.script)) return undefined;
 
   const out: Interpreted = { launcher, script: p.script, configArgs: [], overrides: overridesOf(p.args) };
   // a config handed to the launched program: --config cfg.yaml, -c cfg.yaml, or a positional .yaml/.json
@@ -320,7 +341,7 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
     const perRaw = o.get('--nproc_per_node');
     if (per) out.gpus = { value: per * nodes, how: `--nproc_per_node ${per}${nodes > 1 ? ` × --nnodes ${nodes}` : ''}` };
     else if ((perRaw === 'gpu' || perRaw === 'auto') && visibleCount) out.gpus = { value: visibleCount * nodes, how: `--nproc_per_node ${perRaw} with CUDA_VISIBLE_DEVICES=${visible}` };
-    else if (launcher === 'torchrun' && perRaw === undefined) out.gpus = { value: nodes, how: 'torchrun without --nproc_per_node (1 process per node)' };
+    else if (launcher === 'torchrun' && perRaw === undefined) out.gpus = { value: nodes, how: 'torchrun without --nproc_per_node (1 process per node)', implicit: true };
   } else if (launcher === 'accelerate') {
     const n = num('--num_processes');
     if (n) out.gpus = { value: n, how: `--num_processes ${n}` };
@@ -338,14 +359,14 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
     if (g) out.gpus = { value: g * nodes, how: `deepspeed --num_gpus ${g}${nodes > 1 ? ` × --num_nodes ${nodes}` : ''}` };
     else if (incCount) out.gpus = { value: incCount, how: `deepspeed --include ${inc}` };
     else if (fromVisible) out.gpus = fromVisible;
-  } else if (launcher === 'llamafactory-cli') {
+  } else if (launcher === 'llamafactory-cli' || launcher === 'swift') {
     // llamafactory-cli starts torchrun over every visible GPU (FORCE_TORCHRUN / NPROC_PER_NODE / NNODES)
     const nproc = env.get('NPROC_PER_NODE') ?? vars.get('NPROC_PER_NODE');
     const nnodes = Number(env.get('NNODES') ?? vars.get('NNODES') ?? '1') || 1;
     if (nproc && /^\d+$/.test(nproc)) out.gpus = { value: Number(nproc) * nnodes, how: `NPROC_PER_NODE=${nproc}${nnodes > 1 ? ` × NNODES=${nnodes}` : ''}` };
     else if (fromVisible) out.gpus = fromVisible;
   } else if (launcher === 'python') {
-    out.gpus = fromVisible && fromVisible.value === 1 ? fromVisible : { value: 1, how: 'a plain `python` launch (one process)' };
+    out.gpus = fromVisible && fromVisible.value === 1 ? fromVisible : { value: 1, how: 'a plain `python` launch (one process)', implicit: true };
   } else if (launcher === 'axolotl') {
     const n = out.overrides.find((x) => x.key === 'num-processes' || x.key === 'num_processes');
     if (n && /^\d+$/.test(n.value)) out.gpus = { value: Number(n.value), how: `--num-processes ${n.value}` };
@@ -353,6 +374,9 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
   }
   const ds = out.overrides.find((x) => x.key === 'deepspeed');
   if (ds && ds.value !== 'true') out.deepspeedConfig = { path: ds.value, how: `--deepspeed ${ds.value}` };
+  // transformers' Trainer turns FSDP on from accelerate's environment (ACCELERATE_USE_FSDP=1, training_args.py)
+  const useFsdp = env.get('ACCELERATE_USE_FSDP') ?? vars.get('ACCELERATE_USE_FSDP');
+  if (useFsdp && /^(1|true|yes)$/i.test(useFsdp)) out.fsdp = true;
   return out;
 }
 

@@ -27,6 +27,8 @@ export interface CellSegment {
 export interface JoinedNotebook {
   text: string;
   segments: CellSegment[];
+  /** shell commands of the cells (`!cmd`, `%%bash` bodies), in order: a notebook may launch its training */
+  shell?: { text: string; span: SourceSpan; cell: number; cwd?: string }[];
 }
 
 // Cell magics whose body is still Python (IPython built-ins): only the magic line is commented out.
@@ -38,14 +40,17 @@ export function neutralizeMagics(source: string): string {
   const first = lines[0]?.trimStart() ?? '';
   const cellMagic = first.startsWith('%%');
   const wholeCell = cellMagic && !PYTHON_BODY_MAGICS.test(first);
+  let continued = false;
   return lines
     .map((l, i) => {
       const t = l.trimStart();
       const magic =
+        continued || // the continuation lines of `!cmd \`
         (cellMagic && (i === 0 || wholeCell)) ||
         /^[%!]/.test(t) ||
         /^[\w.,\s]+=\s*[%!]/.test(t) || // x = !ls, out = %time f()
         (/^[\w.]+\?{1,2}\s*$/.test(t) && !t.startsWith('#')); // obj? / obj?? help
+      continued = magic && /\\\s*$/.test(l);
       if (!magic || t === '') return l;
       const at = l.length - t.length;
       return l.slice(0, at) + '#' + l.slice(at + 1);
@@ -64,18 +69,64 @@ export function joinCells(cells: NotebookCell[], notebookLanguage?: string): Joi
   let text = '';
   let line = 0;
   const segments: CellSegment[] = [];
+  const shell: { text: string; start: number; end: number; cell: number; cwd?: string }[] = [];
+  let cwd: string | undefined;
   cells.forEach((c, i) => {
     if (!isPython(c, notebookLanguage)) return;
     if (text.length) {
       text += '\n';
       line++;
     }
-    const src = neutralizeMagics(c.source.replace(/\r\n?/g, (m) => (m.length === 2 ? ' \n' : '\n')));
+    const raw = c.source.replace(/\r\n?/g, (m) => (m.length === 2 ? ' \n' : '\n'));
+    const src = neutralizeMagics(raw);
     segments.push({ cell: i, start: text.length, end: text.length + src.length, line });
+    for (const sh of shellOf(raw)) {
+      if (sh.cd !== undefined) cwd = sh.cd.startsWith('/') ? sh.cd : cwd ? `${cwd}/${sh.cd}` : sh.cd;
+      else shell.push({ text: sh.text, start: text.length + sh.start, end: text.length + sh.end, cell: i, ...(cwd ? { cwd } : {}) });
+    }
     text += src;
     for (let k = 0; k < src.length; k++) if (src.charCodeAt(k) === 10) line++;
   });
-  return { text, segments };
+  const lines = new LineIndex(text);
+  return { text, segments, shell: shell.map((s) => ({ text: s.text, span: lines.span(s.start, s.end), cell: s.cell, ...(s.cwd ? { cwd: s.cwd } : {}) })) };
+}
+
+/**
+ * The shell commands of a cell's source, with their offsets in it: `!cmd` lines (with their `\`
+ * continuations, the `!` removed) as one shell session per cell, `%%bash` / `%%sh` / `%%script bash` bodies,
+ * and `%cd dir` (IPython's persistent working directory).
+ */
+function shellOf(src: string): { text: string; start: number; end: number; cd?: string }[] {
+  const out: { text: string; start: number; end: number; cd?: string }[] = [];
+  const first = src.trimStart();
+  if (/^%%(bash|sh|script\s+(bash|sh))\b/.test(first)) {
+    const nl = src.indexOf('\n');
+    if (nl >= 0) out.push({ text: src.slice(nl + 1), start: nl + 1, end: src.length });
+    return out;
+  }
+  if (first.startsWith('%%')) return out;
+  const lines = src.split('\n');
+  let offset = 0;
+  let cur: { text: string[]; start: number; end: number } | undefined;
+  let continued = false;
+  for (const l of lines) {
+    const t = l.trimStart();
+    const at = offset + (l.length - t.length);
+    if (continued && cur) {
+      cur.text.push(l);
+      cur.end = offset + l.length;
+    } else if (/^%cd\s+\S/.test(t)) {
+      out.push({ text: '', start: at, end: offset + l.length, cd: t.slice(3).trim().replace(/^["']|["']$/g, '') });
+    } else if (t.startsWith('!')) {
+      cur ??= { text: [], start: at, end: at };
+      cur.text.push(t.slice(1));
+      cur.end = offset + l.length;
+    }
+    continued = !!cur && /\\\s*$/.test(l) && (continued || t.startsWith('!'));
+    offset += l.length + 1;
+  }
+  if (cur) out.push({ text: cur.text.join('\n'), start: cur.start, end: cur.end });
+  return out;
 }
 
 /** The segment that holds a joined-program offset (the last one for offsets past the end). */
@@ -138,7 +189,8 @@ function sourceOf(text: string, n: CNode | undefined): { source: string; offsets
     if (p.kind !== 'scalar' || typeof p.value !== 'string' || !p.quoted) continue;
     const d = decodeJsonString(text, p.span.start);
     source += d.value;
-    offsets.push(...d.offsets.slice(0, d.value.length));
+    // one push per character: a spread of a long cell's offsets overflows the call stack
+    for (let i = 0; i < d.value.length; i++) offsets.push(d.offsets[i]);
     last = d.offsets[d.value.length];
   }
   offsets.push(last);

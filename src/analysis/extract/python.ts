@@ -1,13 +1,27 @@
 // Reads training hyperparameters from a Python script with tree-sitter, without running it.
-// Values are followed through constants, simple arithmetic, dict literals and **kwargs, argparse
-// defaults, function-signature defaults and dataclass field defaults (parsing-pitfalls.md 1-2).
+// Values are followed through constants, simple arithmetic and comparisons, dict literals and **kwargs,
+// the script's command-line arguments (argparse options, HfArgumentParser / TrlParser dataclass fields,
+// fire / fastcore call_parse parameters, with the values a launch command or a usage example passes),
+// function-signature defaults and the arguments a function is called with in the file. Branches whose
+// condition is known statically (`if args.use_lora:` with use_lora off) are not read
+// (parsing-pitfalls.md 1-2).
 import type { Node, Parser } from 'web-tree-sitter';
 import { CallSite, emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
 import { Found, SourceSpan } from './source';
 import { KeyTable, readerOf } from '../vocab/dialect';
-import { HF_TRAINING_ARGS } from '../vocab/dialects/hf';
-import { PY_BNB, PY_CHECKPOINTING, PY_FROM_PRETRAINED, PY_LORA, PY_UNSLOTH_FROM_PRETRAINED } from '../vocab/dialects/python';
-import { asString, Convert, Lit } from '../vocab/values';
+import { HF_TRAINING_ARGS, TRL_LORA, TRL_MODEL_CONFIG } from '../vocab/dialects/hf';
+import {
+  PY_BNB,
+  PY_CHECKPOINTING,
+  PY_DATASET_LENGTH,
+  PY_FROM_PRETRAINED,
+  PY_LORA,
+  PY_RUN_CONFIG,
+  PY_SCRIPT_ARGS,
+  PY_TOKENIZER_LENGTH,
+  PY_UNSLOTH_FROM_PRETRAINED,
+} from '../vocab/dialects/python';
+import { asModelRef, asPositiveInt, asString, Convert, Lit } from '../vocab/values';
 
 type Scalar = number | string | boolean | null;
 type Value = Scalar | Value[] | DictValue | CallValue;
@@ -19,22 +33,57 @@ interface CallValue {
   kind: 'call';
   node: Node;
 }
-type Eval = { ok: true; value: Value; node: Node; via?: string } | { ok: false; reason: string; node: Node };
+type Eval = { ok: true; value: Value; node: Node; via?: string; cli?: CliValue } | { ok: false; reason: string; node: Node };
+
+/** A value given to one of the script's command-line arguments (a launch command, launch.json, a usage example). */
+export interface CliValue {
+  /** as written on the command line ("true" for a bare flag) */
+  value: string;
+  /** where it comes from, in the user's terms: "--per_device_train_batch_size 2 in train.sh (line 4)" */
+  how: string;
+  /** a usage example (a docstring or comment), not a command that runs: shown as assumed */
+  assumed?: boolean;
+  /** where findings about it point in the analysed file (a usage example's line); else the model load */
+  span?: SourceSpan;
+}
+
+export interface PythonReadOptions {
+  /** the script's command-line arguments by name (dashes as underscores) */
+  cli?: ReadonlyMap<string, CliValue>;
+}
 
 const MAX_DEPTH = 12;
 // from_pretrained calls that do not load the trained model
 const NOT_A_MODEL_LOAD = /tokenizer|processor|config\b|AutoConfig|PeftModel/i;
 const UNSLOTH_MODEL = /FastLanguageModel|FastModel|FastVisionModel/;
 const TRAINING_ARGS =
-  /^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|UnslothTrainingArguments)$/;
-const TRAINERS = /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|CPOTrainer|KTOTrainer|GRPOTrainer|RLOOTrainer|PPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
+  /^(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig|CPOConfig|GRPOConfig|RewardConfig|PPOConfig|RLOOConfig|OnlineDPOConfig|GKDConfig|BCOConfig|PRMConfig|NashMDConfig|XPOConfig|UnslothTrainingArguments)$/;
+const TRAINERS =
+  /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|CPOTrainer|KTOTrainer|GRPOTrainer|RLOOTrainer|PPOTrainer|RewardTrainer|OnlineDPOTrainer|GKDTrainer|BCOTrainer|PRMTrainer|NashMDTrainer|XPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 // Callees the reader looks into; every other call is skipped before its arguments are touched.
 const INTERESTING_CALLS =
-  /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|select|load_dataset|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+  /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
 // Training-length values feed the time estimate only: when unreadable they are left out, without a note.
 const QUIET_KEYS = new Set<HyperparamKey>(['numTrainEpochs', 'maxSteps', 'datasetSize']);
-const WALKED = ['call', 'assignment', 'default_parameter', 'typed_default_parameter', 'import_from_statement', 'import_statement', 'ERROR'] as const;
-
+const WALKED = [
+  'call',
+  'assignment',
+  'default_parameter',
+  'typed_default_parameter',
+  'function_definition',
+  'class_definition',
+  'if_statement',
+  'conditional_expression',
+  'import_from_statement',
+  'import_statement',
+  'ERROR',
+] as const;
+// Argument parsers whose dataclasses are the script's command-line arguments (HfArgumentParser fills them from `--key value`)
+const ARG_PARSERS = /^(HfArgumentParser|TrlParser|H4ArgumentParser)$/;
+// Dataclasses that are command-line arguments even when the file parses them elsewhere: TrainingArguments subclasses
+const ARGS_BASES = /(^|[\s.(,])(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|GRPOConfig|ORPOConfig|KTOConfig|RewardConfig)\b/;
+// Calls that turn a function's parameters into command-line arguments: fire.Fire(f), typer.run(f), jsonargparse CLI(f)
+const CLI_ENTRY = /(^|\.)(Fire|run|CLI|auto_cli)$/;
 function spanOf(n: Node): SourceSpan {
   return {
     start: n.startIndex,
@@ -120,21 +169,106 @@ interface Binding {
   value: Node;
   at: number;
   how: string;
+  /** the node that makes the binding (its branch decides whether it is live) */
+  site: Node;
+  /** the function whose body holds it (null: module or class level) */
+  scope: Node | null;
+  kind: 'assign' | 'field' | 'param' | 'call-arg' | 'attr';
+  /** attribute assignments (`train_config.batch_size = 4`): the object as written */
+  obj?: string;
 }
+
+/** A command-line argument the script declares. */
+interface Argument {
+  name: string;
+  default?: Node;
+  /** "argparse default of --batch_size (line 164)" */
+  how: string;
+  /** the declaration: where findings about the argument point */
+  site: Node;
+  required: boolean;
+}
+
+/** A literal as a command line writes it: numbers, true/false, None, else the string. */
+function cliLiteral(v: string): Scalar {
+  const t = v.trim();
+  if (/^(true)$/i.test(t)) return true;
+  if (/^(false)$/i.test(t)) return false;
+  if (/^(none|null)$/i.test(t)) return null;
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  return t;
+}
+
+/** Python truthiness of a statically known value; undefined for calls (run-time objects). */
+function truthy(v: Value): boolean | undefined {
+  if (v === null) return false;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') return v !== '';
+  if (Array.isArray(v)) return v.length > 0;
+  if (v.kind === 'dict') return v.entries.size > 0;
+  return undefined;
+}
+
+/** A range of the text and what must hold there: the branch conditions (with the truth each needs). */
+interface BranchRange {
+  start: number;
+  end: number;
+  conds: { node: Node; want: boolean }[];
+}
+
+interface Extent {
+  start: number;
+  end: number;
+  node: Node;
+}
+
+/** The innermost extent that holds `offset` (extents sorted by start). */
+function innermost(extents: Extent[], offset: number): Extent | undefined {
+  let best: Extent | undefined;
+  for (const e of extents) {
+    if (e.start > offset) break;
+    if (offset < e.end && (!best || e.start >= best.start)) best = e;
+  }
+  return best;
+}
+
+const contains = (outer: Node, offset: number) => outer.startIndex <= offset && offset < outer.endIndex;
 
 class PythonReader {
   private readonly bindings = new Map<string, Binding[]>();
   private readonly argparseDefaults = new Map<string, Binding>();
+  /** the script's declared command-line arguments, by name */
+  private readonly args = new Map<string, Argument>();
   readonly out: Hyperparams;
   private readonly calls: Node[];
   private readonly nodes = new Map<string, Node[]>();
+  private readonly cli: ReadonlyMap<string, CliValue>;
+  /** command-line values that the code read (the rest are read as TrainingArguments / ModelConfig keys) */
+  private readonly cliUsed = new Set<string>();
+  private readonly truthCache = new Map<number, boolean | undefined>();
+  private readonly truthPending = new Set<number>();
+  private trainingCall: { span: SourceSpan; how: string } | undefined;
+  /** functions and classes by extent, and the branches whose conditions decide what runs (one walk, no parent chasing) */
+  private extents?: { functions: Extent[]; classes: Extent[] };
+  private readonly branches: BranchRange[] = [];
+  private readonly liveCache = new Map<number, boolean>();
+  private readonly calleeCache = new Map<number, { full: string; last: string }>();
+  /** the sequence length came from Unsloth's loader (max_seq_length): a trainer's own max_length wins */
+  private seqLenFromLoader = false;
+  /** DataLoader(train_dataset, batch_size=…): the micro-batch of a plain training loop */
+  private loaderBatch: { arg: Node; value: Node; how: string } | undefined;
 
   private ofType(type: (typeof WALKED)[number]): Node[] {
     return this.nodes.get(type) ?? [];
   }
 
-  constructor(private readonly root: Node) {
+  constructor(
+    private readonly root: Node,
+    opts: PythonReadOptions = {},
+  ) {
     this.out = emptyHyperparams('python');
+    this.cli = opts.cli ?? new Map();
     // One walk of the tree for every node type the reader needs (each walk crosses into WASM).
     for (const n of root.descendantsOfType([...WALKED])) {
       if (!n) continue;
@@ -143,12 +277,88 @@ class PythonReader {
       else this.nodes.set(n.type, [n]);
     }
     this.calls = this.ofType('call');
+    this.collectBranches();
     this.collectBindings();
+    this.collectArguments();
   }
 
-  private bind(name: string, value: Node, at: number, how: string) {
+  private callee(call: Node): { full: string; last: string } {
+    let c = this.calleeCache.get(call.id);
+    if (!c) {
+      c = calleeName(call);
+      this.calleeCache.set(call.id, c);
+    }
+    return c;
+  }
+
+  /** Functions and classes by extent, made when first asked for. */
+  private get scopes(): { functions: Extent[]; classes: Extent[] } {
+    if (!this.extents) {
+      const extent = (n: Node): Extent => ({ start: n.startIndex, end: n.endIndex, node: n });
+      this.extents = { functions: this.ofType('function_definition').map(extent), classes: this.ofType('class_definition').map(extent) };
+    }
+    return this.extents;
+  }
+
+  /** The function whose body holds a node. */
+  private enclosingFunction(n: Node): Node | null {
+    if (!this.ofType('function_definition').length) return null;
+    return innermost(this.scopes.functions, n.startIndex)?.node ?? null;
+  }
+
+  /** The class whose body holds the node directly (not inside one of its methods). */
+  private enclosingClass(n: Node): Node | null {
+    if (!this.ofType('class_definition').length) return null;
+    const at = n.startIndex;
+    const c = innermost(this.scopes.classes, at);
+    if (!c) return null;
+    const f = innermost(this.scopes.functions, at);
+    return f && f.start > c.start ? null : c.node;
+  }
+
+  /** if / elif / else blocks and conditional expressions, as ranges with the conditions they need. */
+  private collectBranches() {
+    for (const s of this.ofType('if_statement')) {
+      const cond = s.childForFieldName('condition');
+      const cons = s.childForFieldName('consequence');
+      if (!cond) continue;
+      if (cons) this.branches.push({ start: cons.startIndex, end: cons.endIndex, conds: [{ node: cond, want: true }] });
+      const before: { node: Node; want: boolean }[] = [{ node: cond, want: false }];
+      for (const alt of s.namedChildren) {
+        if (!alt) continue;
+        if (alt.type === 'elif_clause') {
+          const c2 = alt.childForFieldName('condition');
+          const body = alt.childForFieldName('consequence');
+          if (body) this.branches.push({ start: body.startIndex, end: body.endIndex, conds: [...before, ...(c2 ? [{ node: c2, want: true }] : [])] });
+          if (c2) before.push({ node: c2, want: false });
+        } else if (alt.type === 'else_clause') this.branches.push({ start: alt.startIndex, end: alt.endIndex, conds: [...before] });
+      }
+    }
+    for (const e of this.ofType('conditional_expression')) {
+      // `a if cond else b`
+      const [a, cond, b] = e.namedChildren;
+      if (!cond) continue;
+      if (a) this.branches.push({ start: a.startIndex, end: a.endIndex, conds: [{ node: cond, want: true }] });
+      if (b) this.branches.push({ start: b.startIndex, end: b.endIndex, conds: [{ node: cond, want: false }] });
+    }
+  }
+
+  private bind(name: string, value: Node, at: number, how: string, site: Node, kind: Binding['kind'], scope?: Node | null) {
     const list = this.bindings.get(name) ?? [];
-    list.push({ value, at, how });
+    // the enclosing function is looked up only for bindings that are read
+    let memo = scope;
+    const enclosing = () => this.enclosingFunction(site);
+    list.push({
+      value,
+      at,
+      how,
+      site,
+      kind,
+      get scope() {
+        if (memo === undefined) memo = enclosing();
+        return memo;
+      },
+    });
     this.bindings.set(name, list);
   }
 
@@ -157,51 +367,202 @@ class PythonReader {
       if (!a) continue;
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
+      if (left?.type === 'attribute' && right) {
+        // `train_config.model_name = "…"`: read where the code reads train_config.model_name
+        const attr = left.childForFieldName('attribute')?.text;
+        const obj = left.childForFieldName('object')?.text;
+        if (attr && obj) {
+          const list = this.bindings.get(attr) ?? [];
+          list.push({ value: right, at: a.endIndex, how: `${left.text} = … (line ${a.startPosition.row + 1})`, site: a, scope: this.enclosingFunction(a), kind: 'attr', obj });
+          this.bindings.set(attr, list);
+        }
+        continue;
+      }
       if (!left || !right || left.type !== 'identifier') continue;
       let value = right;
       let how = `${left.text} = … (line ${a.startPosition.row + 1})`;
+      const inClass = this.ofType('class_definition').length > 0 && !!this.enclosingClass(a);
       // dataclass field: `x: int = field(default=4)`
       if (right.type === 'call' && calleeName(right).last === 'field') {
         const d = this.keyword(right, 'default');
         if (!d) continue;
         value = d;
         how = `dataclass field default of ${left.text} (line ${a.startPosition.row + 1})`;
-      }
+      } else if (inClass) how = `class attribute ${left.text} (line ${a.startPosition.row + 1})`;
       // visible from the end of the statement: in `x = x * 2` the right side reads the previous x
-      this.bind(left.text, value, a.endIndex, how);
+      this.bind(left.text, value, a.endIndex, how, a, inClass ? 'field' : 'assign');
     }
     for (const p of [...this.ofType('default_parameter'), ...this.ofType('typed_default_parameter')]) {
       if (!p) continue;
       const name = p.childForFieldName('name');
       const value = p.childForFieldName('value');
-      if (name && value) this.bind(name.text, value, p.startIndex, `default of parameter ${name.text} (line ${p.startPosition.row + 1})`);
+      if (name && value) this.bind(name.text, value, p.startIndex, `default of parameter ${name.text} (line ${p.startPosition.row + 1})`, p, 'param');
     }
-    for (const call of this.root.text.includes('add_argument') ? this.calls : []) {
-      if (calleeName(call).last !== 'add_argument') continue;
-      const args = call.childForFieldName('arguments');
-      const dflt = this.keyword(call, 'default');
-      if (!args || !dflt) continue;
-      for (const a of args.namedChildren) {
-        const s = a ? stringValue(a) : undefined;
-        if (s?.startsWith('--')) {
-          this.argparseDefaults.set(s.slice(2).replace(/-/g, '_'), {
-            value: dflt,
-            at: call.startIndex,
-            how: `argparse default of ${s} (line ${call.startPosition.row + 1})`,
-          });
-        }
+    // a function's parameters take the arguments it is called with in this file: train(batch_size=args.batch_size)
+    // only functions the text calls somewhere besides their own `def` line (no tree walk for the rest)
+    const text = this.root.text;
+    const calledNames = new Map<string, number>();
+    for (const m of text.matchAll(/\b(\w+)\s*\(/g)) calledNames.set(m[1], (calledNames.get(m[1]) ?? 0) + 1);
+    const defNames = new Set([...text.matchAll(/^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)/gm)].map((m) => m[1]).filter((n) => (calledNames.get(n) ?? 0) > 1));
+    const defs = new Map<string, Node>();
+    const called = defNames.size ? this.calls.filter((c) => defNames.has(this.callee(c).full)) : [];
+    if (called.length) {
+      for (const f of this.ofType('function_definition')) {
+        const n = f?.childForFieldName('name')?.text;
+        if (f && n) defs.set(n, f);
       }
-      const dest = this.keyword(call, 'dest');
-      const destName = dest ? stringValue(dest) : undefined;
-      if (destName) this.argparseDefaults.set(destName, { value: dflt, at: call.startIndex, how: `argparse default of ${destName}` });
     }
+    for (const call of called) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type !== 'identifier') continue;
+      const def = defs.get(fn.text);
+      const params = def?.childForFieldName('parameters');
+      if (!def || !params || contains(def, call.startIndex)) continue;
+      const names = params.namedChildren.filter((p): p is Node => !!p).map((p) => (p.type === 'identifier' ? p : p.childForFieldName('name') ?? p.namedChildren[0]));
+      const positional = (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
+        (a): a is Node => !!a && !['keyword_argument', 'dictionary_splat', 'list_splat', 'comment'].includes(a.type),
+      );
+      const at = (params.endIndex ?? def.startIndex) + 0;
+      positional.forEach((a, i) => {
+        const pn = names[i];
+        if (pn && pn.type === 'identifier' && pn.text !== 'self') this.bind(pn.text, a, at, `${fn.text}(…${a.text.slice(0, 40)}…) (line ${call.startPosition.row + 1})`, call, 'call-arg', def);
+      });
+      for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (a?.type !== 'keyword_argument') continue;
+        const k = a.childForFieldName('name')?.text;
+        const v = a.childForFieldName('value');
+        if (k && v && names.some((p) => p?.text === k)) this.bind(k, v, at, `${fn.text}(${k}=…) (line ${call.startPosition.row + 1})`, call, 'call-arg', def);
+      }
+    }
+  }
+
+  /** argparse options, parser dataclass fields and the parameters of a fire / call_parse entry function. */
+  private collectArguments() {
+    const text = this.root.text;
+    const line = (n: Node) => n.startPosition.row + 1;
+    for (const call of text.includes('add_argument') ? this.calls : []) {
+      if (this.callee(call).last !== 'add_argument') continue;
+      const args = call.childForFieldName('arguments');
+      if (!args) continue;
+      const dflt = this.keyword(call, 'default');
+      const action = this.keyword(call, 'action');
+      const actionName = action ? stringValue(action) : undefined;
+      const required = this.keyword(call, 'required')?.text === 'True';
+      const dest = this.keyword(call, 'dest');
+      const flags: string[] = [];
+      for (const a of args.namedChildren) {
+        const s = a && a.type !== 'keyword_argument' ? stringValue(a) : undefined;
+        if (s?.startsWith('--') || (s && !s.startsWith('-'))) flags.push(s); // an option, or a positional argument
+      }
+      const destName = dest ? stringValue(dest) : undefined;
+      const name = destName ?? flags[0]?.replace(/^--/, '').replace(/-/g, '_');
+      if (!name) continue;
+      const flag = flags[0] ?? `--${name}`;
+      // store_true / store_false: the opposite of the flag is the default
+      const value = dflt ?? (actionName === 'store_true' || actionName === 'store_false' ? action : undefined);
+      const how = dflt ? `argparse default of ${flag} (line ${line(call)})` : actionName === 'store_true' ? `argparse ${flag} is off unless passed (store_true, line ${line(call)})` : actionName === 'store_false' ? `argparse ${flag} is on unless passed (store_false, line ${line(call)})` : `argparse ${flag} (line ${line(call)})`;
+      this.args.set(name, { name, default: value, how, site: call, required: required || (!value && !actionName) });
+      if (value) this.argparseDefaults.set(name, { value, at: call.startIndex, how, site: call, scope: null, kind: 'assign' });
+    }
+    // HfArgumentParser((ModelArguments, DataArguments, TrainingArguments)) / TrlParser(...): the dataclasses' fields
+    const classes = new Map<string, Node>();
+    for (const c of this.ofType('class_definition')) {
+      const n = c?.childForFieldName('name')?.text;
+      if (c && n) classes.set(n, c);
+    }
+    const parsed = new Set<string>();
+    for (const call of classes.size ? this.calls : []) {
+      if (!ARG_PARSERS.test(this.callee(call).last)) continue;
+      const first = this.positional(call, 0) ?? this.keyword(call, 'dataclass_types');
+      let node: Node | undefined = first;
+      if (node?.type === 'identifier') node = this.lookup(node.text, node.startIndex)?.value;
+      const items = node && (node.type === 'tuple' || node.type === 'list') ? node.namedChildren : node ? [node] : [];
+      for (const it of items) if (it?.type === 'identifier' || it?.type === 'attribute') parsed.add(it.text.split('.').pop()!);
+    }
+    for (const [name, c] of classes) {
+      const bases = c.childForFieldName('superclasses')?.text ?? '';
+      if (!parsed.has(name) && !ARGS_BASES.test(bases)) continue;
+      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
+        const a = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+        if (a?.type !== 'assignment') continue;
+        const left = a.childForFieldName('left');
+        if (left?.type !== 'identifier' || !a.childForFieldName('type')) continue;
+        const right = a.childForFieldName('right');
+        let dflt: Node | undefined = right ?? undefined;
+        if (right?.type === 'call' && calleeName(right).last === 'field') dflt = this.keyword(right, 'default');
+        const hasFactory = right?.type === 'call' && !!this.keyword(right, 'default_factory');
+        this.args.set(left.text, { name: left.text, default: dflt, how: `dataclass field default of ${name}.${left.text} (line ${line(a)})`, site: a, required: !dflt && !hasFactory });
+      }
+    }
+    // fire.Fire(train) / typer.run(main) / @call_parse def main(...): the entry function's parameters
+    const entries = new Set<string>();
+    for (const call of /\b(Fire|typer|CLI|auto_cli)\b/.test(text) ? this.calls : []) {
+      const { full } = this.callee(call);
+      if (!CLI_ENTRY.test(full) || !/fire|typer|CLI|auto_cli/.test(full)) continue;
+      const f = this.positional(call, 0);
+      if (f?.type === 'identifier') entries.add(f.text);
+    }
+    const decorators = /@(fastcore\.script\.)?call_parse|@(\w+\.)?command\b|@click\./.test(text);
+    for (const f of entries.size || decorators ? this.ofType('function_definition') : []) {
+      if (!f) continue;
+      const name = f.childForFieldName('name')?.text ?? '';
+      const decorated = decorators && f.parent?.type === 'decorated_definition' && /@(fastcore\.script\.)?call_parse|@(\w+\.)?command\b|@click\./.test(f.parent.text.slice(0, f.startIndex - f.parent.startIndex));
+      if (!entries.has(name) && !decorated) continue;
+      for (const p of f.childForFieldName('parameters')?.namedChildren ?? []) {
+        if (!p) continue;
+        const id = p.type === 'identifier' ? p : p.childForFieldName('name');
+        if (!id || id.type !== 'identifier' || id.text === 'self') continue;
+        const dflt = p.childForFieldName('value') ?? undefined;
+        this.args.set(id.text, { name: id.text, default: dflt, how: `default of ${name}(${id.text}=…) (line ${line(p)}; ${decorated ? 'call_parse' : 'fire'} command-line argument)`, site: p, required: !dflt });
+      }
+    }
+  }
+
+  // ---- branches -----------------------------------------------------------------------------------------
+
+  /** A condition's truth when it is known statically (memoised; undefined while it is being worked out). */
+  private truth(cond: Node | null): boolean | undefined {
+    if (!cond) return undefined;
+    if (this.truthCache.has(cond.id)) return this.truthCache.get(cond.id);
+    if (this.truthPending.has(cond.id)) return undefined;
+    this.truthPending.add(cond.id);
+    let t: boolean | undefined;
+    try {
+      const v = this.evaluate(cond);
+      t = v.ok ? truthy(v.value) : undefined;
+    } finally {
+      this.truthPending.delete(cond.id);
+    }
+    this.truthCache.set(cond.id, t);
+    return t;
+  }
+
+  /** False when the node sits in a branch that a statically known condition rules out. */
+  private live(n: Node): boolean {
+    if (!this.branches.length) return true;
+    const cached = this.liveCache.get(n.id);
+    if (cached !== undefined) return cached;
+    const at = n.startIndex;
+    let live = true;
+    for (const b of this.branches) {
+      if (at < b.start || at >= b.end) continue;
+      if (b.conds.some((c) => c.node.startIndex !== at && this.truth(c.node) === !c.want)) {
+        live = false;
+        break;
+      }
+    }
+    this.liveCache.set(n.id, live);
+    return live;
   }
 
   private lookup(name: string, at: number): Binding | undefined {
     const list = this.bindings.get(name);
     if (!list?.length) return undefined;
-    const before = list.filter((b) => b.at < at);
-    return before.length ? before[before.length - 1] : list[0];
+    // a binding is visible where its function's body is (module level: everywhere), and not in a dead branch
+    const visible = list.filter((b) => (b.kind === 'field' || b.kind === 'attr' ? false : !b.scope || contains(b.scope, at)) && this.live(b.site));
+    if (!visible.length) return undefined;
+    const before = visible.filter((b) => b.at < at);
+    return before.length ? before[before.length - 1] : visible[0];
   }
 
   keyword(call: Node, name: string): Node | undefined {
@@ -210,6 +571,21 @@ class PythonReader {
       if (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
     }
     return undefined;
+  }
+
+  /** A command-line value for an argument name, marking it as used by the code. */
+  private cliOf(name: string, n: Node): Eval | undefined {
+    const c = this.cli.get(name);
+    if (!c) return undefined;
+    this.cliUsed.add(name);
+    return { ok: true, value: cliLiteral(c.value), node: n, via: c.how, cli: c };
+  }
+
+  /** An argument without a default and without a value on the command line. */
+  private required(name: string, n: Node): Eval | undefined {
+    const a = this.args.get(name);
+    if (!a?.required) return undefined;
+    return { ok: false, reason: `${name} is a required command-line argument with no default (${a.how.replace(/^.*?\((line \d+).*$/, '$1')}): pass --${name} in a launch script or .vscode/launch.json "args"`, node: n };
   }
 
   evaluate(n: Node, depth = 0): Eval {
@@ -231,7 +607,12 @@ class PythonReader {
         return { ok: true, value: null, node: n };
       case 'string':
       case 'concatenated_string': {
+        // argparse action="store_true" evaluates to its default, False
         const s = stringValue(n);
+        if (s === 'store_true' || s === 'store_false') {
+          const p = n.parent;
+          if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.text === 'action') return { ok: true, value: s === 'store_false', node: n };
+        }
         return s === undefined ? { ok: false, reason: 'an f-string', node: n } : { ok: true, value: s, node: n };
       }
       case 'parenthesized_expression': {
@@ -248,8 +629,52 @@ class PythonReader {
       case 'not_operator': {
         const arg = n.childForFieldName('argument');
         const v = arg ? this.evaluate(arg, depth + 1) : undefined;
-        if (v?.ok && typeof v.value === 'boolean') return { ...v, value: !v.value, node: n };
+        const t = v?.ok ? truthy(v.value) : undefined;
+        if (v?.ok && t !== undefined) return { ...v, value: !t, node: n };
         return { ok: false, reason: 'not a boolean', node: n };
+      }
+      case 'boolean_operator': {
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        const op = n.childForFieldName('operator')?.text;
+        const a = l ? this.evaluate(l, depth + 1) : undefined;
+        const ta = a?.ok ? truthy(a.value) : undefined;
+        // Python: `a and b` is a when a is falsy, else b; `a or b` is a when a is truthy, else b
+        if (a?.ok && ta !== undefined && ((op === 'and' && !ta) || (op === 'or' && ta))) return { ...a, node: n };
+        const b = r ? this.evaluate(r, depth + 1) : undefined;
+        if (a?.ok && ta !== undefined && b?.ok) return { ...b, node: n, via: b.via ?? a.via };
+        // `x and False` is False whatever x is; `x or True` is True
+        const tb = b?.ok ? truthy(b.value) : undefined;
+        if (b?.ok && ((op === 'and' && tb === false) || (op === 'or' && tb === true))) return { ok: true, value: op === 'or', node: n, via: b.via };
+        return { ok: false, reason: 'a condition that depends on run-time values', node: n };
+      }
+      case 'comparison_operator': {
+        const operands = n.namedChildren.filter((c): c is Node => !!c);
+        const ops = n.children.filter((c): c is Node => !!c && !c.isNamed).map((c) => c.text);
+        if (operands.length !== 2) return { ok: false, reason: 'a chained comparison', node: n };
+        const a = this.evaluate(operands[0], depth + 1);
+        const b = this.evaluate(operands[1], depth + 1);
+        if (!a.ok || !b.ok) return { ok: false, reason: 'a comparison with run-time values', node: n };
+        const op = ops.join(' ');
+        const x = a.value;
+        const y = b.value;
+        const scalar = (v: Value) => v === null || typeof v !== 'object';
+        let r: boolean | undefined;
+        if (op === '==' || op === 'is') r = scalar(x) && scalar(y) ? x === y : undefined;
+        else if (op === '!=' || op === 'is not') r = scalar(x) && scalar(y) ? x !== y : undefined;
+        else if (typeof x === 'number' && typeof y === 'number') r = op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : op === '>=' ? x >= y : undefined;
+        else if ((op === 'in' || op === 'not in') && Array.isArray(y) && scalar(x)) r = y.includes(x) === (op === 'in');
+        else if ((op === 'in' || op === 'not in') && typeof y === 'string' && typeof x === 'string') r = y.includes(x) === (op === 'in');
+        if (r === undefined) return { ok: false, reason: 'a comparison VRAM Lens does not evaluate', node: n };
+        return { ok: true, value: r, node: n, via: a.via ?? b.via, cli: a.cli ?? b.cli };
+      }
+      case 'conditional_expression': {
+        // `a if cond else b`
+        const [a, cond, b] = n.namedChildren;
+        const t = this.truth(cond ?? null);
+        if (t === true && a) return this.evaluate(a, depth + 1);
+        if (t === false && b) return this.evaluate(b, depth + 1);
+        return { ok: false, reason: 'a conditional expression that depends on run-time values', node: n };
       }
       case 'binary_operator': {
         const l = n.childForFieldName('left');
@@ -262,13 +687,15 @@ class PythonReader {
           const y = b.value;
           const v =
             op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : op === '//' ? Math.floor(x / y) : op === '**' ? x ** y : op === '%' ? x % y : op === '<<' ? x * 2 ** y : NaN;
-          if (Number.isFinite(v)) return { ok: true, value: v, node: n, via: a.via ?? b.via };
+          if (Number.isFinite(v)) return { ok: true, value: v, node: n, via: a.via ?? b.via, cli: a.cli ?? b.cli };
         }
         return { ok: false, reason: 'an expression that depends on run-time values', node: n };
       }
       case 'identifier': {
         const b = this.lookup(n.text, n.startIndex);
-        if (!b) return { ok: false, reason: `${n.text} is not assigned a literal in this file`, node: n };
+        // the script's own argument (a parameter, a module setting) takes the command line's value
+        if (this.cli.has(n.text) && (!b || b.kind === 'param' || (b.kind === 'assign' && !b.scope))) return this.cliOf(n.text, n)!;
+        if (!b) return this.required(n.text, n) ?? { ok: false, reason: `${n.text} is not assigned a literal in this file`, node: n };
         const v = this.evaluate(b.value, depth + 1);
         return v.ok ? { ...v, via: v.via ?? b.how } : v;
       }
@@ -276,18 +703,62 @@ class PythonReader {
         const text = n.text;
         if (/^(torch|th)\.(bfloat16|float16|half|float32|float|bf16)$/.test(text)) return { ok: true, value: text, node: n };
         const attr = n.childForFieldName('attribute')?.text ?? '';
+        const obj = n.childForFieldName('object');
+        const simpleObj = !!obj && /^[a-z_][\w.]*$/i.test(obj.text) && !/^(torch|th|os|sys|np|math)\b/.test(obj.text);
+        // `args.batch_size`, `training_args.use_lora`: parsed command-line arguments
+        if (simpleObj) {
+          const c = this.cliOf(attr, n);
+          if (c) return c;
+        }
+        // `train_config.model_name` after `train_config.model_name = "…"` (the latest before this read)
+        const set = (this.bindings.get(attr) ?? []).filter((x) => x.kind === 'attr' && x.obj === obj?.text && x.at <= n.startIndex && this.live(x.site));
+        if (set.length) {
+          const last = set[set.length - 1];
+          const v = this.evaluate(last.value, depth + 1);
+          return v.ok ? { ...v, via: v.via ?? last.how } : v;
+        }
         const d = this.argparseDefaults.get(attr);
         if (d) {
           const v = this.evaluate(d.value, depth + 1);
           return v.ok ? { ...v, via: d.how } : v;
         }
-        // `cfg.batch_size` where a dataclass/class body declares `batch_size = 8`
-        const b = this.bindings.get(attr);
-        if (b?.length === 1 && /^[a-z_][\w]*$/i.test(n.childForFieldName('object')?.text ?? '')) {
+        if (simpleObj && this.args.get(attr)?.required) return this.required(attr, n)!;
+        // `cfg.batch_size` where a dataclass/class body declares `batch_size = 8` (else the one binding of that name)
+        const all = this.bindings.get(attr)?.filter((x) => x.kind !== 'attr' && this.live(x.site));
+        const fields = all?.filter((x) => x.kind === 'field');
+        const b = fields?.length ? fields : all;
+        if (b?.length === 1 && simpleObj) {
           const v = this.evaluate(b[0].value, depth + 1);
           return v.ok ? { ...v, via: b[0].how } : v;
         }
+        // `model_config.use_peft` where model_config = ModelConfig(use_peft=True, …)
+        if (obj?.type === 'identifier') {
+          const ob = this.lookup(obj.text, obj.startIndex);
+          if (ob?.value.type === 'call') {
+            const kw = this.keyword(ob.value, attr);
+            if (kw) {
+              const v = this.evaluate(kw, depth + 1);
+              return v.ok ? { ...v, via: v.via ?? `${calleeName(ob.value).last}(${attr}=…) (line ${ob.value.startPosition.row + 1})` } : v;
+            }
+          }
+        }
         return { ok: false, reason: `${text} is set at run time`, node: n };
+      }
+      case 'subscript': {
+        // {"bfloat16": torch.bfloat16, …}[dtype], settings["batch_size"]
+        const v = n.childForFieldName('value');
+        const s = n.childForFieldName('subscript');
+        const o = v ? this.evaluate(v, depth + 1) : undefined;
+        const k = s ? this.evaluate(s, depth + 1) : undefined;
+        if (o?.ok && k?.ok && o.value && typeof o.value === 'object' && !Array.isArray(o.value) && o.value.kind === 'dict' && typeof k.value === 'string') {
+          const e = o.value.entries.get(k.value);
+          if (e) return this.evaluate(e.value, depth + 1);
+        }
+        if (o?.ok && Array.isArray(o.value) && k?.ok && typeof k.value === 'number') {
+          const item = o.value.at(k.value);
+          if (item !== undefined) return { ok: true, value: item, node: n };
+        }
+        return { ok: false, reason: 'an item looked up at run time', node: n };
       }
       case 'list':
       case 'tuple': {
@@ -323,11 +794,14 @@ class PythonReader {
           }
           return { ok: true, value: { kind: 'dict', entries }, node: n };
         }
-        if (last === 'int' || last === 'float') {
+        if (last === 'int' || last === 'float' || last === 'len' || last === 'bool' || last === 'str') {
           const arg = n.childForFieldName('arguments')?.namedChildren[0];
           if (arg && arg.type !== 'keyword_argument') {
             const v = this.evaluate(arg, depth + 1);
-            if (v.ok && (typeof v.value === 'number' || typeof v.value === 'string') && Number.isFinite(Number(v.value)))
+            if (v.ok && last === 'len' && (typeof v.value === 'string' || Array.isArray(v.value))) return { ...v, value: v.value.length, node: n };
+            if (v.ok && last === 'bool' && truthy(v.value) !== undefined) return { ...v, value: truthy(v.value)!, node: n };
+            if (v.ok && last === 'str' && (typeof v.value === 'string' || typeof v.value === 'number')) return { ...v, value: String(v.value), node: n };
+            if (v.ok && (last === 'int' || last === 'float') && (typeof v.value === 'number' || typeof v.value === 'string') && v.value !== '' && Number.isFinite(Number(v.value)))
               return { ...v, value: last === 'int' ? Math.trunc(Number(v.value)) : Number(v.value), node: n };
           }
         }
@@ -411,12 +885,117 @@ class PythonReader {
       return;
     }
     const found: Found<unknown> = { value: v, span: spanOf(argNode), valueSpan: spanOf(e.node), how: e.via ? `${how} via ${e.via}` : how };
+    if (e.cli?.assumed) found.assumed = true;
     (this.out as unknown as Record<string, unknown>)[key] = found;
+  }
+
+  /** Record a value that has no node of its own here (a command-line value the code does not pass anywhere). */
+  private setLit<K extends HyperparamKey>(key: K, lit: Lit, convert: Convert<unknown>, how: string, span: SourceSpan, assumed: boolean): boolean {
+    if (this.out[key] || lit === null) return false;
+    const v = convert(lit);
+    if (v === undefined) return false;
+    const found: Found<unknown> = { value: v, span, valueSpan: span, how };
+    if (assumed) found.assumed = true;
+    (this.out as unknown as Record<string, unknown>)[key] = found;
+    return true;
+  }
+
+  /** Module-level statements: what the file does when it runs (or is imported). */
+  private moduleShape(): { onlyDefinitions: boolean; onlySettings: boolean; settings: number } {
+    let onlyDefinitions = true;
+    let onlySettings = true;
+    let settings = 0;
+    for (const s of this.root.namedChildren) {
+      if (!s || s.type === 'comment' || s.type === 'import_statement' || s.type === 'import_from_statement' || s.type === 'future_import_statement') continue;
+      if (s.type === 'function_definition' || s.type === 'class_definition' || s.type === 'decorated_definition') {
+        onlySettings = false;
+        continue;
+      }
+      const inner = s.type === 'expression_statement' ? s.namedChildren[0] : undefined;
+      if (inner?.type === 'string') continue; // a docstring
+      if (inner?.type === 'assignment') {
+        const left = inner.childForFieldName('left')?.text ?? '';
+        if (PY_RUN_CONFIG.some((k) => k.keys.includes(left))) settings++;
+        // constants and lookup tables; a call on the right runs something
+        if (inner.childForFieldName('right')?.type === 'call' && !/^(dict|list|tuple|set|field|TypeVar|namedtuple|getLogger|logging\.getLogger)$/.test(calleeName(inner.childForFieldName('right')!).full.split('.').pop() ?? '')) onlyDefinitions = false;
+        continue;
+      }
+      onlyDefinitions = false;
+      onlySettings = false;
+    }
+    return { onlyDefinitions, onlySettings, settings };
+  }
+
+  /** The anchor of values that have no place of their own in the file. */
+  private anchorSpan(): SourceSpan {
+    return this.out.modelLoad ?? this.out.trainer ?? this.trainingCall?.span ?? spanOf(this.root.namedChildren.find((c) => c && c.type !== 'comment') ?? this.root);
+  }
+
+  /**
+   * The script's command-line arguments read through the vocabulary of script arguments (TrainingArguments
+   * and TRL ModelConfig keys, the usual model / batch / sequence argument names): the value a launch
+   * command or usage example passes, else the declared default. What the code passes explicitly was read
+   * first and wins. Command-line keys the script does not declare are read the same way (HfArgumentParser
+   * fills library dataclasses such as DPOConfig and ModelConfig from them).
+   */
+  private readArguments(phase: 'library' | 'own') {
+    // an evaluation or inference script has arguments too: they are settings only of a training job
+    const training = !!(this.out.trainer || this.out.argsClass || this.trainingCall || this.out.peft || this.out.optimizer || this.cli.size);
+    const names = new Set<string>([...(training ? this.args.keys() : []), ...this.cli.keys()]);
+    // first the keys TrainingArguments / ModelConfig define (and the model), later the names scripts give their own arguments
+    const library = new Set<unknown>([...HF_TRAINING_ARGS, ...TRL_MODEL_CONFIG, ...TRL_LORA, PY_SCRIPT_ARGS[0]]);
+    for (const entry of PY_SCRIPT_ARGS) {
+      if (library.has(entry) !== (phase === 'library')) continue;
+      for (const name of entry.keys) {
+        if (!names.has(name) || this.out[entry.field]) continue;
+        const c = this.cli.get(name);
+        const a = this.args.get(name);
+        if (c) {
+          this.cliUsed.add(name);
+          if (this.setLit(entry.field, cliLiteral(c.value), entry.convert as Convert<unknown>, c.how, c.span ?? (a ? spanOf(a.site) : this.anchorSpan()), !!c.assumed)) break;
+        } else if (a?.default && this.live(a.site)) {
+          const before = this.out.unread.length;
+          this.set(entry.field, a.site, a.default, a.how, entry.convert as Convert<unknown>);
+          // an argument that does not convert (a default of None, another type) is not the setting: no note
+          this.out.unread.length = before;
+          if (this.out[entry.field]) break;
+        }
+      }
+    }
+    if (phase === 'library') return;
+    // a launch command's value for a TrainingArguments / ModelConfig key the code sets literally: the command
+    // line wins (the script parses it, or the launcher says so); a usage example only fills what the file
+    // leaves unset, and a model the code names is the model
+    for (const [name, c] of this.cli) {
+      if (this.cliUsed.has(name) || c.assumed) continue;
+      for (const entry of PY_SCRIPT_ARGS) {
+        if (!entry.keys.includes(name) || !library.has(entry) || entry.field === 'model') continue;
+        const cur = this.out[entry.field] as Found<unknown> | undefined;
+        const v = entry.convert(cliLiteral(c.value));
+        if (!cur || v === undefined || cur.how.includes(c.how)) continue;
+        if (entry.field === 'gradientCheckpointing' && cur.value === v) break;
+        (this.out as unknown as Record<string, unknown>)[entry.field] = { value: v, span: cur.span, valueSpan: cur.valueSpan, how: `${c.how}, overriding ${JSON.stringify(cur.value)} in the file` } satisfies Found<unknown>;
+        break;
+      }
+    }
+    // the model named by a required argument that nobody passed: say where to set it
+    if (!this.out.model) {
+      const modelKeys = PY_SCRIPT_ARGS.find((k) => k.field === 'model')!.keys;
+      const req = [...this.args.values()].find((a) => modelKeys.includes(a.name) && (a.required || (a.default && (stringValue(a.default) === '' || a.default.type === 'none'))));
+      if (req) {
+        this.out.unread = this.out.unread.filter((u) => u.key !== 'model');
+        this.out.unread.push({
+          key: 'model',
+          span: spanOf(req.site),
+          reason: `${req.name} is a required command-line argument (line ${req.site.startPosition.row + 1}) with no model in the file: pass --${req.name} <model id> in a launch script or in .vscode/launch.json "args"`,
+        });
+      }
+    }
   }
 
   run(): Hyperparams {
     const frameworks = new Set<Framework>();
-    for (const call of this.calls) this.visitCall(call, frameworks);
+    for (const call of this.calls) if (this.live(call)) this.visitCall(call, frameworks);
     const names: string[] = [];
     let insertAt = 0;
     for (const imp of [...this.ofType('import_from_statement'), ...this.ofType('import_statement')].sort((a, b) => a.startIndex - b.startIndex)) {
@@ -445,17 +1024,84 @@ class PythonReader {
           : frameworks.has('pytorch')
             ? 'pytorch'
             : 'unknown';
+
+    // ---- what the file is --------------------------------------------------------------------------------
+    const shape = this.moduleShape();
+    const hfTraining = !!(this.out.trainer || this.out.argsClass);
+    if (!hfTraining && shape.onlySettings && shape.settings >= 2) {
+      // nanoGPT-style run config: module-level settings a training script's configurator executes
+      this.out.purpose = { value: 'training', reason: 'a Python run config: module-level training settings (batch_size, gradient_accumulation_steps, …) that a training script executes' };
+    } else if (!hfTraining && !this.trainingCall && shape.onlyDefinitions) {
+      this.out.purpose = { value: 'unknown', reason: 'a module of definitions (functions, classes, settings) with no training call: nothing trains when it runs' };
+    } else if (!hfTraining && this.trainingCall) {
+      this.out.purpose = { value: 'training', reason: this.trainingCall.how };
+    }
+    // plain PyTorch loops and run configs keep their settings in variables (nanoGPT's configurator: module globals)
+    if (!hfTraining && (this.out.purpose?.value === 'training' || this.trainingCall || this.out.optimizer)) {
+      if (this.loaderBatch && !this.out.microBatch) this.set('microBatch', this.loaderBatch.arg, this.loaderBatch.value, this.loaderBatch.how, asPositiveInt as Convert<unknown>);
+      for (const entry of PY_RUN_CONFIG) {
+        for (const name of entry.keys) {
+          if (this.out[entry.field]) break;
+          const b = (this.bindings.get(name) ?? []).filter((x) => (x.kind === 'assign' || x.kind === 'attr') && this.live(x.site)).sort((x, y) => Number(!!x.scope) - Number(!!y.scope));
+          const c = this.cli.get(name);
+          if (c) {
+            this.cliUsed.add(name);
+            const at = b.length ? spanOf(b[0].site) : this.anchorSpan();
+            this.setLit(entry.field, cliLiteral(c.value), entry.convert as Convert<unknown>, c.how, c.span ?? at, !!c.assumed);
+          } else {
+            // module-level settings first, then a training function's own; the first that reads wins
+            for (const x of b) {
+              const before = this.out.unread.length;
+              this.set(entry.field, x.site, x.value, `${name} = … (line ${x.site.startPosition.row + 1})`, entry.convert as Convert<unknown>);
+              this.out.unread.length = before;
+              if (this.out[entry.field]) break;
+            }
+          }
+        }
+      }
+    }
+    this.readArguments('library');
+    this.readTokenizerLength();
+    this.readArguments('own');
     for (const e of this.ofType('ERROR')) this.out.syntaxErrors.push(spanOf(e));
     if (this.root.hasError && this.out.syntaxErrors.length === 0) this.out.syntaxErrors.push(spanOf(this.root));
     return this.out;
   }
 
+  /** The class a callee names through a variable: `Opt = FusedAdam if cond else DeepSpeedCPUAdam; Opt(…)`. */
+  private calleeAlias(call: Node): string | undefined {
+    let n: Node | null | undefined = call.childForFieldName('function');
+    for (let i = 0; i < 4 && n?.type === 'identifier'; i++) {
+      const b = this.lookup(n.text, n.startIndex);
+      if (!b) return i ? n.text : undefined;
+      n = b.value;
+      if (n.type === 'conditional_expression') {
+        const [a, cond, other] = n.namedChildren;
+        const t = this.truth(cond ?? null);
+        n = t === true ? a : t === false ? other : undefined;
+      }
+    }
+    return n && n.type === 'attribute' ? n.text : undefined;
+  }
+
   private visitCall(call: Node, frameworks: Set<Framework>) {
-    const { full, last } = calleeName(call);
+    let { full, last } = this.callee(call);
+    if (!INTERESTING_CALLS.test(last) && call.childForFieldName('function')?.type === 'identifier' && this.bindings.has(last)) {
+      const alias = this.calleeAlias(call);
+      if (alias) {
+        full = alias;
+        last = alias.split('.').pop() ?? alias;
+      }
+    }
+    // a training step: loss.backward(), trainer.train()
+    if (last === 'backward' || (last === 'train' && /trainer/i.test(full) && !call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type !== 'comment' && a?.type !== 'keyword_argument'))) {
+      this.trainingCall ??= { span: spanOf(call), how: `${full}() (line ${call.startPosition.row + 1}): a training step` };
+      return;
+    }
     if (!INTERESTING_CALLS.test(last)) return;
     const readsKeywords =
       (last === 'from_pretrained' && !NOT_A_MODEL_LOAD.test(full)) ||
-      /^(BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training)$/.test(last) ||
+      /^(BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|ModelConfig)$/.test(last) ||
       TRAINING_ARGS.test(last) ||
       TRAINERS.test(last);
     const kws = this.keywords(call, readsKeywords);
@@ -481,10 +1127,14 @@ class PythonReader {
         this.out.sites.modelLoad = callSiteOf(call, this.root.text);
       }
       const idNode = this.positional(call, 0);
-      if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asString);
-      else take('model', ['pretrained_model_name_or_path', 'model_name'], asString);
+      if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asModelRef);
+      else take('model', ['pretrained_model_name_or_path', 'model_name'], asModelRef);
       takeAll(PY_FROM_PRETRAINED);
-      if (isUnsloth) takeAll(PY_UNSLOTH_FROM_PRETRAINED);
+      if (isUnsloth) {
+        const had = !!this.out.seqLen;
+        takeAll(PY_UNSLOTH_FROM_PRETRAINED);
+        if (!had && this.out.seqLen) this.seqLenFromLoader = true;
+      }
       const flash = kw('use_flash_attention_2');
       if (flash) this.set('attention', flash.arg, flash.value, `${last}(use_flash_attention_2=…)`, (v) => (v === true ? 'flash_attention_2' : undefined));
       const qc = kw('quantization_config');
@@ -520,6 +1170,14 @@ class PythonReader {
       if (!this.out.peft) this.out.peft = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'get_peft_model(…)' };
       return;
     }
+    if (last === 'ModelConfig') {
+      // TRL's ModelConfig built in the code: the model, the PEFT switch and the LoRA keys
+      take('model', ['model_name_or_path'], asModelRef);
+      takeAll(TRL_MODEL_CONFIG);
+      if (this.out.peft?.value) takeAll(TRL_LORA);
+      else if (this.out.peft) delete this.out.peft;
+      return;
+    }
     if (last === 'prepare_model_for_kbit_training') {
       this.out.kbitPrep = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
       const gc = kw('use_gradient_checkpointing');
@@ -539,7 +1197,7 @@ class PythonReader {
       if (!this.out.trainer) this.out.trainer = headOf(call);
       this.out.argsClass ??= last;
       this.out.sites.trainingArgs ??= callSiteOf(call, this.root.text);
-      this.trainingKeywords(take);
+      this.trainingKeywords(take, call);
       return;
     }
     if (TRAINERS.test(last)) {
@@ -552,12 +1210,20 @@ class PythonReader {
       const model = kw('model');
       if (model) {
         const v = this.evaluate(model.value);
-        if (v.ok && typeof v.value === 'string') this.set('model', model.arg, model.value, `${last}(model=…)`, asString);
+        if (v.ok && typeof v.value === 'string') this.set('model', model.arg, model.value, `${last}(model=…)`, asModelRef);
       }
       const pc = kw('peft_config');
+      if (pc && pc.value.type === 'call' && calleeName(pc.value).last === 'get_peft_config') {
+        // TRL's get_peft_config(model_args) is None unless model_args.use_peft (ModelConfig default False)
+        const arg = this.positional(pc.value, 0);
+        const on = arg ? this.evaluateMember(arg, 'use_peft') : undefined;
+        if (on?.ok && typeof on.value === 'boolean' && !this.out.peft) {
+          this.out.peft = { value: on.value, span: spanOf(pc.arg), valueSpan: spanOf(on.node), how: `${last}(peft_config=get_peft_config(…)) with use_peft=${on.value ? 'True' : 'False'}${on.via ? ` via ${on.via}` : ''}`, ...(on.cli?.assumed ? { assumed: true } : {}) };
+        }
+      }
       // peft_config=None trains the full model; a conditional or a variable is taken as a LoRA config
-      if (pc && pc.value.type !== 'none' && !this.out.peft) this.out.peft = { value: true, span: spanOf(pc.arg), valueSpan: spanOf(pc.arg), how: `${last}(peft_config=…)` };
-      this.trainingKeywords(take);
+      else if (pc && pc.value.type !== 'none' && !this.out.peft) this.out.peft = { value: true, span: spanOf(pc.arg), valueSpan: spanOf(pc.arg), how: `${last}(peft_config=…)` };
+      this.trainingKeywords(take, call);
       return;
     }
     // plain PyTorch
@@ -573,8 +1239,11 @@ class PythonReader {
       Adafactor: 'adafactor',
       Lion: 'lion_32bit',
       Lion8bit: 'lion_8bit',
+      // DeepSpeed's fused Adam (deepspeed/ops/adam): AdamW state, stepped on the GPU
+      FusedAdam: 'adamw_torch_fused',
+      DeepSpeedCPUAdam: 'adamw_torch',
     };
-    if (optimizers[last] && /optim|bnb|bitsandbytes|^AdamW|^SGD|^Adam|^Lion|^Adafactor|^Paged/.test(full)) {
+    if (optimizers[last] && /optim|bnb|bitsandbytes|deepspeed|^AdamW|^SGD|^Adam|^Lion|^Adafactor|^Paged|^Fused|^DeepSpeed/.test(full)) {
       if (!this.out.optimizer) {
         this.out.sites.optimizer = callSiteOf(call, this.root.text);
         const fused = kw('fused');
@@ -586,13 +1255,49 @@ class PythonReader {
           if (mv?.ok && typeof mv.value === 'number' && mv.value > 0) name = 'sgd_momentum';
         }
         this.out.optimizer = { value: name, span: headOf(call), valueSpan: spanOf(call.childForFieldName('function') ?? call), how: `${full}(…)` };
+        if (last === 'DeepSpeedCPUAdam') this.out.offloadOptimizer ??= { value: true, span: headOf(call), valueSpan: headOf(call), how: `${full}(…): the optimizer steps on the CPU` };
       }
       return;
     }
     if (last === 'autocast') {
       take('bf16', ['dtype'], (v) => (typeof v === 'string' && /bfloat16|bf16/.test(v) ? true : typeof v === 'string' ? false : undefined));
     }
+    if (last === 'DataLoader' && !/eval|test|valid/i.test(`${this.positional(call, 0)?.text ?? ''} ${call.parent?.type === 'assignment' ? call.parent.childForFieldName('left')?.text : ''}`)) {
+      // a plain training loop's batch: DataLoader(train_dataset, batch_size=…), read once a training step is seen
+      const b = kw('batch_size');
+      if (b) this.loaderBatch ??= { arg: b.arg, value: b.value, how: `${last}(batch_size=…)` };
+      return;
+    }
+    if ((last === 'Linear4bit' || last === 'Params4bit' || (last === 'replace_linear' && /Linear4bit/.test(call.text))) && kw('quant_type')) {
+      // bitsandbytes 4-bit layers built by hand (FSDP+QLoRA scripts): their quant_type
+      take('quantType', ['quant_type'], asString as Convert<unknown>);
+      return;
+    }
+    if (last === 'ConstantLengthDataset') {
+      takeAll(PY_DATASET_LENGTH);
+      return;
+    }
     if (last === 'select' || last === 'load_dataset') this.datasetSize(call, full, last);
+  }
+
+  /** `obj.name` as the code would read it: a parsed argument, or the keyword of the call obj was built with. */
+  private evaluateMember(obj: Node, name: string): Eval | undefined {
+    const c = this.cli.get(name);
+    if (c) {
+      this.cliUsed.add(name);
+      return { ok: true, value: cliLiteral(c.value), node: obj, via: c.how, cli: c };
+    }
+    if (obj.type === 'identifier') {
+      const b = this.lookup(obj.text, obj.startIndex);
+      if (b?.value.type === 'call') {
+        const kw = this.keyword(b.value, name);
+        if (kw) {
+          const v = this.evaluate(kw);
+          return v.ok ? { ...v, via: v.via ?? `${calleeName(b.value).last}(${name}=…) (line ${b.value.startPosition.row + 1})` } : v;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** A literal training-set size: `train_ds.select(range(N))` or `load_dataset(..., split="train[:N]")`. */
@@ -617,7 +1322,15 @@ class PythonReader {
     }
   }
 
-  private trainingKeywords(take: <K extends HyperparamKey>(key: K, names: readonly string[], convert: Convert<unknown>) => void) {
+  private trainingKeywords(take: <K extends HyperparamKey>(key: K, names: readonly string[], convert: Convert<unknown>) => void, call?: Node) {
+    // the trainer's max_length is the sequence it trains on (DPO: prompt + completion), not the loader's context
+    if (this.seqLenFromLoader && call && ['max_length', 'max_seq_length'].some((k) => this.keyword(call, k))) {
+      const before = this.out.seqLen;
+      delete this.out.seqLen;
+      for (const k of HF_TRAINING_ARGS) if (k.field === 'seqLen') take(k.field, k.keys, k.convert);
+      if (!this.out.seqLen) this.out.seqLen = before;
+      this.seqLenFromLoader = false;
+    }
     for (const k of HF_TRAINING_ARGS) take(k.field, k.keys, k.convert);
   }
 
@@ -625,13 +1338,38 @@ class PythonReader {
     const k = readerOf(PY_BNB, name);
     if (k) this.set(k.field, arg, value, `${where}(${name}=…)`, k.convert);
   }
+
+  /** Tokenizer calls that pad or truncate to a fixed length give the sequence length when nothing else does. */
+  readTokenizerLength() {
+    if (this.out.seqLen) return;
+    for (const call of this.calls) {
+      const { full } = calleeName(call);
+      if (!/(^|\.)(tokenizer|tok|processor)(\.(encode|encode_plus|batch_encode_plus|__call__))?$/i.test(full) || !this.live(call)) continue;
+      const pad = this.keyword(call, 'padding');
+      const trunc = this.keyword(call, 'truncation');
+      const padV = pad ? this.evaluate(pad) : undefined;
+      const truncV = trunc ? this.evaluate(trunc) : undefined;
+      const fixed = (padV?.ok && padV.value === 'max_length') || (truncV?.ok && truncV.value === true);
+      if (!fixed) continue;
+      for (const k of PY_TOKENIZER_LENGTH) {
+        for (const name of k.keys) {
+          const v = this.keyword(call, name);
+          if (!v || this.out.seqLen) continue;
+          const before = this.out.unread.length;
+          this.set('seqLen', v.parent ?? v, v, `${full}(${name}=…, ${padV?.ok && padV.value === 'max_length' ? 'padding="max_length"' : 'truncation=True'})`, k.convert as Convert<unknown>);
+          this.out.unread.length = before;
+        }
+      }
+      if (this.out.seqLen) return;
+    }
+  }
 }
 
-function readText(parser: Parser, text: string): Hyperparams {
+function readText(parser: Parser, text: string, opts: PythonReadOptions): Hyperparams {
   const tree = parser.parse(text);
   if (!tree) return emptyHyperparams('python');
   try {
-    return new PythonReader(tree.rootNode).run();
+    return new PythonReader(tree.rootNode, opts).run();
   } finally {
     tree.delete();
   }
@@ -710,12 +1448,12 @@ function remapSpans(value: unknown, at: number, length: number, lineAt: number, 
 }
 
 /** Parses and reads a Python file. Never throws on user input; trees are freed before returning. */
-export function extractPython(parser: Parser, text: string): Hyperparams {
-  const first = readText(parser, text);
+export function extractPython(parser: Parser, text: string, opts: PythonReadOptions = {}): Hyperparams {
+  const first = readText(parser, text, opts);
   if (!first.syntaxErrors.length) return first;
   const fix = repairUnclosedCall(text, first.syntaxErrors[0].start);
   if (!fix) return first;
-  const second = readText(parser, fix.text);
+  const second = readText(parser, fix.text, opts);
   if (second.syntaxErrors.length >= first.syntaxErrors.length) return first;
   remapSpans(second, fix.at, fix.inserted.length, text.slice(0, fix.at).split('\n').length - 1);
   // report the original errors; no quick fixes on text that does not parse

@@ -83,9 +83,12 @@ export function planJob(c: JobContext): JobPlan | null {
   const numGenerations = hp.numGenerations
     ? read(hp.numGenerations, hp.numGenerations.value)
     : fromDefault<number>(kind === 'rloo' ? 'trl.rloo.numGenerations' : 'trl.grpo.numGenerations', `${kind.toUpperCase()}Config default`);
+  // LLaMA-Factory's PPO truncates prompts to cutoff_len and generates up to max_new_tokens (train/ppo/trainer.py)
   const promptLength = hp.maxPromptLength
     ? read(hp.maxPromptLength, hp.maxPromptLength.value)
-    : assume(512, 'prompt length not set (max_prompt_length was removed in trl 0.28; prompts are not truncated): 512 assumed');
+    : hp.framework === 'llama-factory' && hp.seqLen && !hp.seqLen.implied
+      ? { ...read(hp.seqLen, hp.seqLen.value), reason: `the prompt is cut to cutoff_len (${hp.seqLen.how})` }
+      : assume(512, 'prompt length not set (max_prompt_length was removed in trl 0.28; prompts are not truncated): 512 assumed');
   const completionLength = hp.maxCompletionLength
     ? read(hp.maxCompletionLength, hp.maxCompletionLength.value)
     : kind === 'ppo'

@@ -122,3 +122,115 @@ export const asPeftTargets: Convert<string[] | 'all-linear'> = (v) => {
 
 /** A bool, or axolotl's "auto" (torch_compile: auto compiles where supported). */
 export const asBoolOrAuto: Convert<boolean> = (v) => asBool(v) ?? (typeof v === 'string' && v.trim().toLowerCase() === 'auto' ? true : undefined);
+
+/** A model id or path; nanoGPT's init_from "scratch"/"resume" and empty strings name none. */
+export const asModelRef: Convert<string> = (v) => {
+  const s = typeof v === 'string' ? v.trim() : undefined;
+  return s && !/^(scratch|resume|none|null)$/i.test(s) ? s : undefined;
+};
+
+/** A count that switches a feature on when positive: `lora_dim: 0` / `lora_rank: 0` means no LoRA. */
+export const asPositiveSwitch: Convert<boolean> = (v) => {
+  const x = asNumber(v);
+  return x === undefined ? undefined : x > 0;
+};
+
+/**
+ * Precision names of Lightning (`bf16-true`, `bf16-mixed`, `16-mixed`, `32-true`) and of scripts
+ * (`bf16`, `fp32`, `bf16_autocast`, `fp16_autocast`): the weight dtype, and which half precision (if
+ * any) runs under autocast. Mixed keeps fp32 weights.
+ */
+export function precisionOf(v: Lit): { dtype: 'bfloat16' | 'float16' | 'float32'; autocast: 'bf16' | 'fp16' | null } | undefined {
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  if (!s) return undefined;
+  const half = /^(bf16|bfloat16)/.test(s) ? 'bf16' : /^(16|fp16|float16|half)\b|^(16|fp16)[-_]/.test(s) ? 'fp16' : /^(32|fp32|float32|64|fp64|float64)\b|^(32|64)[-_]/.test(s) ? null : undefined;
+  if (half === undefined) return undefined;
+  const mixed = /mixed|autocast|amp/.test(s);
+  if (!half) return { dtype: 'float32', autocast: null };
+  return mixed ? { dtype: 'float32', autocast: half } : { dtype: half === 'bf16' ? 'bfloat16' : 'float16', autocast: null };
+}
+
+export const asPrecisionDtype: Convert<string> = (v) => precisionOf(v)?.dtype;
+/** bf16 autocast on (mixed bf16) or off (any other precision name). */
+export const asPrecisionBf16: Convert<boolean> = (v) => {
+  const p = precisionOf(v);
+  return p ? p.autocast === 'bf16' : undefined;
+};
+export const asPrecisionFp16: Convert<boolean> = (v) => {
+  const p = precisionOf(v);
+  return p ? p.autocast === 'fp16' : undefined;
+};
+
+/** FSDP sharding strategy names of scripts and configs; `ddp` / `no_shard` mean no FSDP ('' = off). */
+export const asFsdpStrategy: Convert<string> = (v) => {
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : typeof v === 'number' ? ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'][v - 1] : undefined;
+  if (!s) return undefined;
+  if (/^(ddp|no_shard|none|no)$/.test(s)) return '';
+  if (/^hybrid_(full_)?shard$/.test(s)) return 'hybrid_shard';
+  if (/^hybrid_shard_grad_op|hybrid_shard_zero2$/.test(s)) return 'hybrid_shard';
+  if (/^(full_shard|shard_grad_op|fsdp|fsdp2)$/.test(s)) return s.startsWith('fsdp') ? 'full_shard' : s;
+  return undefined;
+};
+
+/** Training-type switches (`train_type: qlora`, ms-swift `tuner_type: lora`): adapters or the whole model. */
+export const asAdapterType: Convert<boolean> = (v) => {
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  if (!s) return undefined;
+  if (/^(full|full_finetune|none|freeze)$/.test(s)) return false;
+  return /lora|dora|adapter|vera|boft|ia3|llama_?pro|reft|bone|fourierft/.test(s) ? true : undefined;
+};
+
+/** A training type that quantizes the base to 4 bits (fsdp_qlora `qlora`, `custom_qlora`, `bnb_dora`, `hqq_*`). */
+export const asAdapterType4bit: Convert<boolean> = (v) => {
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  if (!s) return undefined;
+  if (/qlora|bnb_dora|hqq/.test(s)) return true;
+  return /^(full|lora|custom_lora|dora|freeze|none)$/.test(s) ? false : undefined;
+};
+
+/** LitGPT `quantize` names (litgpt/utils.py): bnb.nf4, bnb.nf4-dq, bnb.fp4, bnb.fp4-dq, bnb.int8, bnb.int8-training. */
+export function litQuantizeOf(v: Lit): { bits: 4 | 8; type?: 'nf4' | 'fp4'; doubleQuant: boolean } | undefined {
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  if (!s) return undefined;
+  const m = /^(?:bnb\.)?(nf4|fp4|int8)(-dq|-training)?$/.exec(s);
+  if (!m) return undefined;
+  return m[1] === 'int8' ? { bits: 8, doubleQuant: false } : { bits: 4, type: m[1] as 'nf4' | 'fp4', doubleQuant: m[2] === '-dq' };
+}
+export const asLitQuant4bit: Convert<boolean> = (v) => (v === null ? undefined : litQuantizeOf(v) ? litQuantizeOf(v)!.bits === 4 : undefined);
+export const asLitQuant8bit: Convert<boolean> = (v) => (v === null ? undefined : litQuantizeOf(v) ? litQuantizeOf(v)!.bits === 8 : undefined);
+export const asLitQuantType: Convert<string> = (v) => litQuantizeOf(v)?.type;
+export const asLitDoubleQuant: Convert<boolean> = (v) => {
+  const q = litQuantizeOf(v);
+  return q && q.bits === 4 ? q.doubleQuant : undefined;
+};
+
+/** An optimizer given as a class path or name (`torch.optim.AdamW`, `{class_path: …}`, "AdamW") -> its HF optim name. */
+export const asOptimizerClass: Convert<string> = (v) => {
+  const path = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.class_path === 'string' ? v.class_path : typeof (v as { _component_?: unknown })?._component_ === 'string' ? (v as { _component_: string })._component_ : undefined;
+  if (!path) return undefined;
+  const name = path.split('.').pop() ?? path;
+  const table: Record<string, string> = {
+    AdamW: 'adamw_torch',
+    Adam: 'adamw_torch',
+    SGD: 'sgd',
+    Adafactor: 'adafactor',
+    AdamW8bit: 'adamw_bnb_8bit',
+    Adam8bit: 'adamw_bnb_8bit',
+    PagedAdamW: 'paged_adamw_32bit',
+    PagedAdamW8bit: 'paged_adamw_8bit',
+    PagedAdamW32bit: 'paged_adamw_32bit',
+    Lion: 'lion_32bit',
+    Lion8bit: 'lion_8bit',
+  };
+  return table[name] ?? name;
+};
+
+/** ms-swift DeepSpeed presets (swift/llm/ds_config): zero0-zero3, zero2_offload, zero3_offload -> the stage. */
+export const asSwiftZeroStage: Convert<number> = (v) => {
+  const m = typeof v === 'string' ? /^zero([0-3])(_offload)?$/i.exec(v.trim()) : null;
+  return m ? Number(m[1]) : undefined;
+};
+export const asSwiftZeroOffload: Convert<boolean> = (v) => (typeof v === 'string' && /^zero[0-3]$/i.test(v.trim()) ? false : typeof v === 'string' && /^zero[23]_offload$/i.test(v.trim()) ? true : undefined);
+
+/** Megatron recompute_granularity: full / selective recompute activations; none does not. */
+export const asRecompute: Convert<boolean> = (v) => (typeof v === 'string' ? /^(full|selective)$/i.test(v.trim()) : v === null ? false : undefined);

@@ -26,6 +26,11 @@ export function extractHfArgs(r: ConfigReader, x: ConfigExtraction, keys: Set<st
   setModel(r, 'model_name_or_path');
   hp.purpose = { value: 'training', reason: trl ? 'TRL script arguments (trl sft --config / TrlParser)' : 'TrainingArguments for HfArgumentParser' };
   if (r.has('do_train') && asBool(litOf(r.entry('do_train')!.value)) === false && (r.has('do_predict') || r.has('do_eval'))) hp.purpose = { value: 'evaluation', reason: 'do_train: false' };
+  // generation, filtering and data-generation configs carry model and sampling keys but no training argument
+  else if (!TRAINING_ONLY.some((k) => keys.has(k))) {
+    const gen = ['temperature', 'top_p', 'num_generations', 'max_new_tokens', 'max_completion_length', 'pass_rate_min', 'num_return_sequences'].filter((k) => keys.has(k));
+    hp.purpose = { value: 'inference', reason: `no training argument (output_dir, learning_rate, batch size, …)${gen.length ? `; ${gen.slice(0, 3).join(', ')}: a generation or data-filtering config` : ''}` };
+  }
 
   // ---- model and PEFT (TRL ModelConfig, trl/trainer/model_config.py) -----------------------------------
   r.takeAll(TRL_MODEL_CONFIG);
@@ -50,6 +55,33 @@ export function extractHfArgs(r: ConfigReader, x: ConfigExtraction, keys: Set<st
   readDeepSpeedKey(r, x.links);
   readHfFsdp(r);
   r.noteNotModelled(HF_NOT_MODELLED);
+  gpusFromComments(r);
+}
+
+/** Keys only a training run has: a config without any of them generates or filters (open-r1 recipes/dataset_filtering). */
+const TRAINING_ONLY = ['output_dir', 'learning_rate', 'per_device_train_batch_size', 'gradient_accumulation_steps', 'num_train_epochs', 'max_steps', 'optim', 'lr_scheduler_type', 'warmup_ratio', 'warmup_steps', 'save_steps', 'save_strategy', 'logging_steps', 'gradient_checkpointing', 'use_peft', 'lora_r', 'do_train', 'deepspeed', 'fsdp', 'bf16', 'fp16', 'beta', 'push_to_hub', 'hub_model_id'];
+
+/**
+ * The GPU count recipes state in comments ("Config for 1 node of 8 x H100s", "num_gpus * grad_accumulation_steps
+ * * per_device_batch_size = 8 * 32 * 4"): assumed, it is what the author ran it on.
+ */
+function gpusFromComments(r: ConfigReader): void {
+  if (r.hp.gpus) return;
+  const lines = r.doc.text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const c = /^\s*#\s*(.*)$/.exec(lines[i])?.[1];
+    if (!c) continue;
+    let n: number | undefined;
+    let m: RegExpExecArray | null;
+    if ((m = /(\d+)\s*nodes?\s+of\s+(\d+)\s*(?:x|×)?\s*(?:[A-Z][\w-]*|GPUs?)/i.exec(c))) n = Number(m[1]) * Number(m[2]);
+    else if ((m = /\b(\d+)\s*(?:x|×)\s*(?:NVIDIA\s+)?(?:H100|H200|H800|A100|A800|A10G?|L40S?|L4|B200|GB200|V100|T4|MI\d+X?|RTX\s*\w+|GPUs?)\b/i.exec(c))) n = Number(m[1]);
+    else if ((m = /\b(\d+)\s+GPUs\b/i.exec(c))) n = Number(m[1]);
+    else if ((m = /\b(?:num_gpus|n_gpus|world_size)\b((?:\s*\*\s*\w+)*)\s*=\s*(\d+)(?:\s*\*\s*\d+)*/i.exec(c))) n = Number(m[2]);
+    if (!n || n < 1 || n > 4096) continue;
+    const span = r.doc.lines.span(r.doc.text.split('\n').slice(0, i).reduce((a, l) => a + l.length + 1, 0), r.doc.text.split('\n').slice(0, i).reduce((a, l) => a + l.length + 1, 0) + lines[i].length);
+    r.hp.gpus = { value: n, span, valueSpan: span, how: `the comment on line ${i + 1}: "${c.trim().slice(0, 80)}"`, assumed: true };
+    return;
+  }
 }
 
 export function looksLikeHfArgs(keys: Set<string>): boolean {

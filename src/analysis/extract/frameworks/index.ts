@@ -10,8 +10,12 @@ import { extractHfArgs, looksLikeHfArgs } from './hf';
 import { extractLlamaFactory, extractLlamaFactoryV1, looksLikeLlamaFactory, looksLikeLlamaFactoryV1 } from './llamafactory';
 import { ConfigReader } from './reader';
 import { extractTorchtune, looksLikeTorchtune } from './torchtune';
+import { extractLitgpt, looksLikeLitgpt } from './litgpt';
+import { extractMistralFinetune, looksLikeMistralFinetune } from './mistral';
+import { extractSwift, looksLikeSwift } from './swift';
+import { extractVerl, looksLikeVerl } from './verl';
 import { ConfigExtraction } from './types';
-import { ConfigDoc, entryOf, isMap } from './tree';
+import { ConfigDoc, entryOf, isMap, mergeOverrides } from './tree';
 
 export type { ConfigExtraction, LinkRequest } from './types';
 
@@ -20,16 +24,42 @@ export function parseConfig(text: string, kind: 'yaml' | 'json'): ConfigDoc {
 }
 
 /** Which reader a config tree calls for ('unknown' for YAML/JSON that is not a training-related config). */
-export function detectConfigFormat(doc: ConfigDoc): 'deepspeed' | 'accelerate' | 'torchtune' | 'llama-factory-v1' | 'llama-factory' | 'axolotl' | 'hf' | 'unknown' {
+export type ConfigFormat =
+  | 'deepspeed'
+  | 'accelerate'
+  | 'torchtune'
+  | 'llama-factory-v1'
+  | 'llama-factory'
+  | 'axolotl'
+  | 'hf'
+  | 'litgpt'
+  | 'mistral-finetune'
+  | 'ms-swift'
+  | 'verl-sft'
+  | 'verl-generation'
+  | 'mergekit'
+  | 'distilabel'
+  | 'unknown';
+
+export function detectConfigFormat(doc: ConfigDoc): ConfigFormat {
   const root = doc.root;
   if (!isMap(root)) return 'unknown';
   const keys = new Set(root.entries.map((e) => e.key));
   const model = entryOf(root, 'model');
   const modelIsMap = model?.value.kind === 'map';
   const modelIsString = model?.value.kind === 'scalar' && typeof model.value.value === 'string';
+  // merge recipes name a merge method and the models it combines (mergekit-yaml)
+  if (keys.has('merge_method') && (keys.has('models') || keys.has('slices') || keys.has('base_model'))) return 'mergekit';
+  // distilabel pipelines generate data: pipeline.steps
+  if (isMap(entryOf(root, 'pipeline')?.value) && entryOf(entryOf(root, 'pipeline')!.value, 'steps')) return 'distilabel';
   if (looksLikeTorchtune(doc.text, keys, modelIsMap)) return 'torchtune';
   if (looksLikeDeepSpeed(root)) return 'deepspeed';
   if (looksLikeAccelerate(root)) return 'accelerate';
+  const verl = looksLikeVerl(keys, root);
+  if (verl) return verl;
+  if (looksLikeLitgpt(keys, root)) return 'litgpt';
+  if (looksLikeMistralFinetune(keys)) return 'mistral-finetune';
+  if (looksLikeSwift(keys, modelIsString)) return 'ms-swift';
   if (looksLikeLlamaFactoryV1({ keys, modelIsString })) return 'llama-factory-v1';
   if (looksLikeLlamaFactory(keys)) return 'llama-factory';
   if (looksLikeAxolotl(keys)) return 'axolotl';
@@ -37,7 +67,20 @@ export function detectConfigFormat(doc: ConfigDoc): 'deepspeed' | 'accelerate' |
   return 'unknown';
 }
 
-export function extractConfig(text: string, kind: 'yaml' | 'json'): ConfigExtraction {
+/** A value a launch command passes to the config (`key=value`, `--key value`), with where it comes from. */
+export interface ConfigOverride {
+  key: string;
+  value: string;
+  how: string;
+  assumed?: boolean;
+}
+
+/**
+ * Reads a config with the framework its keys name. `overrides` are command-line values merged over the
+ * file first, as the framework does (llamafactory-cli and tune key=value, axolotl --key value), so they go
+ * through the same dialect table and rules as the file's own keys.
+ */
+export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: ConfigOverride[] = []): ConfigExtraction {
   const hp = emptyHyperparams(kind);
   const x: ConfigExtraction = { hp, used: new Set(), links: [] };
   let doc: ConfigDoc;
@@ -48,6 +91,7 @@ export function extractConfig(text: string, kind: 'yaml' | 'json'): ConfigExtrac
     return x;
   }
   for (const e of doc.errors.slice(0, 20)) hp.syntaxErrors.push(e.span);
+  if (overrides.length) mergeOverrides(doc, overrides, isMap(doc.root) && doc.root.entries.length ? doc.root.entries[0].keySpan : doc.lines.span(0, 0));
   const r = new ConfigReader(doc, hp, '');
   const format = detectConfigFormat(doc);
   const reader = (label: string) => {
@@ -94,6 +138,38 @@ export function extractConfig(text: string, kind: 'yaml' | 'json'): ConfigExtrac
         used = rr.used;
         break;
       }
+      case 'litgpt': {
+        const rr = reader('LitGPT');
+        extractLitgpt(rr, x);
+        used = rr.used;
+        break;
+      }
+      case 'mistral-finetune': {
+        const rr = reader('mistral-finetune');
+        extractMistralFinetune(rr, x);
+        used = rr.used;
+        break;
+      }
+      case 'ms-swift': {
+        const rr = reader('ms-swift');
+        extractSwift(rr, x);
+        used = rr.used;
+        break;
+      }
+      case 'verl-sft':
+      case 'verl-generation': {
+        const rr = reader('verl');
+        extractVerl(rr, x, format);
+        used = rr.used;
+        break;
+      }
+      case 'mergekit':
+        hp.framework = 'mergekit';
+        hp.purpose = { value: 'merge', reason: `a mergekit recipe (merge_method: ${String(entryOf(doc.root, 'merge_method')?.value.kind === 'scalar' ? (entryOf(doc.root, 'merge_method')!.value as { value: unknown }).value : '')}): it merges checkpoints, no training` };
+        break;
+      case 'distilabel':
+        hp.purpose = { value: 'inference', reason: 'a distilabel pipeline: it generates data, no training' };
+        break;
       case 'hf': {
         const rr = reader('');
         const keys = new Set(isMap(doc.root) ? doc.root.entries.map((e) => e.key) : []);

@@ -2,17 +2,14 @@
 // overrides) and the DeepSpeed/accelerate configs it links (`deepspeed: ds.json`, `--config_file`).
 // Files are read through the caller's readFile (fs in the CLI and the extension host; none in the
 // webview), so this module stays pure. Every file read is listed in hp.linkedFiles.
-import { Found, SourceSpan } from '../source';
+import { SourceSpan } from '../source';
 import { HyperparamKey, Hyperparams } from '../hyperparams';
-import { findLaunches, Launch } from '../launchers';
+import { findInvocation, Invocation } from '../invocation';
 import { parseJsonConfig } from '../json';
 import { parseYamlConfig } from '../yaml';
 import { readAccelerate } from './accelerate';
-import { asCheckpointing } from './common';
 import { readDeepSpeed } from './deepspeed';
-import { asBool, asDtype, asPositiveInt, asString, Convert } from './reader';
 import { applySettings, LinkedFrom } from './settings';
-import { CNode, litOf } from './tree';
 import { dirnameOf, isAbsolutePath, joinPath, normalizePath, relativeTo } from './paths';
 import { ConfigExtraction, LinkRequest } from './types';
 
@@ -29,58 +26,33 @@ export interface LinkContext {
 const ZERO: SourceSpan = { start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
 const MAX_LINK_DEPTH = 3;
 
-// Command-line keys (HfArgumentParser --key, llamafactory-cli/tune key=value, axolotl --key) -> Hyperparams
-const OVERRIDES: Record<string, { key: HyperparamKey; convert: Convert<unknown>; invert?: boolean }> = {
-  per_device_train_batch_size: { key: 'microBatch', convert: asPositiveInt },
-  micro_batch_size: { key: 'microBatch', convert: asPositiveInt },
-  batch_size: { key: 'microBatch', convert: asPositiveInt },
-  gradient_accumulation_steps: { key: 'gradAccumulation', convert: asPositiveInt },
-  max_seq_length: { key: 'seqLen', convert: asPositiveInt },
-  max_length: { key: 'seqLen', convert: asPositiveInt },
-  cutoff_len: { key: 'seqLen', convert: asPositiveInt },
-  sequence_len: { key: 'seqLen', convert: asPositiveInt },
-  'tokenizer.max_seq_len': { key: 'seqLen', convert: asPositiveInt },
-  model_max_length: { key: 'seqLen', convert: asPositiveInt },
-  gradient_checkpointing: { key: 'gradientCheckpointing', convert: asCheckpointing },
-  enable_activation_checkpointing: { key: 'gradientCheckpointing', convert: asBool },
-  disable_gradient_checkpointing: { key: 'gradientCheckpointing', convert: asBool, invert: true },
-  enable_activation_offloading: { key: 'activationOffload', convert: asBool },
-  bf16: { key: 'bf16', convert: asBool },
-  fp16: { key: 'fp16', convert: asBool },
-  optim: { key: 'optimizer', convert: asString },
-  optimizer: { key: 'optimizer', convert: asString },
-  lora_r: { key: 'loraR', convert: asPositiveInt },
-  lora_rank: { key: 'loraR', convert: asPositiveInt },
-  'model.lora_rank': { key: 'loraR', convert: asPositiveInt },
-  load_in_4bit: { key: 'loadIn4bit', convert: asBool },
-  load_in_8bit: { key: 'loadIn8bit', convert: asBool },
-  dtype: { key: 'dtype', convert: asDtype },
-  torch_dtype: { key: 'dtype', convert: asDtype },
-  attn_implementation: { key: 'attention', convert: asString },
-  use_peft: { key: 'peft', convert: asBool },
-};
-
-function scalarNode(v: string): CNode {
-  const value = /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v) ? Number(v) : v;
-  return { kind: 'scalar', value, quoted: false, span: ZERO };
-}
-
 function anchorOf(hp: Hyperparams): SourceSpan {
   return hp.modelLoad ?? hp.trainer ?? hp.model?.span ?? ZERO;
 }
 
-/** Launch scripts, linked configs, then the framework rules that depend on them. Never throws. */
-export function enrichHyperparams(hp: Hyperparams, x: ConfigExtraction | null, ctx: LinkContext): void {
-  const linked = new Set<string>();
+/** The analysed file as an absolute path, and the folder relative paths resolve against. */
+export function filePaths(ctx: LinkContext): { file?: string; root?: string } {
   const root = ctx.workspaceRoot ? normalizePath(ctx.workspaceRoot) : undefined;
   const file = root ? joinPath(root, ctx.fileName) : isAbsolutePath(ctx.fileName) ? normalizePath(ctx.fileName) : undefined;
+  return { file, root };
+}
+
+/**
+ * The launch (found here unless the caller found it: `invocation`, null for none), linked configs, then
+ * the framework rules that depend on them. The launch's command-line values were read by the file's
+ * reader (through its dialect table); here its GPU count, configs and environment apply. Never throws.
+ */
+export function enrichHyperparams(hp: Hyperparams, x: ConfigExtraction | null, ctx: LinkContext, invocation?: Invocation | null): void {
+  const linked = new Set<string>();
+  const { file, root } = filePaths(ctx);
   const links: LinkRequest[] = [...(x?.links ?? [])];
   // Python: TrainingArguments(deepspeed="ds_config.json")
   if (!x && hp.deepspeed && hp.deepspeed.value !== '<dict>' && !/[{}$]/.test(hp.deepspeed.value)) {
     links.push({ kind: 'deepspeed', path: hp.deepspeed.value, span: hp.deepspeed.span, via: `deepspeed="${hp.deepspeed.value}"` });
   }
   try {
-    if (file && root && ctx.readFile && ctx.listShellScripts) applyLaunchers(hp, links, linked, file, root, ctx);
+    const inv = invocation === undefined && file ? findInvocation('', file, root, hp.kind === 'python' ? 'python' : 'config', ctx) : invocation;
+    if (inv && file) applyInvocation(hp, inv, links, linked, root ?? dirnameOf(file));
     if (file && ctx.readFile) for (const l of links) resolveLink(hp, l, file, root, ctx, linked, 0);
   } catch (e) {
     hp.unread.push({ key: 'linked files', span: anchorOf(hp), reason: `could not be read: ${(e as Error).message}` });
@@ -97,53 +69,44 @@ function display(root: string | undefined, p: string): string {
   return root ? relativeTo(root, p) : p;
 }
 
-function applyLaunchers(hp: Hyperparams, links: LinkRequest[], linked: Set<string>, file: string, root: string, ctx: LinkContext): void {
-  const scripts = ctx.listShellScripts!(root).slice(0, 200);
-  const found: Launch[] = [];
-  for (const s of scripts) {
-    const text = ctx.readFile!(s);
-    if (text === undefined || !/[\w-]+/.test(text)) continue;
-    const ls = findLaunches(text, s, file, root);
-    if (ls.length) {
-      linked.add(normalizePath(s));
-      found.push(...ls);
-    }
+/** What a launch decides beyond its command-line values: the GPU count, the accelerate/DeepSpeed configs, FSDP. */
+function applyInvocation(hp: Hyperparams, inv: Invocation, links: LinkRequest[], linked: Set<string>, root: string): void {
+  for (const f of inv.files) linked.add(f);
+  const launch = inv.launch;
+  const where = inv.where;
+  const anchor = inv.span ?? anchorOf(hp);
+  const others = inv.found > 1 ? ` (${inv.found} launches found; this one first)` : '';
+  const assumed = inv.assumed ? { assumed: true } : {};
+  // a command that runs the file decides the GPU count; a usage example only where the file says nothing
+  if (launch.gpus && (!hp.gpus || ((hp.gpus.assumed || hp.gpus.implied) && !inv.assumed))) {
+    hp.gpus = { value: launch.gpus.value, span: anchor, valueSpan: anchor, how: `${launch.gpus.how} in ${where}${others}`, ...assumed };
   }
-  if (!found.length) return;
-  // The first launch that says the most: a GPU count beats none
-  const launch = found.find((l) => l.gpus) ?? found[0];
-  const where = `${display(root, launch.scriptPath)} (line ${launch.line})`;
-  const anchor = anchorOf(hp);
-  const others = found.length > 1 ? ` (${found.length} launches found; this one first)` : '';
-  if (launch.gpus) {
-    hp.gpus = { value: launch.gpus.value, span: anchor, valueSpan: anchor, how: `${launch.gpus.how} in ${where}${others}` };
-  }
-  if (launch.zeroStage !== undefined && !hp.zeroStage) hp.zeroStage = { value: launch.zeroStage, span: anchor, valueSpan: anchor, how: `accelerate launch --use_deepspeed --zero_stage ${launch.zeroStage} in ${where}` };
-  if (launch.fsdp && !hp.fsdp?.value) hp.fsdp = { value: 'full_shard', span: anchor, valueSpan: anchor, how: `accelerate launch --use_fsdp in ${where}` };
+  if (launch.zeroStage !== undefined && !hp.zeroStage) hp.zeroStage = { value: launch.zeroStage, span: anchor, valueSpan: anchor, how: `accelerate launch --use_deepspeed --zero_stage ${launch.zeroStage} in ${where}`, ...assumed };
+  if (launch.fsdp && !hp.fsdp?.value) hp.fsdp = { value: 'full_shard', span: anchor, valueSpan: anchor, how: `${/ACCELERATE_USE_FSDP/.test(launch.command) || launch.env.ACCELERATE_USE_FSDP ? 'ACCELERATE_USE_FSDP=1' : 'accelerate launch --use_fsdp'} in ${where}`, ...assumed };
   if (launch.accelerateConfig) {
-    links.unshift({ kind: 'accelerate', path: launch.accelerateConfig, span: anchor, via: `accelerate launch --config_file ${launch.accelerateConfig} in ${where}`, cwd: launch.cwd });
+    links.unshift({ kind: 'accelerate', path: launch.accelerateConfig, span: anchor, via: `accelerate launch --config_file ${launch.accelerateConfig} in ${where}`, cwd: launch.cwd, ...(inv.assumed ? { assumed: true } : {}) });
   }
   if (launch.deepspeedConfig) {
     const cur = hp.deepspeed;
     const span = cur?.span ?? anchor;
-    hp.deepspeed = { value: launch.deepspeedConfig.path, span, valueSpan: span, how: `${launch.deepspeedConfig.how} in ${where}` };
+    hp.deepspeed = { value: launch.deepspeedConfig.path, span, valueSpan: span, how: `${launch.deepspeedConfig.how} in ${where}`, ...assumed };
     for (let i = links.length - 1; i >= 0; i--) if (links[i].kind === 'deepspeed') links.splice(i, 1);
-    links.push({ kind: 'deepspeed', path: launch.deepspeedConfig.path, span, via: `${launch.deepspeedConfig.how} in ${where}`, cwd: launch.cwd });
+    links.push({ kind: 'deepspeed', path: launch.deepspeedConfig.path, span, via: `${launch.deepspeedConfig.how} in ${where}`, cwd: launch.cwd, ...(inv.assumed ? { assumed: true } : {}) });
   }
-  for (const o of launch.overrides) {
-    const spec = OVERRIDES[o.key] ?? OVERRIDES[o.key.replace(/-/g, '_')];
-    if (!spec) continue;
-    let v = spec.convert(litOf(scalarNode(o.value)));
-    if (v === undefined) {
-      hp.unread.push({ key: o.key, span: anchor, reason: `--${o.key} ${o.value} in ${where} is not a value VRAM Lens reads` });
-      continue;
-    }
-    if (spec.invert && typeof v === 'boolean') v = !v;
-    if (spec.key === 'gradientCheckpointing' && hp.gradientCheckpointing && !hp.gradientCheckpointing.implied && typeof v === 'boolean' && v === hp.gradientCheckpointing.value) continue;
-    const cur = hp[spec.key] as Found<unknown> | undefined;
-    const span = cur && !cur.implied ? cur.span : anchor;
-    const before = cur && !cur.implied ? `, overriding ${JSON.stringify(cur.value)} in the file` : '';
-    (hp as unknown as Record<string, unknown>)[spec.key] = { value: v, span, valueSpan: span, how: `${o.key}=${o.value} on the command line in ${where}${before}` } satisfies Found<unknown>;
+  void root;
+}
+
+/** A linked config that is not in the workspace still names what it does: deepspeed_zero3.yaml, fsdp.yaml. */
+function guessFromName(hp: Hyperparams, l: LinkRequest): void {
+  const name = l.path.split('/').pop() ?? l.path;
+  const stage = /zero[_-]?(stage[_-]?)?([0-3])|(^|[_-])z([0-3])([_.-]|$)|stage[_-]?([0-3])/i.exec(name);
+  const how = `${name}, the name of the accelerate config (${l.via}; not in the workspace)`;
+  if (stage && !hp.zeroStage) {
+    const n = Number(stage[2] ?? stage[4] ?? stage[6]);
+    hp.zeroStage = { value: n, span: l.span, valueSpan: l.span, how, assumed: true };
+    if (/offload/i.test(name) && !hp.offloadOptimizer) hp.offloadOptimizer = { value: true, span: l.span, valueSpan: l.span, how, assumed: true };
+  } else if (/fsdp/i.test(name) && !hp.fsdp?.value) {
+    hp.fsdp = { value: /offload/i.test(name) ? 'full_shard offload' : 'full_shard', span: l.span, valueSpan: l.span, how, assumed: true };
   }
 }
 
@@ -185,6 +148,7 @@ function resolveLink(hp: Hyperparams, l: LinkRequest, file: string, root: string
   }
   if (text === undefined || !at) {
     if (candidates[0]) linked.add(candidates[0]);
+    if (l.kind === 'accelerate') guessFromName(hp, l);
     hp.unread.push({
       key: l.kind === 'deepspeed' ? 'deepspeed' : 'accelerate config',
       span: l.span,
@@ -194,7 +158,7 @@ function resolveLink(hp: Hyperparams, l: LinkRequest, file: string, root: string
   }
   linked.add(at);
   const shown = display(root, at);
-  const from: LinkedFrom = { file: shown, span: l.span, via: l.via };
+  const from: LinkedFrom = { file: shown, span: l.span, via: l.via, ...(l.assumed ? { assumed: true } : {}) };
   const doc = /\.ya?ml$/i.test(at) ? parseYamlConfig(text) : parseJsonConfig(text);
   if (l.kind === 'deepspeed') {
     const ds = readDeepSpeed(doc.root);

@@ -5,15 +5,11 @@ import { Hyperparams } from '../hyperparams';
 import { asTargets, readDeepSpeedKey, setModel } from './common';
 import { asBool, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
-import { LLAMA_FACTORY_HF_KEYS, LLAMA_FACTORY_KEYS, LLAMA_FACTORY_V1_KEYS } from '../../vocab/dialects/llamafactory';
+import { LLAMA_FACTORY_HF_KEYS, LLAMA_FACTORY_KEYS, LLAMA_FACTORY_OPTIMIZER_SWITCHES, LLAMA_FACTORY_V1_KEYS } from '../../vocab/dialects/llamafactory';
 import { defaultReason } from '../../vocab/defaults';
 import { litOf } from './tree';
 
 export const LLAMA_FACTORY_NOT_MODELLED = [
-  'use_galore',
-  'use_badam',
-  'use_apollo',
-  'use_adam_mini',
   'use_muon',
   'use_llama_pro',
   'freeze_trainable_layers',
@@ -58,6 +54,12 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   else if (stageName && stageName !== 'sft' && stageName !== 'pt') (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
   // every key with a plain meaning, from the dialect tables; the rules below read the rest
   r.takeAll(LLAMA_FACTORY_KEYS);
+  // optimizer switches (hparams/finetuning_args.py) replace `optim` (train/trainer_utils.py create_custom_optimizer)
+  for (const k of LLAMA_FACTORY_OPTIMIZER_SWITCHES) {
+    const e = r.entry(k.keys[0]);
+    r.used.add(k.keys[0]);
+    if (e && asBool(litOf(e.value)) === true && !hp.optimizer) r.put('optimizer', e, (k.convert(true) as string) ?? 'adamw_torch', `LLaMA-Factory ${k.keys[0]}: true`);
+  }
   r.takeAll(LLAMA_FACTORY_HF_KEYS);
   if (r.has('ref_model')) r.put('refModel', r.entry('ref_model')!, true, 'LLaMA-Factory ref_model: a separate reference model');
 

@@ -79,7 +79,8 @@ export class ConfigReader {
         this.hp.unread.push({ key: path, span: ConfigReader.spanOf(e), reason: `unexpected value ${describe(r.node)}` });
         return e;
       }
-      this.put(key, e, v as never, `${opts.how ?? `${this.label ? `${this.label} ` : ''}${path}: ${describe(r.node)}`}${r.via ? ` via ${r.via}` : ''}`, r.node.span);
+      const origin = r.node.kind === 'scalar' ? r.node.origin : undefined;
+      this.put(key, e, v as never, origin ? `${path}=${String(r.node.kind === 'scalar' ? r.node.value : '')} ${origin.how}` : `${opts.how ?? `${this.label ? `${this.label} ` : ''}${path}: ${describe(r.node)}`}${r.via ? ` via ${r.via}` : ''}`, r.node.span);
       return e;
     }
     return undefined;
@@ -91,7 +92,10 @@ export class ConfigReader {
   }
 
   put<K extends HyperparamKey>(key: K, e: CEntry, value: NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, how: string, valueSpan?: SourceSpan): void {
-    const f: Found<unknown> = { value, span: ConfigReader.spanOf(e), valueSpan: valueSpan ?? e.value.span, how };
+    // a value from the command line: said so (a rule's own wording gets the origin appended), assumed for a usage example
+    const origin = e.value.kind === 'scalar' ? e.value.origin : undefined;
+    const f: Found<unknown> = { value, span: ConfigReader.spanOf(e), valueSpan: valueSpan ?? e.value.span, how: origin && !how.includes(origin.how) ? `${how} (${origin.how})` : how };
+    if (origin?.assumed) f.assumed = true;
     (this.hp as unknown as Record<string, unknown>)[key] = f;
   }
 

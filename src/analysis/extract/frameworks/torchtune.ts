@@ -81,12 +81,14 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
     lora = /^(q?lora)_/.test(builder);
     qlora = /^qlora_/.test(builder);
     const m = torchtuneBuilderModel(builder);
+    // a generic builder with explicit sizes (lora_llama2 for DeepSeek-Math): the header's `tune download <id>` names the checkpoint
+    const download = m ? undefined : /\btune\s+download\s+([\w.-]+\/[\w.-]+)/.exec(header)?.[1];
     hp.modelLoad = comp.keySpan;
     hp.model = {
-      value: m?.id ?? full,
+      value: m?.id ?? download ?? full,
       span: ConfigReader.spanOf(comp),
       valueSpan: comp.value.span,
-      how: m ? `torchtune model._component_ ${builder} (${m.label}, the checkpoint ${m.id})` : `torchtune model._component_ ${full}`,
+      how: m ? `torchtune model._component_ ${builder} (${m.label}, the checkpoint ${m.id})` : download ? `the header's tune download ${download} (the checkpoint of builder ${full})` : `torchtune model._component_ ${full}`,
     };
     if (lora) r.put('peft', comp, true, `torchtune ${qlora ? 'QLoRA' : 'LoRA'} builder ${builder}`);
     else if (m) r.put('peft', comp, false, `torchtune full-weight builder ${builder}`);

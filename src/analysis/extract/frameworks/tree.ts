@@ -12,6 +12,8 @@ export interface CScalar {
   /** the value was quoted in the source ("3" is a string, 3 a number) */
   quoted: boolean;
   span: SourceSpan;
+  /** a value given on a command line (`cutoff_len=4096` after llamafactory-cli train x.yaml), not written in the file */
+  origin?: { how: string; assumed?: boolean };
 }
 export interface CSeq {
   kind: 'seq';
@@ -86,6 +88,44 @@ export function* walkEntries(root: CNode | null | undefined, prefix = '', depth 
     const path = prefix ? `${prefix}.${e.key}` : e.key;
     yield { path, entry: e };
     if (isMap(e.value)) yield* walkEntries(e.value, path, depth + 1);
+  }
+}
+
+/**
+ * Puts command-line values into a config tree (`key=value`, dotted keys nested), as the framework's own
+ * parser would before reading it (OmegaConf / HfArgumentParser merge them over the file). Each value keeps
+ * where it came from; an existing key keeps its place in the file, a new one points at `at`.
+ */
+export function mergeOverrides(doc: ConfigDoc, overrides: { key: string; value: string; how: string; assumed?: boolean }[], at: SourceSpan): void {
+  if (!overrides.length) return;
+  if (!doc.root) doc.root = { kind: 'map', entries: [], span: at };
+  if (!isMap(doc.root)) return;
+  for (const o of overrides) {
+    const parts = o.key.split('.').filter(Boolean);
+    if (!parts.length || parts.some((p) => !/^[\w-]+$/.test(p))) continue;
+    let map: CMap = doc.root;
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      let e = entryOf(map, parts[i]);
+      if (last) {
+        const t = o.value.trim();
+        const value = /^(true|false)$/i.test(t) ? t.toLowerCase() === 'true' : /^(null|none|~)$/i.test(t) ? null : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : t;
+        const span = e?.value.span ?? at;
+        const node: CScalar = { kind: 'scalar', value, quoted: false, span, origin: { how: o.how, ...(o.assumed ? { assumed: true } : {}) } };
+        if (e) e.value = node;
+        else map.entries.push({ key: parts[i], keySpan: at, value: node, span: at });
+        break;
+      }
+      if (!e || !isMap(e.value)) {
+        const fresh: CMap = { kind: 'map', entries: [], span: at };
+        if (e) e.value = fresh;
+        else {
+          e = { key: parts[i], keySpan: at, value: fresh, span: at };
+          map.entries.push(e);
+        }
+      }
+      map = e.value as CMap;
+    }
   }
 }
 

@@ -13,6 +13,8 @@ export interface LinkRequest {
   via: string;
   /** the working directory of the launch command that named it, when a launcher did */
   cwd?: string;
+  /** named by a usage example, not by a command that runs: what it sets is assumed */
+  assumed?: boolean;
 }
 
 export interface ConfigExtraction {

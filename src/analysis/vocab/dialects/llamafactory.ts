@@ -24,6 +24,18 @@ export const LLAMA_FACTORY_KEYS: KeyTable = [
   key('maxCompletionLength', 'max_new_tokens', asPositiveInt),
 ];
 
+/**
+ * Optimizer switches (hparams/finetuning_args.py): each replaces `optim` when true, by the optimizer name it
+ * stands for. Adam-mini keeps one second moment per parameter block; GaLore / APOLLO project the states to a
+ * low rank; BAdam updates one block at a time. The plan maps names it has no kind for to the closest kind.
+ */
+export const LLAMA_FACTORY_OPTIMIZER_SWITCHES: KeyTable = [
+  key('optimizer', 'use_adam_mini', (v) => (v === true ? 'adam_mini' : undefined)),
+  key('optimizer', 'use_galore', (v) => (v === true ? 'galore_adamw' : undefined)),
+  key('optimizer', 'use_apollo', (v) => (v === true ? 'apollo_adamw' : undefined)),
+  key('optimizer', 'use_badam', (v) => (v === true ? 'badam' : undefined)),
+];
+
 /** The TrainingArguments keys a v0 file carries (its `optim`, batch and precision keys). */
 export const LLAMA_FACTORY_HF_KEYS: KeyTable = HF_TRAINING_ARGS.filter((k) =>
   ['microBatch', 'gradAccumulation', 'bf16', 'fp16', 'optimizer', 'torchCompile', 'numTrainEpochs', 'maxSteps'].includes(k.field),
