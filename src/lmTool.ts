@@ -2,10 +2,12 @@
 // workspace, or inline script/config text) and list the fixes, as text the agent can act on.
 import * as vscode from 'vscode';
 import { formatReport } from './analysis/format';
-import { findGpu } from './analysis/hardware/gpus';
+import { findGpu, gpuCatalog } from './analysis/hardware/gpus';
+import { measuredLensTitle, MeasurementMatch } from './analysis/measure/anchor';
 import { suggestFixes } from './analysis/remedies';
 import { AnalysisDeps, analyzeText } from './analysis/report';
 import { formatGiB } from './analysis/units';
+import { measurementFor } from './measure/lookup';
 import { readSettings } from './settings';
 
 export const TOOL_NAME = 'vramLens_estimateMemory';
@@ -54,10 +56,22 @@ export function registerLanguageModelTool(getDeps: () => Promise<AnalysisDeps>):
       const deps = await getDeps();
       const report = analyzeText(src.text, src.fileName, settings, deps);
       let text = formatReport(report);
+      const m = src.uri && (src.uri.scheme === 'file' || src.uri.scheme === 'vscode-remote') ? measurementFor(report, src.uri.fsPath, vscode.workspace.getWorkspaceFolder(src.uri)?.uri.fsPath, gpuCatalog(settings.customGpus)) : null;
+      if (m) text += measurementText(m);
       const fixes = suggestFixes(report, src.text, (t) => analyzeText(t, src.fileName, settings, deps));
       if (fixes.length) text += `\nFixes (predicted peak after each):\n${fixes.map((f) => `- ${f.title} → ${formatGiB(f.requiredBytesAfter)}/GPU`).join('\n')}\n`;
       return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
     },
   };
   return [vscode.lm.registerTool(TOOL_NAME, tool)];
+}
+
+/** The file's measurement for the agent: what was measured, and which number to trust. */
+export function measurementText(m: MeasurementMatch, now = new Date()): string {
+  const use = m.anchoring
+    ? `Use the anchored estimate ${formatGiB(m.anchoring.anchoredBytes)} per GPU (${m.anchoring.verdict === 'oom' ? 'does not fit' : m.anchoring.verdict === 'tight' ? 'tight' : 'fits'}) rather than the prediction.`
+    : m.verdict === 'oom'
+      ? 'The job ran out of memory with these settings on this GPU: it does not fit.'
+      : 'The prediction stands.';
+  return `\nMeasured on a real GPU (vram-lens measure): ${measuredLensTitle(m, now)}.\n${m.words[0].toUpperCase()}${m.words.slice(1)}. ${use}\n`;
 }

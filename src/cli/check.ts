@@ -5,10 +5,15 @@
 // bad option) — 2 wins over 1, since the gate could not do its job.
 import { applyTargetFlag, UsageError } from './flags';
 import { writeFileSync } from 'node:fs';
-import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS } from '../analysis/report';
+import path from 'node:path';
+import { gpuCatalog } from '../analysis/hardware/gpus';
+import { MeasurementMatch } from '../analysis/measure/anchor';
+import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report } from '../analysis/report';
+import { formatGiB } from '../analysis/units';
+import { measurementFor } from '../measure/lookup';
 import { nodeAnalysisDeps } from '../node-deps';
 import { analyzeText } from '../analysis/report';
-import { CheckEntry, entryFromReport, exitCodeOf, textLine } from './entry';
+import { CheckEntry, CheckFinding, entryFromReport, exitCodeOf, textLine } from './entry';
 import { githubLines } from './github';
 import { expandPattern, hasMagic } from './glob';
 import { analyzeWithHub, displayPath, readInput } from './input';
@@ -29,6 +34,8 @@ Options:
                       github: one line per file plus ::error/::warning/::notice annotations
   --output <file>     write the chosen format to this file; the one-line-per-file text goes to stdout
   --hub               fetch config.json from the hub for model ids the catalog lacks (as analyze --hub)
+  --no-measurements   ignore .vram-lens/measurements.jsonl (by default a file measured with
+                      \`vram-lens measure\` on the target GPU is judged by its measurement, anchored)
   -h, --help          this help
 
 Exit code: 0 when every file fits, 1 when one does not, 2 on unusable input (missing file, pattern
@@ -42,6 +49,8 @@ export interface CheckOptions {
   format: CheckFormat;
   output?: string;
   hub: boolean;
+  /** use the files' measurements (.vram-lens/measurements.jsonl); default true */
+  measurements?: boolean;
 }
 
 
@@ -51,6 +60,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   let format: CheckFormat = 'text';
   let output: string | undefined;
   let hub = false;
+  let measurements = true;
   let rest = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -79,6 +89,9 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       case '--hub':
         hub = true;
         break;
+      case '--no-measurements':
+        measurements = false;
+        break;
       case '--format': {
         const v = take();
         if (v !== 'text' && v !== 'sarif' && v !== 'github') throw new UsageError(`--format takes text, sarif or github, not "${v}"`);
@@ -94,7 +107,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
     }
   }
   if (patterns.length === 0) throw new UsageError('no file or pattern given');
-  return { patterns, settings, format, output, hub };
+  return { patterns, settings, format, output, hub, measurements };
 }
 
 // ---- the command ----------------------------------------------------------------------------------------
@@ -122,10 +135,50 @@ export async function checkFiles(opts: CheckOptions, deps: AnalysisDeps, log: (m
       deps = done.deps;
       const settings = opts.settings;
       const doneDeps = done.deps;
-      entries.push(entryFromReport(done.report, input.text, (t) => analyzeText(t, shown, settings, doneDeps)));
+      const entry = entryFromReport(done.report, input.text, (t) => analyzeText(t, shown, settings, doneDeps));
+      const m = opts.measurements === false ? null : measurementFor(done.report, path.resolve(file), process.cwd(), gpuCatalog(settings.customGpus));
+      entries.push(m ? withMeasurement(entry, done.report, m) : entry);
     }
   }
   return entries;
+}
+
+// ---- a measurement of the file ---------------------------------------------------------------------------
+
+const VERDICT_FINDINGS = new Set(['vramLens.oom', 'vramLens.tight']);
+
+/**
+ * The entry judged by the file's measurement when one matches the target (src/analysis/measure/anchor.ts):
+ * the anchored peak and its verdict replace the prediction's, and say so; a measurement that cannot be used
+ * is named with the reason. Skipped and unusable files are left as they are.
+ */
+export function withMeasurement(entry: CheckEntry, r: Report, m: MeasurementMatch): CheckEntry {
+  if (entry.status === 'skip' || entry.status === 'error') return entry;
+  if (!m.verdict || m.verdict === 'unknown') return { ...entry, summary: `${entry.summary} (prediction only: ${m.words})` };
+  const gpu = `${r.target.count}× ${r.target.gpu.name}`;
+  const model = r.model?.spec?.id ?? r.model?.ref ?? 'model';
+  const usable = formatGiB(r.target.usableBytes);
+  const status = m.verdict === 'oom' ? 'fail' : m.verdict === 'tight' ? 'tight' : 'pass';
+  let summary: string;
+  if (m.anchoring) {
+    summary = `≈ ${formatGiB(m.anchoring.anchoredBytes)}/GPU of ${usable} usable on ${gpu} (${model}), ${m.words}`;
+    if (status === 'tight') summary += `; tight: within the ${r.target.headroomPercent}% headroom`;
+  } else summary = `out of memory on ${gpu} (${model}): ${m.words}`;
+  const findings: CheckFinding[] = entry.findings.filter((f) => !VERDICT_FINDINGS.has(f.code));
+  if (status !== 'pass') {
+    const s = r.findings.find((f) => VERDICT_FINDINGS.has(f.code))?.span ?? r.anchor;
+    const at = s ? { line: s.line + 1, column: s.column + 1, endLine: s.endLine + 1, endColumn: s.endColumn + 1 } : { line: 1, column: 1, endLine: 1, endColumn: 1 };
+    const message = m.anchoring
+      ? status === 'fail'
+        ? `Peak ≈ ${formatGiB(m.anchoring.anchoredBytes)}/GPU > ${usable} usable on ${gpu} (${m.words}). Out of memory expected.`
+        : `Peak ≈ ${formatGiB(m.anchoring.anchoredBytes)}/GPU is within ${r.target.headroomPercent}% of the ${usable} usable on ${gpu} (${m.words}).`
+      : `Out of memory: ${m.words}.`;
+    findings.unshift({ severity: status === 'fail' ? 'error' : 'warning', code: status === 'fail' ? 'vramLens.oom' : 'vramLens.tight', message, ...at, related: [] });
+  }
+  // the prediction's fix is kept only where the prediction reached the same verdict
+  const out: CheckEntry = { ...entry, status, summary, findings };
+  if (entry.status !== status) delete out.fix;
+  return out;
 }
 
 export interface CheckIo {

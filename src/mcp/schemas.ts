@@ -59,6 +59,20 @@ export const ReportOutput = z.looseObject({
   diagnostics: z.array(z.looseObject({ severity: z.string(), message: z.string(), line: z.number(), column: z.number(), code: z.string() })),
   assumptions: z.array(z.looseObject({ field: z.string(), value: z.unknown().optional(), reason: z.string() })),
   plan: z.record(z.string(), z.looseObject({ value: z.unknown().optional(), origin: z.string(), reason: z.string(), line: z.number().optional() })).nullable(),
+  /** the file's newest matching measurement (`vram-lens measure`) and the estimate anchored on it; absent when none */
+  measurement: z
+    .looseObject({
+      measuredAt: z.string(),
+      status: z.string(),
+      gpu: z.string(),
+      gpus: z.number().nullable(),
+      measuredReservedBytes: z.number().nullable(),
+      anchoredRequiredBytes: z.number().nullable().describe('measured reserved peak + NCCL buffers + the predicted change since; null when not anchored'),
+      verdict: Verdict.nullable().describe('what the measurement says for the current settings; null when it says nothing'),
+      notAnchoredBecause: z.string().nullable(),
+      words: z.string(),
+    })
+    .optional(),
 });
 
 const FixOutput = z.looseObject({

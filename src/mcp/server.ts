@@ -7,6 +7,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { findGpu, gpuCatalog } from '../analysis/hardware/gpus';
+import { measurementJson } from '../analysis/measure/anchor';
+import { measurementFor } from '../measure/lookup';
 import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from '../analysis/report';
 import { Fix, fixAll, Reanalyze, suggestFixes, textAfter } from '../analysis/remedies';
 import { analyzeText } from '../analysis/report';
@@ -71,15 +73,16 @@ export class ToolContext {
     return settings;
   }
 
-  async analyze(args: ToolArgs): Promise<{ report: Report; text: string; settings: AnalysisSettings; reanalyze: Reanalyze }> {
+  async analyze(args: ToolArgs): Promise<{ report: Report; text: string; settings: AnalysisSettings; reanalyze: Reanalyze; abs?: string }> {
     const cwd = this.opts.cwd ?? process.cwd();
     if (args.path !== undefined && args.text !== undefined) throw new InputError('Give either "path" or "text", not both.');
     if (args.path === undefined && args.text === undefined) throw new InputError('Give "path" (a training script or config) or "text" (its content, with an optional "filename").');
     const settings = this.settingsFor(args);
     let text: string;
     let name: string;
+    let abs: string | undefined;
     if (args.path !== undefined) {
-      const abs = path.resolve(cwd, args.path);
+      abs = path.resolve(cwd, args.path);
       const input = readInput(abs);
       if ('error' in input) throw new InputError(`Cannot read ${args.path}: ${input.error}.`);
       text = input.text;
@@ -99,7 +102,14 @@ export class ToolContext {
     }
     const done = await analyzeWithHub(text, name, settings, deps, { enabled: this.opts.hub, log: this.opts.log ?? (() => undefined) });
     if (done.deps !== deps) this.deps = Promise.resolve(done.deps);
-    return { report: done.report, text, settings, reanalyze: (t) => analyzeText(t, name, settings, done.deps) };
+    return { report: done.report, text, settings, reanalyze: (t) => analyzeText(t, name, settings, done.deps), abs };
+  }
+
+  /** The file's measurement (.vram-lens/measurements.jsonl between it and the working folder) with the anchored estimate, when one exists. */
+  measurement(report: Report, abs: string | undefined, settings: AnalysisSettings) {
+    if (!abs) return null;
+    const m = measurementFor(report, abs, this.opts.cwd ?? process.cwd(), gpuCatalog(settings.customGpus));
+    return m ? measurementJson(m) : null;
   }
 }
 
@@ -166,12 +176,16 @@ export function createServer(opts: ServerOptions): McpServer {
     {
       title: 'Estimate peak GPU memory',
       description:
-        'Predicts the peak GPU memory per GPU of a fine-tuning script or config (Transformers Trainer, TRL, PEFT, bitsandbytes, Unsloth, plain PyTorch) and whether it fits the target GPU. Returns the same object as one element of `vram-lens analyze --json`: model, per-GPU breakdown in bytes, target and verdict, diagnostics with line numbers, the assumed defaults and the full plan.',
+        'Predicts the peak GPU memory per GPU of a fine-tuning script or config (Transformers Trainer, TRL, PEFT, bitsandbytes, Unsloth, plain PyTorch) and whether it fits the target GPU. Returns the same object as one element of `vram-lens analyze --json`: model, per-GPU breakdown in bytes, target and verdict, diagnostics with line numbers, the assumed defaults and the full plan. When the file was measured on a GPU (`vram-lens measure`), `measurement` gives the measured peak, the settings changed since, and the estimate anchored on it (anchoredRequiredBytes, verdict): prefer it to the prediction when present.',
       inputSchema: ToolInput,
       outputSchema: ReportOutput,
       annotations: READ_ONLY,
     },
-    guarded(async (args) => ok(reportToJson((await ctx.analyze(args)).report) as unknown as Record<string, unknown>)),
+    guarded(async (args) => {
+      const { report, settings, abs } = await ctx.analyze(args);
+      const measurement = ctx.measurement(report, abs, settings);
+      return ok({ ...(reportToJson(report) as unknown as Record<string, unknown>), ...(measurement ? { measurement } : {}) });
+    }),
   );
 
   server.registerTool(

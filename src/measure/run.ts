@@ -19,7 +19,7 @@ import {
   ProbeFile,
   ProbeFileSchema,
 } from '../analysis/measure/record';
-import { AnalysisSettings, reportToJson } from '../analysis/report';
+import { AnalysisDeps, AnalysisSettings, reportToJson } from '../analysis/report';
 import { analyzeWithHub, displayPath, readInput } from '../cli/input';
 import { VERSION } from '../cli/version';
 import { nodeAnalysisDeps, readSmallFile } from '../node-deps';
@@ -202,12 +202,30 @@ export interface MeasureResult {
   error?: string;
 }
 
-/** Runs the command under the probe and appends the record. Never throws for a failing command. */
-export async function measure(o: MeasureOptions): Promise<MeasureResult> {
+/** What is known before the command runs: the probe, the command's own environment, the file and its text. */
+export interface PreparedMeasurement {
+  probeDir: string;
+  /** the command as given (leading VAR=value words included), for the record */
+  command: string[];
+  /** the command without its leading VAR=value words */
+  argv: string[];
+  /** the leading VAR=value words */
+  commandEnv: Record<string, string>;
+  launch: LaunchInfo;
+  /** the training file, absolute */
+  file: string | null;
+  /** its text when the command started (the prediction is for what the command runs) */
+  input: { text: string } | { error: string } | null;
+  git: { commit: string | null; dirty: boolean | null };
+  notes: string[];
+}
+
+/** Finds the probe and the training file and reads the file, before the command runs. */
+export function prepareMeasurement(o: Pick<MeasureOptions, 'command' | 'cwd' | 'file' | 'baseDir'>): PreparedMeasurement | { error: string } {
   const probeDir = resolveProbeDir(o.baseDir);
-  if (!probeDir) return { record: null, index: null, error: `the probe (probe/sitecustomize.py) is not next to ${o.baseDir}; rebuild with node esbuild.mjs` };
+  if (!probeDir) return { error: `the probe (probe/sitecustomize.py) is not next to ${o.baseDir}; rebuild with node esbuild.mjs` };
   const { env: commandEnv, argv } = splitEnvAssignments(o.command);
-  if (!argv.length) return { record: null, index: null, error: 'no command after --' };
+  if (!argv.length) return { error: 'no command after --' };
   const launch = launchOf(argv, o.cwd);
   const file = o.file ? path.resolve(o.cwd, o.file) : launch.file;
   const notes: string[] = [];
@@ -216,21 +234,34 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
   if (!file) notes.push('no training file in the command (an argument ending in .py, .yaml, .yml, .json or .ipynb); use --file');
   else if (input && 'error' in input) notes.push(`${displayPath(file, o.cwd)}: ${input.error}`);
   const git = file ? gitInfo(file) : { commit: null, dirty: null };
+  return { probeDir, command: o.command, argv, commandEnv, launch, file, input, git, notes };
+}
 
-  const outDir = mkdtempSync(path.join(os.tmpdir(), 'vram-lens-probe-'));
-  let run;
-  let probe;
-  try {
-    const env = probeEnv({ ...(o.env ?? process.env), ...commandEnv }, probeDir, outDir, o.steps);
-    run = await runCommand(argv, env, o.cwd);
-    probe = readProbeFiles(outDir);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-  if (run.error) return { record: null, index: null, error: run.error };
-  notes.push(...probe.problems.map((p) => `probe file ${p}`));
+export interface RecordOptions {
+  cwd: string;
+  steps: number;
+  settings: AnalysisSettings;
+  gpuGiven: boolean;
+  gpusGiven: boolean;
+  hub: boolean;
+  /** the folder of the bundle (dist/), for the grammar when `deps` is not given */
+  baseDir: string;
+  /** the analysis deps to reuse (the extension's); default: loaded from baseDir */
+  deps?: AnalysisDeps;
+  log: (message: string) => void;
+}
+
+/** After the command: merges the probe's files, predicts for the file as it was, and appends the record. */
+export async function recordMeasurement(
+  p: PreparedMeasurement,
+  run: { code: number | null; signal: string | null },
+  probe: { files: ProbeFile[]; problems: string[] },
+  o: RecordOptions,
+): Promise<MeasureResult> {
+  const notes = [...p.notes, ...probe.problems.map((x) => `probe file ${x}`)];
   const catalog = gpuCatalog(o.settings.customGpus);
   const merged = mergeProbeFiles(probe.files, catalog);
+  const { file, input, launch } = p;
 
   let prediction: MeasurementRecord['prediction'] = null;
   let plan: MeasurementRecord['plan'] = null;
@@ -240,12 +271,12 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     if (!o.gpuGiven && merged.gpu?.catalogId) settings.targetGpu = merged.gpu.catalogId;
     if (!o.gpusGiven && merged.gpu) settings.gpuCount = merged.gpu.count;
     try {
-      const base = await nodeAnalysisDeps(o.baseDir);
+      const base = o.deps ?? (await nodeAnalysisDeps(o.baseDir));
       const deps = {
         ...base,
         workspaceRoot: o.cwd,
         listShellScripts: () => [launch.scriptPath],
-        readFile: (p: string) => (normalizePath(p) === normalizePath(launch.scriptPath) ? launch.text : readSmallFile(p)),
+        readFile: (f: string) => (normalizePath(f) === normalizePath(launch.scriptPath) ? launch.text : readSmallFile(f)),
       };
       const { report } = await analyzeWithHub(input.text, displayPath(file, o.cwd), settings, deps, { enabled: o.hub, log: o.log });
       const j = reportToJson(report);
@@ -291,10 +322,10 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     version: MEASUREMENT_VERSION,
     measuredAt: new Date().toISOString(),
     tool: VERSION,
-    command: redactCommand(o.command),
+    command: redactCommand(p.command),
     file: file ? displayPath(file, o.cwd) : null,
-    gitCommit: git.commit,
-    gitDirty: git.dirty,
+    gitCommit: p.git.commit,
+    gitDirty: p.git.dirty,
     stepsRequested: o.steps,
     exitCode: run.code,
     signal: run.signal,
@@ -306,6 +337,24 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
   };
   const index = appendRecord(o.cwd, record);
   return { record, index };
+}
+
+/** Runs the command under the probe and appends the record. Never throws for a failing command. */
+export async function measure(o: MeasureOptions): Promise<MeasureResult> {
+  const p = prepareMeasurement(o);
+  if ('error' in p) return { record: null, index: null, error: p.error };
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'vram-lens-probe-'));
+  let run;
+  let probe;
+  try {
+    const env = probeEnv({ ...(o.env ?? process.env), ...p.commandEnv }, p.probeDir, outDir, o.steps);
+    run = await runCommand(p.argv, env, o.cwd);
+    probe = readProbeFiles(outDir);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  if (run.error) return { record: null, index: null, error: run.error };
+  return recordMeasurement(p, run, probe, o);
 }
 
 /** Appends the record to <workspace>/.vram-lens/measurements.jsonl; returns its number among the file's records (1 = oldest). */

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { planApply } from '../analysis/remedies/apply';
 import { DocumentAnalyzer, isAnalyzable } from '../diagnostics/analyzer';
 import { readSettings, SECTION } from '../settings';
-import { panelDataOf } from './data';
+import { measurementOf } from '../diagnostics/measured';
+import { measuredViewOf, panelDataOf } from './data';
 import { renderHtml } from './html';
 import { HostMessage, HostMessageSchema, PageMessage, PageMessageSchema } from './protocol';
 
@@ -18,7 +19,7 @@ export interface PanelExchange {
   title: string | null;
   uri: string | null;
   reportsPosted: number;
-  lastPosted: { type: string; uri: string | null; requiredBytes: number | null } | null;
+  lastPosted: { type: string; uri: string | null; requiredBytes: number | null; measured?: string | null } | null;
   received: Record<string, number>;
   lastRendered: Extract<PageMessage, { type: 'rendered' }> | null;
 }
@@ -106,7 +107,8 @@ export class BreakdownPanel implements vscode.Disposable {
     if (!report || uri !== this.uri) return;
     this.panel.title = `VRAM Lens: ${uri.path.split('/').pop()}`;
     const settings = readSettings(uri);
-    const msg: HostMessage = { type: 'report', data: panelDataOf(report, uri.toString(), settings.customGpus, settings) };
+    const m = measurementOf(uri, report);
+    const msg: HostMessage = { type: 'report', data: panelDataOf(report, uri.toString(), settings.customGpus, settings, m ? measuredViewOf(m, new Date()) : null) };
     // Validated on the way out too: a report the page would reject is a bug here, not in the page.
     const checked = HostMessageSchema.safeParse(msg);
     if (!checked.success) {
@@ -116,7 +118,7 @@ export class BreakdownPanel implements vscode.Disposable {
     await this.panel.webview.postMessage(msg);
     this.exchange.reportsPosted++;
     this.exchange.uri = uri.toString();
-    this.exchange.lastPosted = { type: 'report', uri: uri.toString(), requiredBytes: msg.data.target.requiredBytes };
+    this.exchange.lastPosted = { type: 'report', uri: uri.toString(), requiredBytes: msg.data.target.requiredBytes, measured: msg.data.measured?.title ?? null };
   }
 
   private async onMessage(raw: unknown): Promise<HostMessage | undefined> {

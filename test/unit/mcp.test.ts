@@ -233,6 +233,34 @@ describe('vram-lens mcp (stdio, official SDK client)', function () {
     assert.match(r.stderr, /not json|not valid JSON/, 'a malformed line is logged on stderr and skipped');
   });
 
+  it('estimate_memory on a measured file adds the measurement and the estimate anchored on it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-mcp-measured-'));
+    try {
+      const cfg = 'base_model: meta-llama/Llama-3.1-8B\nadapter: lora\nlora_r: 16\nlora_target_linear: true\nmicro_batch_size: 2\nsequence_len: 2048\nbf16: true\ngradient_checkpointing: true\n';
+      fs.writeFileSync(path.join(dir, 'cfg.yaml'), cfg);
+      const plan = analyzeJson('cfg.yaml', dir).plan as Record<string, { value: unknown; origin: string }>;
+      const record = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'measure', 'record.json'), 'utf8'));
+      const GiB = 1024 ** 3;
+      Object.assign(record, { file: 'cfg.yaml', plan, peak: { allocatedBytes: 30 * GiB, reservedBytes: 32 * GiB, deviceUsedBytes: null, phase: 'optimizer', rank: 0 } });
+      fs.mkdirSync(path.join(dir, '.vram-lens'));
+      fs.writeFileSync(path.join(dir, '.vram-lens', 'measurements.jsonl'), JSON.stringify(record) + '\n');
+      const r = await call('estimate_memory', { path: path.join(dir, 'cfg.yaml') });
+      assert.ok(!r.isError, textOf(r));
+      const m = r.structuredContent!.measurement as Record<string, unknown>;
+      assert.ok(m, 'the measurement is in the result');
+      // same settings, 1 GPU: anchored = the measured reserved peak
+      assert.equal(m.measuredReservedBytes, 32 * GiB);
+      assert.equal(m.anchoredRequiredBytes, 32 * GiB);
+      assert.equal(m.verdict, 'fits');
+      assert.match(String(m.words), /^anchored on the measurement of 2026-12-01: measured 32\.0 GiB, settings unchanged$/);
+      // inline text has no file, so no measurement
+      const inline = await call('estimate_memory', { text: cfg, filename: 'cfg.yaml' });
+      assert.equal(inline.structuredContent!.measurement, undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stdout carried only protocol messages (the client saw no unparsable line), logs went to stderr', () => {
     assert.deepEqual(transportErrors, []);
     assert.match(stderr, /vram-lens mcp: ready/);

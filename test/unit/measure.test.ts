@@ -450,6 +450,30 @@ describe('vram-lens measure (dist/cli.js) end to end', function () {
     assert.equal(rec.prediction.targetGpu, 'h100-sxm-80gb');
   });
 
+  it('check judges the measured file by its measurement: anchored, and anchored again with the predicted change after an edit', () => {
+    const same = cli(['check', 'cfg.yaml']);
+    assert.equal(same.code, 0, same.stderr);
+    const date = records()[0].measuredAt.slice(0, 10);
+    assert.match(same.stdout, new RegExp(`^PASS cfg\\.yaml: ≈ 5\\.0 GiB/GPU of [\\d.]+ GiB usable on 1× H100 SXM 80GB \\(meta-llama/Llama-3\\.1-8B\\), anchored on the measurement of ${date}: measured 5\\.0 GiB, settings unchanged\n$`));
+    const original = fs.readFileSync(path.join(ws, 'cfg.yaml'), 'utf8');
+    try {
+      fs.writeFileSync(path.join(ws, 'cfg.yaml'), original.replace('micro_batch_size: 2', 'micro_batch_size: 4'));
+      const edited = cli(['check', 'cfg.yaml']);
+      const m = /≈ ([\d.]+) GiB\/GPU .*measured 5\.0 GiB \+ predicted change \+([\d.]+) GiB \(micro-batch 2→4\) = ([\d.]+) GiB$/m.exec(edited.stdout);
+      assert.ok(m, edited.stdout);
+      assert.equal(m[1], m[3]);
+      assert.ok(Math.abs(5 + Number(m[2]) - Number(m[3])) <= 0.051, '5.0 + change = anchored (rounded to 0.1)');
+      // without measurements: the plain prediction
+      const plain = cli(['check', '--no-measurements', 'cfg.yaml']);
+      assert.doesNotMatch(plain.stdout, /measurement/);
+      // another target GPU: the measurement is named and not used
+      const a100 = cli(['check', '--gpu', 'a100-sxm-80gb', 'cfg.yaml']);
+      assert.match(a100.stdout, /\(prediction only: the measurement of [\d-]+ is not used: measured on 1× H100 SXM 80GB, the target is 1× A100 SXM 80GB\)$/m);
+    } finally {
+      fs.writeFileSync(path.join(ws, 'cfg.yaml'), original);
+    }
+  });
+
   it('records a run that runs out of memory after the first, and exits 1', () => {
     const r = cli(['measure', '--', 'python3', '-m', 'fake_train', 'cfg.yaml'], { FAKE_OOM_AT_STEP: '1' });
     assert.equal(r.code, 1, r.stderr);
@@ -459,6 +483,12 @@ describe('vram-lens measure (dist/cli.js) end to end', function () {
     assert.equal(all.length, 2);
     assert.equal(all[1].status, 'oom');
     assert.deepEqual([all[1].oom.rank, all[1].oom.step, all[1].oom.phase], [0, 1, 'forward']);
+  });
+
+  it('check fails a file whose newest run on the target ran out of memory with the same settings', () => {
+    const r = cli(['check', 'cfg.yaml']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^FAIL cfg\.yaml: out of memory on 1× H100 SXM 80GB \(meta-llama\/Llama-3\.1-8B\): the measurement of [\d-]+ ran out of memory with these settings \(step 1, forward \+ loss\)/);
   });
 
   it('--export prints the measurement as a calibration case without paths, file names, user or host names', () => {
