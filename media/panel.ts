@@ -5,7 +5,7 @@
 import '../src/jitless';
 import type { Component } from '../src/analysis/memory/component';
 import type { WhatIfChange } from '../src/analysis/remedies/apply';
-import { formatGiB, GiB } from '../src/analysis/units';
+import { formatGiB, formatGiBRange, GiB } from '../src/analysis/units';
 import { toJson, toMarkdown, phaseLabel, verdictLabel } from '../src/webview/export';
 import { TimeModelOverrides } from '../src/analysis/hardware/time';
 import { HardwareRow, suggestHardware } from '../src/webview/hardware';
@@ -123,6 +123,7 @@ function renderReport() {
   const title = d.model?.ref ?? 'No model';
   const shapes = d.model?.id && d.model.id !== d.model.ref ? el('p', { class: 'muted' }, `Architecture of ${d.model.id}`) : null;
   app.append(el('header', {}, el('h1', {}, title, el('span', { class: 'file' }, ` · ${d.fileName}`)), shapes, el('p', { id: 'verdict', class: 'verdict' }), el('p', { id: 'delta', class: 'delta' })));
+  if (d.measured) app.append(measuredSection(d.measured));
   if (!d.spec || !d.setup) {
     byId('verdict')!.textContent = d.summary;
     app.append(el('p', { class: 'message' }, d.message ?? 'No estimate for this file.'));
@@ -331,7 +332,10 @@ function update(announce: boolean) {
   const file = fileEval!;
   const v = byId('verdict')!;
   v.className = `verdict ${view.verdict}`;
-  v.textContent = `≈ ${formatGiB(view.estimate.requiredBytes)} per GPU · ${verdictLabel(view.verdict)} on ${view.count}× ${view.gpu.name} (${formatGiB(view.usableBytes)} usable) · peak in the ${phaseLabel(view.estimate.phase)}`;
+  // the band of the file's estimate, carried to the what-if as ratios (verdict.ts)
+  const sp = d.target.spread;
+  const req = view.estimate.requiredBytes;
+  v.textContent = `≈ ${formatGiBRange(req, sp ? req * sp.low : undefined, sp ? req * sp.high : undefined)} per GPU · ${verdictLabel(view.verdict)} on ${view.count}× ${view.gpu.name} (${formatGiB(view.usableBytes)} usable) · peak in the ${phaseLabel(view.estimate.phase)}`;
   const delta = byId('delta')!;
   delta.textContent = changes.length
     ? `What-if with ${changes.length} change${changes.length > 1 ? 's' : ''}: ${signedGiB(view.estimate.requiredBytes - file.estimate.requiredBytes)} per GPU against the file (${formatGiB(file.estimate.requiredBytes)}, ${verdictLabel(file.verdict)} on ${file.count}× ${file.gpu.name}).`
@@ -548,6 +552,20 @@ function tryHardware(gpuId: string) {
 }
 
 // ---- assumptions ---------------------------------------------------------------------------------------
+
+/** A measurement of the file on a real GPU: measured vs predicted, and the estimate anchored on it. */
+function measuredSection(m: NonNullable<PanelData['measured']>): HTMLElement {
+  const table = el('table', { class: 'measured-rows' });
+  for (const r of m.rows) table.append(el('tr', {}, el('th', { scope: 'row' }, r.label), el('td', { class: 'num' }, r.value)));
+  return el(
+    'section',
+    { id: 'measured', class: `measured${m.verdict ? ` ${m.verdict}` : ''}`, 'aria-labelledby': 'h-measured' },
+    el('h2', { id: 'h-measured' }, 'Measured vs predicted'),
+    el('p', { class: 'measured-title' }, m.title),
+    table,
+    el('p', { class: 'muted' }, m.words),
+  );
+}
 
 function assumptionsSection(d: PanelData): HTMLElement {
   const order = { assumed: 0, defaulted: 1, read: 2 } as const;

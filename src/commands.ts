@@ -33,7 +33,7 @@ function items(report: Report | undefined, uri: vscode.Uri | undefined): GpuItem
   const required = report?.estimate?.requiredBytes;
   const count = report?.target.count ?? 1;
   return gpuCatalog(settings.customGpus).map((gpu) => {
-    const verdict = required !== undefined ? verdictOf(required, usableBytes(gpu), settings.headroomPercent) : 'unknown';
+    const verdict = required !== undefined ? verdictOf(required, usableBytes(gpu), settings.headroomPercent, report?.target.spread) : 'unknown';
     const p = priceOf(gpu, settings.gpuPrices).usd;
     const price = p !== null ? `$${(p * count).toFixed(2)}/h for ${count}` : 'no price';
     const fit = verdict === 'unknown' ? '' : verdict === 'oom' ? `$(error) needs ${formatGiB(required!)} > ${formatGiB(usableBytes(gpu))}` : `$(pass) ${verdict === 'tight' ? 'tight' : 'fits'}: ${formatGiB(required!)} of ${formatGiB(usableBytes(gpu))}`;

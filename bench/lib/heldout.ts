@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { specFromHfConfig } from '../../src/analysis/models/catalog';
 import { ModelSpec } from '../../src/analysis/models/spec';
-import { analyzeText, AnalysisDeps, DEFAULT_SETTINGS, Report, reportToJson } from '../../src/analysis/report';
+import { analyzeText, AnalysisDeps, bandStackOf, DEFAULT_SETTINGS, Report, reportToJson } from '../../src/analysis/report';
+import { BandClass, bandClassOf } from '../../src/analysis/memory/band';
+import { setupFromPlan } from '../../src/analysis/plan/plan';
 import { GiB } from '../../src/analysis/units';
 import { listShellScripts, readSmallFile } from '../../src/node-deps';
 
@@ -39,11 +41,15 @@ export interface HeldoutRow {
   wrongNoFit: boolean;
   /** a reported OOM that the verdict calls out of memory */
   oomCaught?: boolean;
+  /** a reported OOM that gets at least a "may not fit" warning */
+  oomWarned?: boolean;
   /** the band around the estimate (GiB), when the engine gives one */
   band?: { low: number; high: number };
   /** why there is no estimate */
   why?: string;
   usedCaseConfig: boolean;
+  /** the band class of the job as the report saw it (memory/band.ts) */
+  bandClass?: BandClass;
 }
 
 export const HELDOUT_DIR = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout');
@@ -85,6 +91,7 @@ export function scoreCase(c: HeldoutCase, base: AnalysisDeps): HeldoutRow {
     }
   }
   const j = reportToJson(r);
+  if (r.plan) row.bandClass = bandClassOf(setupFromPlan(r.plan), bandStackOf(r.framework), r.plan.packing?.value ?? false);
   const predicted = predictedOn(metric, j);
   if (predicted === null) return { ...row, why: r.model?.reason ?? r.findings.find((f) => f.code === 'vramLens.unknownModel' || f.code === 'vramLens.unsupported')?.message ?? 'no estimate' };
   row.predicted = predicted;
@@ -93,7 +100,10 @@ export function scoreCase(c: HeldoutCase, base: AnalysisDeps): HeldoutRow {
   if (measured !== null) {
     row.error = predicted / measured - 1;
     row.wrongNoFit = j.target.verdict === 'oom';
-  } else row.oomCaught = j.target.verdict === 'oom';
+  } else {
+    row.oomCaught = j.target.verdict === 'oom';
+    row.oomWarned = j.target.verdict === 'oom' || j.target.verdict === 'tight';
+  }
   return row;
 }
 
@@ -108,6 +118,7 @@ export interface Summary {
   wrongNoFit: number;
   ooms: number;
   oomsCaught: number;
+  oomsWarned?: number;
   /** share of cases whose measurement lies in the band, and the band's median width (high/low - 1) */
   inBand?: number;
   medianBandWidth?: number;
@@ -133,6 +144,7 @@ export function summarize(rows: HeldoutRow[]): Summary {
     wrongNoFit: rows.filter((r) => r.wrongNoFit).length,
     ooms: rows.filter((r) => r.measured === null).length,
     oomsCaught: rows.filter((r) => r.oomCaught).length,
+    oomsWarned: rows.filter((r) => r.oomWarned).length,
     ...(banded.length
       ? {
           inBand: banded.filter((r) => r.measured! >= r.band!.low && r.measured! <= r.band!.high).length / banded.length,
@@ -149,6 +161,7 @@ export function formatSummary(label: string, s: Summary): string {
   return (
     `${label}: ${s.n} scored, median |error| ${pct(s.medianAbs)}, p90 ${pct(s.p90Abs)}, signed median ${signed(s.signedMedian)}, ` +
     `within ±10% ${pct(s.within10)}, wrong "does not fit" ${s.wrongNoFit}, OOMs caught ${s.oomsCaught}/${s.ooms}` +
+    (s.oomsWarned !== undefined ? ` (warned ${s.oomsWarned}/${s.ooms})` : '') +
     (s.noEstimate ? `, no estimate ${s.noEstimate}` : '') +
     (s.inBand !== undefined ? `, inside the band ${pct(s.inBand)} (median width ${pct(s.medianBandWidth!)})` : '')
   );

@@ -2,19 +2,19 @@
 // the estimate, the verdict against the target GPU, and the findings to show.
 import type { Parser } from 'web-tree-sitter';
 import { emptyHyperparams, FileKind, Framework, Hyperparams } from './extract/hyperparams';
-import { extractPython } from './extract/python';
-import { extractConfig, ConfigExtraction } from './extract/frameworks/index';
-import { enrichHyperparams } from './extract/frameworks/links';
+import { readHyperparams } from './extract/read';
 import { joinCells, JoinedNotebook, NotebookCell, parseIpynb, reportInFile } from './extract/notebook';
 import { SourceSpan } from './extract/source';
 import { findGpu, GpuSpec, gpuCatalog, usableBytes } from './hardware/gpus';
 import type { TimeModelOverrides } from './hardware/time';
 import { COMPONENT_LABELS, Component, ComponentName } from './memory/component';
 import { estimateMemory, MemoryEstimate } from './memory/estimate';
-import { resolveModel, ModelResolution } from './models/catalog';
+import { BandClass, bandAround, bandClassOf } from './memory/band';
+import { ModelSources, ResolutionStep, resolveModelRef } from './models/resolve';
 import { ModelSpec } from './models/spec';
 import { buildPlan, PlanField, setupFromPlan, TrainingPlan } from './plan/plan';
-import { formatGiB, formatParams, GiB } from './units';
+import { formatGiB, formatGiBRange, formatParams, GiB } from './units';
+import { Spread, Verdict, verdictOf } from './verdict';
 
 export interface AnalysisSettings {
   targetGpu: string;
@@ -33,9 +33,10 @@ export const DEFAULT_SETTINGS: AnalysisSettings = { targetGpu: 'h100-sxm-80gb', 
 
 export interface AnalysisDeps {
   pythonParser: Parser;
-  /** reads a local model folder's config.json (fs); absent where there is no file system (webview) */
-  readLocalModel?: (ref: string, fromFile: string) => ModelResolution | undefined;
-  /** models fetched from the hub earlier (only when the user enabled it), by id */
+  /** file and cache access of the model resolution chain (models/resolve.ts): local folders, the Hugging Face
+   * cache, configs fetched from the hub, vramLens.modelAliases. Absent (webview): bundled tables only. */
+  models?: ModelSources;
+  /** specs supplied by the caller by model id (bench cases, configs mapped elsewhere), used at the hub step */
   hubModels?: ReadonlyMap<string, ModelSpec>;
   /** reads a text file by absolute path (linked DeepSpeed/accelerate configs, launch scripts); undefined when
    * missing or too large. Absent (webview): no other file is read. */
@@ -48,7 +49,7 @@ export interface AnalysisDeps {
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
-export type FindingCode = 'vramLens.oom' | 'vramLens.tight' | 'vramLens.checkpointing' | 'vramLens.unknownModel' | 'vramLens.unread' | 'vramLens.syntax' | 'vramLens.unsupported' | 'vramLens.notModelled';
+export type FindingCode = 'vramLens.oom' | 'vramLens.tight' | 'vramLens.checkpointing' | 'vramLens.unknownModel' | 'vramLens.modelAssumed' | 'vramLens.unread' | 'vramLens.syntax' | 'vramLens.unsupported' | 'vramLens.notModelled';
 
 export interface Finding {
   severity: Severity;
@@ -60,7 +61,7 @@ export interface Finding {
   cell?: { index: number; line: number };
 }
 
-export type Verdict = 'fits' | 'tight' | 'oom' | 'unknown';
+export type { Verdict, Spread } from './verdict';
 
 export interface Report {
   file: string;
@@ -68,11 +69,32 @@ export interface Report {
   framework: Framework;
   /** a training script or config (inference/merge scripts get no OOM warnings) */
   isTraining: boolean;
-  model: { ref: string; spec: ModelSpec | null; matchedBy?: string; note?: string; reason?: string; span?: SourceSpan } | null;
+  model: {
+    ref: string;
+    spec: ModelSpec | null;
+    /** the step of the resolution chain that resolved it (models/resolve.ts), or 'unresolved' */
+    step?: ResolutionStep | 'unresolved';
+    matchedBy?: string;
+    note?: string;
+    /** what resolved it, or why nothing did */
+    reason?: string;
+    /** the shapes are a relative's or approximated (the modelAssumed diagnostic says how) */
+    approximated?: string;
+    span?: SourceSpan;
+  } | null;
   hyperparams: Hyperparams;
   plan: TrainingPlan | null;
   estimate: MemoryEstimate | null;
-  target: { gpu: GpuSpec; count: number; usableBytes: number; requiredBytes: number | null; verdict: Verdict; headroomPercent: number };
+  target: {
+    gpu: GpuSpec;
+    count: number;
+    usableBytes: number;
+    requiredBytes: number | null;
+    verdict: Verdict;
+    headroomPercent: number;
+    /** the estimate's band as ratios of its point (the verdict is made against it) */
+    spread?: Spread;
+  };
   /** the smallest catalog GPU (same count) that fits, when the estimate exists */
   smallestFittingGpu: GpuSpec | null;
   findings: Finding[];
@@ -114,10 +136,13 @@ function targetOf(settings: AnalysisSettings): GpuSpec {
   return findGpu(settings.targetGpu, settings.customGpus) ?? findGpu('h100-sxm-80gb')!;
 }
 
-export function verdictOf(requiredBytes: number, usable: number, headroomPercent: number): Verdict {
-  if (requiredBytes > usable) return 'oom';
-  if (requiredBytes > usable * (1 - headroomPercent / 100)) return 'tight';
-  return 'fits';
+export { verdictOf } from './verdict';
+
+/** The training stack a framework runs on, as the band tells stacks apart. */
+export function bandStackOf(framework: Framework): BandClass['stack'] {
+  if (framework === 'unsloth' || framework === 'torchtune') return framework;
+  if ((framework as string) === 'litgpt') return 'litgpt';
+  return framework === 'unknown' ? 'other' : 'hf';
 }
 
 /** The plan fields that drive a component: where to point when that component is too large. */
@@ -175,7 +200,7 @@ function isTrainingFile(hp: Hyperparams): boolean {
   return !!(hp.trainer || hp.peft || hp.optimizer || hp.gradientCheckpointing || hp.microBatch);
 }
 
-export function analyzeText(text: string, fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, languageId?: string): Report {
+export function analyzeText(text: string, fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, languageId?: string, notebook?: JoinedNotebook): Report {
   const kind = fileKindOf(fileName, languageId);
   if (kind === 'notebook') return analyzeNotebookText(text, fileName, settings, deps);
   const gpu = targetOf(settings);
@@ -206,15 +231,8 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   }
   let hp: Hyperparams;
   try {
-    let extraction: ConfigExtraction | null = null;
-    if (kind === 'yaml' || kind === 'json') {
-      extraction = extractConfig(text, kind);
-      hp = extraction.hp;
-    } else hp = extractPython(deps.pythonParser, text);
-    // launch scripts and linked DeepSpeed/accelerate configs, for training files (not for unknown YAML/JSON)
-    if (!hp.purpose || hp.purpose.value === 'training') {
-      enrichHyperparams(hp, extraction, { fileName, readFile: deps.readFile, workspaceRoot: deps.workspaceRoot, listShellScripts: deps.listShellScripts });
-    }
+    // the file's reader, with the values of the command that launches it, its linked configs and launch scripts
+    hp = readHyperparams(text, kind, { fileName, pythonParser: deps.pythonParser, readFile: deps.readFile, workspaceRoot: deps.workspaceRoot, listShellScripts: deps.listShellScripts, notebook });
   } catch (e) {
     base.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read this file: ${(e as Error).message}`, span: ZERO_SPAN, related: [] });
     return base;
@@ -231,31 +249,35 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
     });
   }
   if (!r.isTraining) return r;
+  // the values read are part of the report even when the model cannot be resolved (no estimate then)
+  r.plan = buildPlan({ hp, model: null, defaultGpus: settings.gpuCount });
 
   // ---- model ------------------------------------------------------------------------------------
   const ref = hp.model?.value;
   if (!ref) {
+    const required = hp.unread.find((u) => u.key === 'model');
     r.findings.push({
       severity: 'information',
       code: 'vramLens.unknownModel',
-      message: kind === 'python' ? 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.' : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
-      span: hp.modelLoad ?? hp.trainer ?? ZERO_SPAN,
+      message: required ? `No model id in the file: ${required.reason}.` : kind === 'python' ? 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.' : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
+      span: required?.span ?? hp.modelLoad ?? hp.trainer ?? ZERO_SPAN,
       related: [],
     });
     return r;
   }
-  let res: ModelResolution | undefined;
-  if (/^(\.{1,2}\/|\/|~)/.test(ref) && deps.readLocalModel) res = deps.readLocalModel(ref, fileName);
-  res ??= resolveModel(ref);
-  const fromHub = deps.hubModels?.get(ref);
-  if (res.spec === null && fromHub) res = { spec: fromHub, matchedBy: 'id', note: 'config.json from the hub' };
-  if (res.spec === null && deps.readLocalModel && !/^[\w.-]+\/[\w.-]+$/.test(ref)) res = deps.readLocalModel(ref, fileName) ?? res;
+  const supplied = deps.hubModels;
+  const sources: ModelSources = supplied?.size ? { ...deps.models, hubSpec: (id) => supplied.get(id) } : (deps.models ?? {});
+  const res = resolveModelRef(ref, fileName, sources);
   if (res.spec === null) {
-    r.model = { ref, spec: null, reason: res.reason, span: hp.model!.span };
-    r.findings.push({ severity: 'information', code: 'vramLens.unknownModel', message: `Model "${ref}" is not in the catalog: ${res.reason}`, span: hp.model!.span, related: [] });
+    r.model = { ref, spec: null, step: 'unresolved', reason: res.reason, span: hp.model!.span };
+    r.findings.push({ severity: 'information', code: 'vramLens.unknownModel', message: `Model ${res.reason.startsWith(`"${ref}"`) ? res.reason : `"${ref}": ${res.reason}`}. Choose its architecture or a local config.json (quick fixes) to get an estimate.`, span: hp.model!.span, related: [] });
     return r;
   }
-  r.model = { ref, spec: res.spec, matchedBy: res.matchedBy, note: res.note, span: hp.model!.span };
+  r.model = { ref, spec: res.spec, step: res.step, matchedBy: res.matchedBy, note: res.note, reason: res.reason, ...(res.approximated ? { approximated: res.approximated } : {}), span: hp.model!.span };
+  if (res.approximated) {
+    const what = res.step === 'assumed' ? res.approximated : `${res.spec.id}: ${res.approximated}`;
+    r.findings.push({ severity: 'information', code: 'vramLens.modelAssumed', message: `The estimate rests on an approximation of the model: ${what}.`, span: hp.model!.span, related: [] });
+  }
 
   // ---- plan and estimate --------------------------------------------------------------------------
   r.plan = buildPlan({ hp, model: res.spec, preQuantized: res.preQuantized, defaultGpus: settings.gpuCount });
@@ -263,7 +285,11 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   r.estimate = estimateMemory(res.spec, setup);
   r.target.count = setup.gpus;
   r.target.requiredBytes = r.estimate.requiredBytes;
-  r.target.verdict = verdictOf(r.estimate.requiredBytes, usable, settings.headroomPercent);
+  // the band: how far measured peaks of this class of job have landed from the engine's point (band.ts)
+  const band = bandAround(r.estimate.peakReservedBytes, bandClassOf(setup, bandStackOf(r.framework), r.plan.packing.value));
+  r.estimate.band = band;
+  r.target.spread = { low: band.lowBytes / r.estimate.peakReservedBytes, high: band.highBytes / r.estimate.peakReservedBytes };
+  r.target.verdict = verdictOf(r.estimate.requiredBytes, usable, settings.headroomPercent, r.target.spread);
   // a colocated vLLM takes a share of each card's own memory: re-estimate per GPU then
   const perGpu = setup.job && (setup.job.generation === 'vllm-colocate' || setup.job.generation === 'vllm-shared');
   const requiredOn = (g: GpuSpec) => (perGpu ? estimateMemory(res.spec!, { ...setup, gpuTotalBytes: g.memoryGiB * GiB }).requiredBytes : r.estimate!.requiredBytes);
@@ -288,7 +314,7 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
  */
 export function analyzeNotebookCells(cells: NotebookCell[], fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, language?: string): { report: Report; joined: JoinedNotebook } {
   const joined = joinCells(cells, language);
-  const report = analyzeText(joined.text, fileName, settings, deps, 'python');
+  const report = analyzeText(joined.text, fileName, settings, deps, 'python', joined);
   report.kind = 'notebook';
   report.hyperparams.kind = 'notebook';
   // call sites and import offsets are positions in the joined program: no edits are offered in cells
@@ -306,6 +332,12 @@ function analyzeNotebookText(text: string, fileName: string, settings: AnalysisS
   return r;
 }
 
+/** The required bytes with the band ("41.3 GiB (38–45)"), the band carried over from reserved to required. */
+export function requiredRange(r: Report, requiredBytes = r.estimate?.requiredBytes ?? 0): string {
+  const s = r.target.spread;
+  return formatGiBRange(requiredBytes, s ? requiredBytes * s.low : undefined, s ? requiredBytes * s.high : undefined);
+}
+
 function addMemoryFindings(r: Report) {
   const e = r.estimate!;
   const p = r.plan!;
@@ -320,12 +352,16 @@ function addMemoryFindings(r: Report) {
     const main = located[0];
     const span = main?.at?.span ?? r.anchor ?? ZERO_SPAN;
     const biggest = top ? `${COMPONENT_LABELS[top.name].toLowerCase()} ${formatGiB(top.bytes)}${main && main.c === top ? `; ${main.at!.what}` : ''}` : '';
-    const peak = `Peak ≈ ${formatGiB(e.requiredBytes)}/GPU${e.phases.length > 1 ? ` in the ${e.phase === 'generation' ? 'generation' : 'training'} phase` : ''}`;
+    const peak = `Peak ≈ ${requiredRange(r)}/GPU${e.phases.length > 1 ? ` in the ${e.phase === 'generation' ? 'generation' : 'training'} phase` : ''}`;
     const limit = `${formatGiB(r.target.usableBytes)} usable on ${gpuLabel}`;
     const message =
       r.target.verdict === 'oom'
         ? `${peak} > ${limit} (${biggest}). Out of memory expected.`
-        : `${peak} is within ${r.target.headroomPercent}% of the ${limit} (${biggest}).`;
+        : e.requiredBytes > r.target.usableBytes
+          ? `${peak}: the estimate is over the ${limit} but the band reaches below it (${biggest}). May not fit.`
+          : (r.target.spread?.high ?? 1) * e.requiredBytes > r.target.usableBytes && e.requiredBytes <= r.target.usableBytes * (1 - r.target.headroomPercent / 100)
+            ? `${peak}: the band reaches past the ${limit} (${biggest}). May not fit.`
+            : `${peak} is within ${r.target.headroomPercent}% of the ${limit} (${biggest}).`;
     r.findings.unshift({
       severity: r.target.verdict === 'oom' ? 'error' : 'warning',
       code: r.target.verdict === 'oom' ? 'vramLens.oom' : 'vramLens.tight',
@@ -355,7 +391,17 @@ export interface ReportJson {
   file: string;
   framework: Framework;
   isTraining: boolean;
-  model: { id: string | null; ref: string | null; parameters: number | null; trainableParameters: number | null; source: string | null } | null;
+  model: {
+    id: string | null;
+    ref: string | null;
+    parameters: number | null;
+    trainableParameters: number | null;
+    source: string | null;
+    /** the step of the resolution chain that resolved it (alias, local, catalog, hf-cache, hub, table, assumed), or unresolved */
+    resolvedBy?: string;
+    /** what the shapes approximate, when they are not the id's own */
+    approximated?: string;
+  } | null;
   perGpu: {
     peakAllocatedBytes: number;
     peakReservedBytes: number;
@@ -365,6 +411,9 @@ export interface ReportJson {
     /** the peak of each phase of a step (RL jobs: training and generation) */
     phases: { phase: string; requiredBytes: number }[];
     components: Record<string, number>;
+    /** where measured peaks of this class of job have landed around peakReservedBytes (low ≤ point ≤ high),
+     * the class it comes from and the measured cases behind it */
+    band?: { lowBytes: number; highBytes: number; basis: string; cases: number };
   } | null;
   target: { gpu: string; gpuName: string; count: number; usableBytes: number; fits: boolean | null; verdict: Verdict };
   smallestFittingGpu: string | null;
@@ -393,6 +442,8 @@ export function reportToJson(r: Report): ReportJson {
           parameters: r.estimate?.params.total ?? null,
           trainableParameters: r.estimate?.params.trainable ?? null,
           source: r.model.spec?.source ?? null,
+          ...(r.model.step ? { resolvedBy: r.model.step } : {}),
+          ...(r.model.approximated ? { approximated: r.model.approximated } : {}),
         }
       : null,
     perGpu: r.estimate
@@ -404,6 +455,9 @@ export function reportToJson(r: Report): ReportJson {
           phase: r.estimate.phase,
           phases: r.estimate.phases.map((p) => ({ phase: p.phase, requiredBytes: Math.round(p.requiredBytes) })),
           components,
+          ...(r.estimate.band
+            ? { band: { lowBytes: Math.round(r.estimate.band.lowBytes), highBytes: Math.round(r.estimate.band.highBytes), basis: r.estimate.band.basis, cases: r.estimate.band.cases } }
+            : {}),
         }
       : null,
     target: {
@@ -430,9 +484,9 @@ export function summaryLine(r: Report): string {
   if (!r.estimate) return r.model?.reason ? `VRAM Lens: ${r.model.reason}` : 'VRAM Lens: no estimate';
   const phases = r.estimate.phases;
   const other = phases.length > 1 ? phases.find((p) => (p.phase === 'generation') !== (r.estimate!.phase === 'generation')) : undefined;
-  const peak = `≈ ${formatGiB(r.estimate.requiredBytes)} per GPU${other ? ` (${r.estimate.phase === 'generation' ? 'generation' : 'training'}; ${other.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(other.requiredBytes)})` : ''}`;
+  const peak = `≈ ${requiredRange(r)} per GPU${other ? ` (${r.estimate.phase === 'generation' ? 'generation' : 'training'}; ${other.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(other.requiredBytes)})` : ''}`;
   const t = `${r.target.count}× ${r.target.gpu.name}`;
-  const verdict = r.target.verdict === 'oom' ? `exceeds ${t}` : r.target.verdict === 'tight' ? `tight on ${t}` : `fits ${t}`;
+  const verdict = r.target.verdict === 'oom' ? `exceeds ${t}` : r.target.verdict === 'tight' ? (r.estimate.requiredBytes > r.target.usableBytes || (r.target.spread?.high ?? 1) * r.estimate.requiredBytes > r.target.usableBytes ? `may not fit ${t}` : `tight on ${t}`) : `fits ${t}`;
   const smallest = r.target.verdict === 'oom' && r.smallestFittingGpu ? ` · fits ${r.target.count}× ${r.smallestFittingGpu.name}` : '';
   return `${peak} · ${verdict}${smallest} · ${formatParams(r.estimate.params.total)} params`;
 }

@@ -4,9 +4,29 @@ import { setupFromPlan } from '../analysis/plan/plan';
 import { AnalysisSettings, Report, summaryLine } from '../analysis/report';
 import { resolveTokens, Stack, stackOf } from '../analysis/hardware/time';
 import { GiB } from '../analysis/units';
-import { PanelData } from './protocol';
+import { measuredLensTitle, measuredRows, MeasurementMatch } from '../analysis/measure/anchor';
+import { MeasuredView, PanelData } from './protocol';
 
-export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = [], costing: Pick<AnalysisSettings, 'gpuPrices' | 'trainingTokens' | 'timeModel'> = {}): PanelData {
+/** What the panel shows of a measurement: measured vs predicted and the anchored estimate. */
+export function measuredViewOf(m: MeasurementMatch, now: Date): MeasuredView {
+  return {
+    title: measuredLensTitle(m, now),
+    words: m.words,
+    rows: measuredRows(m),
+    measuredReservedBytes: m.record.peak?.reservedBytes ?? null,
+    predictedReservedBytes: m.predictedReservedForMeasured,
+    anchoredBytes: m.anchoring?.anchoredBytes ?? null,
+    verdict: m.verdict,
+  };
+}
+
+export function panelDataOf(
+  r: Report,
+  uri: string,
+  customGpus: GpuSpec[] = [],
+  costing: Pick<AnalysisSettings, 'gpuPrices' | 'trainingTokens' | 'timeModel'> = {},
+  measured: MeasuredView | null = null,
+): PanelData {
   const catalog = gpuCatalog(customGpus);
   const spec = r.estimate && r.plan && r.model?.spec ? r.model.spec : null;
   const setup = spec && r.plan ? setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB) : null;
@@ -31,7 +51,9 @@ export function panelDataOf(r: Report, uri: string, customGpus: GpuSpec[] = [], 
       headroomPercent: r.target.headroomPercent,
       requiredBytes: r.estimate?.requiredBytes ?? null,
       verdict: r.target.verdict,
+      ...(r.target.spread ? { spread: r.target.spread } : {}),
     },
+    ...(measured ? { measured } : {}),
     gpus: catalog.some((g) => g.id === r.target.gpu.id) ? catalog : [r.target.gpu, ...catalog],
     costing: {
       tokens: setup ? resolveTokens(r.hyperparams, setup, undefined, costing.trainingTokens) : null,

@@ -75,6 +75,21 @@ export const PanelFieldSchema = z.object({
 });
 export type PanelField = z.infer<typeof PanelFieldSchema>;
 
+/** A measurement of the file (`vram-lens measure` / Measure on This Machine) next to the prediction. */
+export const MeasuredViewSchema = z.object({
+  /** the CodeLens line: measured, where, when, predicted */
+  title: z.string(),
+  /** how the estimate uses it, or why not */
+  words: z.string(),
+  /** measured vs predicted, the settings changed since, the anchored estimate */
+  rows: z.array(z.object({ label: z.string(), value: z.string() })),
+  measuredReservedBytes: z.number().nonnegative().nullable(),
+  predictedReservedBytes: z.number().nonnegative().nullable(),
+  anchoredBytes: z.number().nullable(),
+  verdict: VerdictSchema.nullable(),
+});
+export type MeasuredView = z.infer<typeof MeasuredViewSchema>;
+
 export const PanelDataSchema = z.object({
   uri: z.string(),
   /** path as the analysis saw it */
@@ -98,7 +113,11 @@ export const PanelDataSchema = z.object({
     /** the host's estimate of the file (the page's own recomputation must agree) */
     requiredBytes: z.number().nonnegative().nullable(),
     verdict: VerdictSchema,
+    /** the band of the host's estimate as ratios of its point: the page's what-ifs are judged against it too */
+    spread: z.object({ low: z.number().positive(), high: z.number().positive() }).optional(),
   }),
+  /** the newest matching measurement of the file, when there is one */
+  measured: MeasuredViewSchema.nullable().optional(),
   /** the GPU catalog with the user's own GPUs */
   gpus: z.array(GpuSpecSchema).min(1),
   /** what the hardware table needs for time and total cost (src/analysis/hardware/compare.ts) */

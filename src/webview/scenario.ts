@@ -7,6 +7,7 @@ import { Component, ComponentName, COMPONENT_LABELS } from '../analysis/memory/c
 import { estimateMemory, MemoryEstimate } from '../analysis/memory/estimate';
 import { AttentionImpl, OptimizerKind, Quantization, Sharding, SHARDING_NAMES, TrainingSetup } from '../analysis/memory/setup';
 import { GiB } from '../analysis/units';
+import { Verdict as AnyVerdict, verdictOf } from '../analysis/verdict';
 import { PanelData } from './protocol';
 
 export type Targets = string[] | 'all-linear';
@@ -28,14 +29,8 @@ export interface Controls {
   offloadOptimizer: boolean;
 }
 
-export type Verdict = 'fits' | 'tight' | 'oom';
-
-/** Same rule as report.ts verdictOf: over usable is out of memory, within the headroom is tight. */
-export function verdictOf(requiredBytes: number, usable: number, headroomPercent: number): Verdict {
-  if (requiredBytes > usable) return 'oom';
-  if (requiredBytes > usable * (1 - headroomPercent / 100)) return 'tight';
-  return 'fits';
-}
+export type Verdict = Exclude<AnyVerdict, 'unknown'>;
+export { verdictOf };
 
 export const FIELD_LABELS: Record<WhatIfField, string> = {
   method: 'Training',
@@ -235,7 +230,7 @@ export function evaluate(d: PanelData, c: Controls): Evaluation {
   const estimate = estimateMemory(d.spec!, setup);
   const gpu = gpuOf(d, c.gpu);
   const usable = usableBytes(gpu);
-  return { setup, estimate, gpu, count: setup.gpus, usableBytes: usable, verdict: verdictOf(estimate.requiredBytes, usable, d.target.headroomPercent), groups: groupsOf(estimate) };
+  return { setup, estimate, gpu, count: setup.gpus, usableBytes: usable, verdict: verdictOf(estimate.requiredBytes, usable, d.target.headroomPercent, d.target.spread), groups: groupsOf(estimate) };
 }
 
 const same = (a: unknown, b: unknown) => (Array.isArray(a) || Array.isArray(b) ? sameTargets(a as Targets, b as Targets) : a === b);

@@ -18,7 +18,7 @@ describe('configs and notebooks', () => {
     const line = lineOf(doc.getText(), 'micro_batch_size: 8');
     assert.deepEqual(range(oom), [line, 0, line, 'micro_batch_size: 8'.length]);
     assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);
-    assert.match(oom.message, /Peak ≈ [\d.]+ GiB\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB \(activations [\d.]+ GiB; batch 8 × 4096 tokens\)/);
+    assert.match(oom.message, /Peak ≈ [\d.]+ GiB( \([\d.]+–[\d.]+\))?\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB \(activations [\d.]+ GiB; batch 8 × 4096 tokens\)/);
     const gc = ours(doc.uri).find((d) => codeOf(d) === 'vramLens.checkpointing');
     const gcLine = lineOf(doc.getText(), 'gradient_checkpointing: false');
     assert.ok(gc, 'the checkpointing note');

@@ -27,7 +27,7 @@ describe('editor', () => {
     // The biggest component of an 8-sequence full fine-tune without checkpointing is activations,
     // which the batch size drives: the diagnostic sits on that argument.
     assert.equal(diag.range.start.line, lineOf(doc, 'per_device_train_batch_size'));
-    assert.match(diag.message, /Peak ≈ [\d.]+ GiB\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB/);
+    assert.match(diag.message, /Peak ≈ [\d.]+ GiB( \([\d.]+–[\d.]+\))?\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB/);
     assert.ok(diag.relatedInformation && diag.relatedInformation.length > 0, 'related locations for the other contributors');
     // For the README: the error's hover with the CodeLens above the model load.
     await lenses(doc.uri);
@@ -43,7 +43,7 @@ describe('editor', () => {
     const all = await lenses(editor.document.uri);
     const lens = all.find((l) => l.command?.title.includes('GiB'))!;
     assert.equal(lens.range.start.line, lineOf(editor.document, 'from_pretrained('));
-    assert.match(lens.command!.title, /≈ [\d.]+ GiB per GPU · exceeds 1× H100 SXM 80GB/);
+    assert.match(lens.command!.title, /≈ [\d.]+ GiB( \([\d.]+–[\d.]+\))? per GPU · exceeds 1× H100 SXM 80GB/);
     assert.equal(lens.command!.command, 'vramLens.showBreakdown');
   });
 

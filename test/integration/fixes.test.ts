@@ -52,9 +52,10 @@ describe('quick fixes', () => {
     // the analysis ran on the edited text: the CodeLens now says it fits
     const lenses = await waitFor(async () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
-      return l?.find((x) => /fits|tight/.test(x.command?.title ?? ''));
+      return l?.find((x) => /fits|tight|may not fit/.test(x.command?.title ?? ''));
     }, 'a CodeLens saying it fits');
-    assert.match(lenses.command!.title, /(fits|tight on) 1× H100/);
+    // fits, within the headroom, or the band reaching past the card (verdict.ts): never "exceeds"
+    assert.match(lenses.command!.title, /(fits|tight on|may not fit) 1× H100/);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });

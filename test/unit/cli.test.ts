@@ -166,7 +166,7 @@ describe('vram-lens CLI (dist/cli.js)', () => {
       assert.equal(r.code, 1);
       assert.match(r.stdout, /model: meta-llama\/Llama-3\.1-8B/);
       assert.match(r.stdout, /^\s+verdict: DOES NOT FIT\b/m);
-      assert.match(r.stdout, /error: line \d+: Peak ≈ [\d.]+ GiB\/GPU > [\d.]+ GiB usable on 1× T4 16GB.*\[vramLens\.oom\]/);
+      assert.match(r.stdout, /error: line \d+: Peak ≈ [\d.]+ GiB( \([\d.]+–[\d.]+\))?\/GPU > [\d.]+ GiB usable on 1× T4 16GB.*\[vramLens\.oom\]/);
     });
   });
 

@@ -1,6 +1,7 @@
 // For one GPU type: the smallest GPU count, and the sharding at that count, at which the job fits with
 // headroom — found by running the memory engine on each candidate, never by a separate formula.
 import { estimateMemory, MemoryEstimate } from '../memory/estimate';
+import { fitLimit, Spread } from '../verdict';
 import { Sharding, SHARDING_NAMES, TrainingSetup } from '../memory/setup';
 import { ModelSpec } from '../models/spec';
 import { formatGiB } from '../units';
@@ -29,6 +30,8 @@ export interface GpuFit {
 
 export interface FitOptions {
   headroomPercent: number;
+  /** the estimate's band as ratios of its point: "fits" keeps its high end under the card (verdict.ts) */
+  spread?: Spread;
   /** try this count first (the job's own count); fall back to the smallest count that fits */
   preferredCount?: number;
   /** largest count to try (default 1024) */
@@ -94,8 +97,8 @@ function tryCount(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, count: nu
 /** The smallest count (the preferred one first, when it fits) and its sharding, for one GPU type. */
 export function fitOnGpu(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, opts: FitOptions): GpuFit {
   const usable = usableBytes(gpu);
-  // Same rule as the report's verdict: "fits" means at or below usable × (1 − headroom) (report.ts verdictOf).
-  const limit = usable * (1 - opts.headroomPercent / 100);
+  // Same rule as the report's verdict (verdict.ts): under usable × (1 − headroom), the band's high end under usable.
+  const limit = fitLimit(usable, opts.headroomPercent, opts.spread);
   const out: GpuFit = { gpu, usableBytes: usable, limitBytes: limit, fit: null };
   if (opts.preferredCount && opts.preferredCount > 0) {
     const r = tryCount(model, base, gpu, opts.preferredCount, limit);

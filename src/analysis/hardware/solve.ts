@@ -2,6 +2,7 @@
 // the target GPU with headroom, everything else held fixed. Found by searching over the memory engine
 // (each term of estimateMemory grows with these values), so the answer cannot disagree with the estimate.
 import { estimateMemory } from '../memory/estimate';
+import { fitLimit, Spread } from '../verdict';
 import { TrainingSetup } from '../memory/setup';
 import { ModelSpec } from '../models/spec';
 import { GpuSpec, usableBytes } from './gpus';
@@ -79,10 +80,10 @@ export function largestFitting(fits: (v: number) => boolean, cap: number): numbe
   return lo;
 }
 
-export function solveLargest(model: ModelSpec, setup: TrainingSetup, gpu: GpuSpec, headroomPercent: number, field: SolveField): SolveResult {
+export function solveLargest(model: ModelSpec, setup: TrainingSetup, gpu: GpuSpec, headroomPercent: number, field: SolveField, spread?: Spread): SolveResult {
   const usable = usableBytes(gpu);
-  // The report's verdict rule (report.ts verdictOf): "fits" is at or below usable × (1 − headroom).
-  const limit = usable * (1 - headroomPercent / 100);
+  // The verdict's rule (verdict.ts): "fits" is under usable × (1 − headroom) with the band's high end under usable.
+  const limit = fitLimit(usable, headroomPercent, spread);
   const { cap, why } = capOf(model, field);
   const base: SolveResult = {
     field,

@@ -3,6 +3,7 @@
 // models of RL jobs, sharding, generation, runtime), each part tagged with the phases in which it is live;
 // peak.ts assembles each phase's peak. Each constant cites its source; see DESIGN.md "The memory model".
 import { ModelSpec } from '../models/spec';
+import type { Band } from './band';
 import { Component } from './component';
 import { contextOf, Part, PeakPhase } from './context';
 import { activationParts } from './families/activations';
@@ -38,6 +39,8 @@ export interface MemoryEstimate {
   /** host RAM for offloaded state (ZeRO/FSDP offload), per GPU process */
   cpuOffloadBytes: number;
   notes: string[];
+  /** the band around peakReservedBytes, set by the report from the job's class (band.ts) */
+  band?: Band;
 }
 
 export function estimateMemory(model: ModelSpec, setup: TrainingSetup): MemoryEstimate {

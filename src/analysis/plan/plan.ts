@@ -29,6 +29,8 @@ export interface TrainingPlan extends Partial<JobPlan> {
   optimizer: PlanField<OptimizerKind>;
   microBatch: PlanField<number>;
   seqLen: PlanField<number>;
+  /** sequences packed to the full length (or padded to it): else each batch is as long as its longest row */
+  packing: PlanField<boolean>;
   gradAccumulation: PlanField<number>;
   gradientCheckpointing: PlanField<boolean>;
   activationOffload: PlanField<boolean>;
@@ -202,6 +204,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       : trl || trlTrainer
         ? fromDefault<number>('trl.seqLen', 'TRL SFTConfig default')
         : assume(2048, 'sequence length not set in the file (the tokenizer decides): 2048 assumed');
+  const packing = hp.packing ? read(hp.packing, hp.packing.value) : dflt(false, 'no packing: each batch is padded to its longest sequence, so the length above is a limit the data may stay under');
   const gradAccumulation = hp.gradAccumulation ? read(hp.gradAccumulation, hp.gradAccumulation.value) : fromDefault<number>('transformers.gradAccumulation', 'TrainingArguments default');
 
   // ---- activations ----------------------------------------------------------------------------
@@ -291,6 +294,7 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     optimizer,
     microBatch,
     seqLen,
+    packing,
     gradAccumulation,
     gradientCheckpointing,
     activationOffload,

@@ -262,7 +262,7 @@ export type Reanalyze = (text: string) => Report;
 
 function fixWith(r: Report, parts: Candidate[], label: string, after: number): Fix {
   const save = saving(r, after);
-  const verdictAfter = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
+  const verdictAfter = verdictOf(after, r.target.usableBytes, r.target.headroomPercent, r.target.spread);
   return {
     id: parts[0].remedy.id,
     label,
@@ -324,7 +324,7 @@ export function fixAll(r: Report, text: string, reanalyze?: Reanalyze): Fix | nu
   const cands = candidates(r, text);
   if (!cands.length || !r.plan) return null;
   const base = setupFromPlan(r.plan, r.target.gpu.memoryGiB * GiB);
-  const options: { cands: Candidate[]; cost: number; after: number; setup: TrainingSetup }[] = [];
+  const options: { cands: Candidate[]; cost: number; tight: boolean; after: number; setup: TrainingSetup }[] = [];
   for (let mask = 1; mask < 1 << cands.length; mask++) {
     const chosen = cands.filter((_, i) => mask & (1 << i));
     const ids = new Set(chosen.map((c) => c.remedy.id));
@@ -333,15 +333,16 @@ export function fixAll(r: Report, text: string, reanalyze?: Reanalyze): Fix | nu
     let setup = base;
     for (const c of chosen) setup = c.remedy.change(setup, r);
     const after = requiredAfter(r, setup);
-    const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent);
+    const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent, r.target.spread);
     if (verdict === 'oom') continue;
-    options.push({ cands: chosen, cost: chosen.reduce((t, c) => t + costOf(c.remedy, r), 0) + (verdict === 'tight' ? 0.5 : 0), after, setup });
+    options.push({ cands: chosen, cost: chosen.reduce((t, c) => t + costOf(c.remedy, r), 0), tight: verdict === 'tight', after, setup });
   }
-  options.sort((a, b) => a.cost - b.cost || a.after - b.after);
+  // a combination that fits with headroom and band beats any that may not fit; then the cheapest
+  options.sort((a, b) => Number(a.tight) - Number(b.tight) || a.cost - b.cost || a.after - b.after);
   // verify the cheapest few against the edited file when we can
   for (const o of options.slice(0, reanalyze ? 12 : 1)) {
     const after = measure(r, o.cands, o.setup, text, reanalyze);
-    if (after === null || verdictOf(after, r.target.usableBytes, r.target.headroomPercent) === 'oom') continue;
+    if (after === null || verdictOf(after, r.target.usableBytes, r.target.headroomPercent, r.target.spread) === 'oom') continue;
     const names = o.cands.map((c) => c.remedy.label(r, base).split(' (')[0].split(':')[0]);
     return fixWith(r, o.cands, `Fix all: ${names.join(' + ')}`, after);
   }
