@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Component, ComponentName } from '../../src/analysis/memory/component';
 import { estimateMemory, MemoryEstimate } from '../../src/analysis/memory/estimate';
-import { defaultSetup, LoraSetup, TrainingSetup } from '../../src/analysis/memory/setup';
+import { defaultJob, defaultSetup, LoraSetup, TrainingSetup } from '../../src/analysis/memory/setup';
+import { contextOf } from '../../src/analysis/memory/context';
+import { activationParts, layerActivationBytesPerToken } from '../../src/analysis/memory/families/activations';
+import { weightTerms } from '../../src/analysis/memory/families/weights';
+import { generationParts, kvBytesPerToken } from '../../src/analysis/memory/families/generation';
+import { lookupArchitecture } from '../../src/analysis/models/architectures';
 import { resolveModel } from '../../src/analysis/models/catalog';
 import { ModelSpec } from '../../src/analysis/models/spec';
 import { repoRoot } from './helpers';
@@ -255,5 +260,50 @@ describe('remedies: predicted peak equals the peak of the edited file', () => {
         assertClose(after.estimate!.requiredBytes, fix.requiredBytesAfter, 0.001, `${file}: ${fix.title}`);
       }
     }
+  });
+});
+
+describe('estimateMemory: layers that are not attention (hybrid and state-space models)', () => {
+  const table = (id: string): ModelSpec => {
+    const hit = lookupArchitecture(id);
+    if (!hit) throw new Error(`${id} is not in the architecture table`);
+    return hit.spec;
+  };
+  const activations = (m: ModelSpec, setup: TrainingSetup) => activationParts(contextOf(m, setup)).find((p) => p.name === 'activations')!;
+
+  it('Mamba-Codestral (Mamba-2, 64 layers, no attention, no MLP): the fused kernel saves zxbcdt, out_x and rstd per layer', () => {
+    // config.json: hidden 4096, 128 heads × head_dim 64 = d_inner 8192, n_groups 8, state_size 128. Full fine-tune in
+    // bf16 (a = 2 B): zxbcdt 2·(2·8192 + 2·8·128 + 128) = 37,120 B; out_x 2·8192 = 16,384 B; rstd 4·8 = 32 B; the
+    // trained in_proj's input 2·4096 = 8,192 B; one RMSNorm (fp32 upcast 4·4096 + its 16-bit cast 2·4096 = 24,576 B)
+    // per block: 86,304 B per token per layer. No attention, no MLP, nothing per head or per vocabulary row.
+    const a = activations(table('mistralai/Mamba-Codestral-7B-v0.1'), defaultSetup()).inputs;
+    assert.equal(a.bytesPerTokenPerLayer, 86_304);
+    assert.equal(a.attentionBytesPerToken, 0);
+    assert.equal(a.mlpBytesPerToken, 0);
+  });
+
+  it('granite-4.0-h-micro (4 attention layers of 40): model.generate keeps a KV cache in the attention layers only', () => {
+    // 2 (K, V) × 4 attention layers × 8 KV heads × head dim 2048/32 = 64 × 2 B = 8,192 B per token; the 36 Mamba
+    // layers keep a fixed-size state per sequence instead.
+    const m = table('ibm-granite/granite-4.0-h-micro');
+    assert.equal(kvBytesPerToken(m, 2), 8_192);
+    const job = defaultJob('grpo', { generationBatch: 4, promptLength: 256, completionLength: 256 });
+    const c = contextOf(m, defaultSetup({ method: 'lora', lora: lora({ targets: ['q_proj', 'v_proj'] }), job }));
+    assert.equal(generationParts(c, weightTerms(c)).find((p) => p.name === 'kvCache')!.bytes, 4 * 512 * 8_192);
+  });
+
+  it('with checkpointing, the recomputed layer is the largest kind (a Mamba layer with its MLP), not the mean over layers', () => {
+    const m = table('ibm-granite/granite-4.0-h-micro');
+    const layer = layerActivationBytesPerToken(contextOf(m, defaultSetup()));
+    // 36 Mamba layers save more per token than the 4 attention layers (d_inner 4096: zxbcdt 2·(8192 + 256 + 64) B
+    // alone is more than q, k, v and the output 2·(2048 + 512 + 512 + 2048) B), so the largest layer exceeds the mean
+    assert.ok(layer.maxBytes > layer.bytes, `${layer.maxBytes} > ${layer.bytes}`);
+    // checkpointing keeps 40 layer inputs (2·2048 B each per token) and recomputes the largest layer
+    const tokens = 1024;
+    const h = 2048;
+    const withCkpt = activations(m, defaultSetup({ gradientCheckpointing: true }));
+    const without = activations(m, defaultSetup());
+    const outside = withCkpt.bytes / tokens - 40 * 2 * h - layer.maxBytes;
+    assert.ok(Math.abs(without.bytes / tokens - 40 * layer.bytes - outside) < 1, 'the same outside-the-layers term both ways');
   });
 });

@@ -10,7 +10,7 @@ import { Hyperparams } from '../extract/hyperparams';
 import { loraTargets } from '../memory/lora';
 import { DTYPE_BYTES, OptimizerKind, TrainingSetup } from '../memory/setup';
 import { linearModules, paramBreakdown } from '../models/params';
-import { headDimOf, ModelSpec } from '../models/spec';
+import { headDimOf, layerCounts, ModelSpec } from '../models/spec';
 import { GpuSpec } from './gpus';
 
 /** The software that runs the training loop: its achieved MFU differs by up to 2× (time-model.md §MFU). */
@@ -256,7 +256,7 @@ export function flopsPerToken(m: ModelSpec, s: TrainingSetup): { model: number; 
   const n = linearModules(m).reduce((t, x) => t + x.inFeatures * x.outFeatures * x.activeCount, 0) + m.hiddenSize * m.vocabSize;
   const attnWidth = m.mla ? m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim) : m.numHeads * headDimOf(m);
   const causalShare = s.attention === 'eager' ? 1 : 0.5;
-  const attnFwd = 4 * causalShare * m.numLayers * attnWidth * s.seqLen;
+  const attnFwd = 4 * causalShare * (layerCounts(m).attention + layerCounts(m).crossAttention) * attnWidth * s.seqLen;
   const adapterParams = usesAdapters(s) && s.lora ? loraTargets(m, s.lora).params : 0;
   let model: number;
   if (s.method === 'frozen') model = 2 * n + attnFwd;

@@ -1,6 +1,6 @@
 // Activations saved for backward: per decoder layer from the architecture, with what frozen layers do not
 // save, eager vs SDPA/flash attention, gradient checkpointing and activation offloading.
-import { headDimOf } from '../../models/spec';
+import { headDimOf, layerCounts, mambaDtRank } from '../../models/spec';
 import { DTYPE_BYTES } from '../setup';
 import { EngineContext, fmt, part, Part } from '../context';
 
@@ -11,7 +11,7 @@ import { EngineContext, fmt, part, Part } from '../context';
  * LoRA/QLoRA keep far less than full fine-tuning. bitsandbytes MatMul4Bit keeps no input either
  * (bitsandbytes autograd/_functions.py: ctx.tensors = (None, B)).
  */
-export function layerActivationBytesPerToken(c: EngineContext): { bytes: number; parts: Record<string, number> } {
+export function layerActivationBytesPerToken(c: EngineContext): { bytes: number; maxBytes: number; parts: Record<string, number> } {
   const { m, s, actBytes: a } = c;
   const T = s.method === 'full' ? 1 : 0; // base weights trainable: norm casts are saved
   // linear inputs are saved when the weights train, or by bitsandbytes < 0.43 for 4-bit layers
@@ -69,8 +69,49 @@ export function layerActivationBytesPerToken(c: EngineContext): { bytes: number;
     lora = (inputs + c.lora.instances * s.lora.r * lb) / m.numLayers;
     if (s.lora.dora) lora += (c.lora.outFeaturesPerToken * a) / m.numLayers; // DoRA rescales the base output
   }
-  const parts = { norms, attention: attn, mlp, lora };
-  return { bytes: norms + attn + mlp + lora, parts };
+  // Layers that are not all attention + MLP (models/spec.ts layerCounts): each kind saves its own tensors, so
+  // the per-layer figure is the mean over the layers, and the largest layer is what checkpointing recomputes.
+  const n = layerCounts(m);
+  const mamba = n.mamba > 0 ? mambaBytesPerToken(c, L) : 0;
+  const conv = n.conv > 0 ? a * 5 * h + L * a * 2 * h : 0;
+  const layers = m.numLayers;
+  const perLayer = {
+    norms: (norms / 2) * (n.norms / layers),
+    attention: (attn * (n.attention + n.crossAttention)) / layers,
+    mamba: (mamba * n.mamba) / layers,
+    conv: (conv * n.conv) / layers,
+    mlp: (mlp * n.mlp) / layers,
+    lora,
+  };
+  const bytes = Object.values(perLayer).reduce((t, v) => t + v, 0);
+  const mixers = [n.attention > 0 ? attn : 0, n.mamba > 0 ? mamba : 0, n.conv > 0 ? conv : 0];
+  const mixer = m.mixer?.parallel ? attn + mamba : Math.max(...mixers);
+  // a block is one mixer and an MLP, except Nemotron-H's, where an MLP is a block of its own
+  const maxBytes = norms + lora + (n.mlp >= layers ? mixer + mlp : Math.max(mixer, mlp)) + (n.crossAttention > 0 ? attn : 0);
+  const parts: Record<string, number> = { norms: perLayer.norms, attention: perLayer.attention, mlp: perLayer.mlp, lora };
+  if (mamba) parts.mamba = perLayer.mamba;
+  if (conv) parts.conv = perLayer.conv;
+  return { bytes, maxBytes: Math.max(bytes, maxBytes), parts };
+}
+
+/**
+ * A Mamba layer's saved tensors per token through the fused CUDA kernels that transformers uses when
+ * mamba-ssm and causal-conv1d are installed (is_fast_path_available). Mamba-2 (mamba_ssm
+ * ops/triton/ssd_combined.py MambaSplitConv1dScanCombinedFn, called with the out_proj weight) saves the
+ * in_proj output zxbcdt (2·d_inner + 2·groups·d_state + heads), the scan output out_x (d_inner) and the norm's
+ * fp32 rstd, and recomputes the rest; Mamba-1 (ops/selective_scan_interface.py MambaInnerFn, checkpoint_lvl 1)
+ * saves xz (2·d_inner), x_dbl (dt_rank + 2·d_state), contiguous B and C, the scan output and the scan's fp32
+ * chunk states (2·d_state per channel every 2048 tokens); conv1d_out and delta are recomputed. in_proj's input
+ * is saved when its weight trains (transformers calls in_proj outside the fused function). Without the kernels
+ * transformers' torch path saves far more (approximated: the kernels are what training these models needs).
+ */
+function mambaBytesPerToken(c: EngineContext, trainsLinear: number): number {
+  const { m, actBytes: a } = c;
+  const s = m.mamba!;
+  const h = m.hiddenSize;
+  if (s.nHeads > 0) return a * (2 * s.dInner + 2 * s.nGroups * s.dState + s.nHeads) + a * s.dInner + 4 * s.nGroups + trainsLinear * a * h;
+  const r = mambaDtRank(m);
+  return a * (2 * s.dInner + r + 4 * s.dState + s.dInner) + (4 * 2 * s.dState * s.dInner) / 2048 + trainsLinear * a * h;
 }
 
 /** Per-token width of the distinct inputs the targeted modules read (q/k/v share the attention input,
@@ -113,12 +154,12 @@ export function activationParts(c: EngineContext): Part[] {
     // are 4 bytes per element (allocations-training.md §1.3).
     const inputBytes = s.kbitUpcast && c.quantized ? 4 : actBytes;
     const inputs = s.activationOffload ? 2 * inputBytes * h : m.numLayers * inputBytes * h;
-    activations = tokens * (inputs + layer.bytes + outside);
-    formula = `${fmt(tokens)} tokens × (${s.activationOffload ? '2 layer inputs (rest offloaded to CPU)' : `${m.numLayers} layer inputs × ${inputBytes * h} B`} + one recomputed layer ${fmt(layer.bytes)} B)`;
+    activations = tokens * (inputs + layer.maxBytes + outside);
+    formula = `${fmt(tokens)} tokens × (${s.activationOffload ? '2 layer inputs (rest offloaded to CPU)' : `${m.numLayers} layer inputs × ${inputBytes * h} B`} + one recomputed layer ${fmt(layer.maxBytes)} B)`;
   } else if (s.activationOffload) {
     // saved tensors go to CPU; about two layers stay on the GPU while copies overlap compute.
-    activations = tokens * (2 * layer.bytes + outside);
-    formula = `${fmt(tokens)} tokens × 2 layers × ${fmt(layer.bytes)} B (rest offloaded to CPU)`;
+    activations = tokens * (2 * layer.maxBytes + outside);
+    formula = `${fmt(tokens)} tokens × 2 layers × ${fmt(layer.maxBytes)} B (rest offloaded to CPU)`;
   } else {
     activations = tokens * (m.numLayers * layer.bytes + outside);
     formula = `${fmt(tokens)} tokens (${c.sequences}${c.pairwise ? ' chosen + rejected' : ''} × ${c.seqLen}) × ${m.numLayers} layers × ${fmt(layer.bytes)} B/token/layer`;

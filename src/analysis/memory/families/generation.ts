@@ -1,6 +1,6 @@
 // The generation phase of GRPO/RLOO/PPO: the KV cache of model.generate, or vLLM's share of the GPU
 // (colocated with its own weights, or sharing Unsloth's), and the whole model gathered under ZeRO-3/FSDP.
-import { headDimOf, ModelSpec } from '../../models/spec';
+import { headDimOf, layerCounts, ModelSpec } from '../../models/spec';
 import { EngineContext, fmt, part, Part, shardsWeights, TRAINING_PHASES } from '../context';
 import { WeightTerms } from './weights';
 
@@ -8,10 +8,12 @@ import { WeightTerms } from './weights';
 // sleep_mode.md); measured capture deltas up to ~1 GiB (llm-d empirical-vllm-memory-results.md).
 export const VLLM_ASLEEP_BYTES = 1 * 1024 ** 3;
 
-/** KV-cache bytes per token of model.generate: 2 (K, V) × layers × KV heads × head dim (transformers
- * DynamicCache); MLA in transformers (modeling_deepseek_v2.py) caches the expanded per-head K (nope + rope) and V. */
+/** KV-cache bytes per token of model.generate: 2 (K, V) × attention layers × KV heads × head dim (transformers
+ * DynamicCache; Mamba and convolution layers keep a fixed-size state per sequence instead, not per token); MLA in
+ * transformers (modeling_deepseek_v2.py) caches the expanded per-head K (nope + rope) and V. */
 export function kvBytesPerToken(m: ModelSpec, actBytes: number): number {
-  return m.mla ? m.numLayers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes : 2 * m.numLayers * m.numKvHeads * headDimOf(m) * actBytes;
+  const layers = layerCounts(m).attention;
+  return m.mla ? layers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes : 2 * layers * m.numKvHeads * headDimOf(m) * actBytes;
 }
 
 export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
@@ -41,7 +43,7 @@ export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
     // model.generate keeps a KV cache for every sequence of the round, prompt + completion tokens
     let kv = job.generationBatch * (job.promptLength + job.completionLength) * kvBytesPerToken(m, actBytes);
     if (job.kind === 'ppo') kv += job.generationBatch * job.completionLength * V * 4; // output_scores kept in fp32 (trl ppo_trainer.py)
-    part(out, 'kvCache', kv, ['generation'], `${job.generationBatch} sequences × ${job.promptLength + job.completionLength} tokens × 2 × ${m.numLayers} layers × KV width × ${actBytes} B`, {
+    part(out, 'kvCache', kv, ['generation'], `${job.generationBatch} sequences × ${job.promptLength + job.completionLength} tokens × 2 × ${layerCounts(m).attention} attention layers × KV width × ${actBytes} B`, {
       generationBatch: job.generationBatch,
       numGenerations: job.numGenerations,
     });
