@@ -223,6 +223,35 @@ describe('Python: command-line arguments and their defaults', () => {
       const r = analyzeText(read('reward_trainer.py'), 'reward_trainer.py', settings(), deps);
       assert.equal(r.isTraining, true);
       assert.equal(r.plan?.microBatch.value, 8);
+      // the trained model is a classifier with a 1-wide score head (num_labels=1), not a vocabulary head
+      assert.deepEqual(r.plan?.task.value, { kind: 'seq-cls', labels: 1 });
+      assert.equal(r.plan?.task.origin, 'read');
+    });
+    it("PPO: the reward and value classifiers beside a causal-LM policy are not the trained model, whichever loads first", () => {
+      const text = [
+        'from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification',
+        'from trl import PPOConfig, PPOTrainer',
+        'value_model = AutoModelForSequenceClassification.from_pretrained("EleutherAI/pythia-1b-deduped", num_labels=1)',
+        'reward_model = AutoModelForSequenceClassification.from_pretrained("EleutherAI/pythia-1b-deduped", num_labels=1)',
+        'policy = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B-Instruct")',
+        'config = PPOConfig(output_dir="ppo", per_device_train_batch_size=4)',
+        'PPOTrainer(args=config, model=policy, reward_model=reward_model, value_model=value_model).train()',
+      ].join('\n');
+      const hp = extractPython(parser, text);
+      assert.equal(hp.model?.value, 'Qwen/Qwen2.5-0.5B-Instruct');
+      assert.equal(hp.task, undefined);
+    });
+    it("Liger: apply_liger_kernel_to_<model>() and AutoLigerKernelForCausalLM fuse the loss by default; fused_linear_cross_entropy=False does not", () => {
+      const head = ['from transformers import AutoModelForCausalLM, Trainer, TrainingArguments', 'from liger_kernel.transformers import apply_liger_kernel_to_llama, AutoLigerKernelForCausalLM'];
+      const tail = ['args = TrainingArguments(output_dir="o", per_device_train_batch_size=1)', 'Trainer(model=model, args=args).train()'];
+      const load = 'model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.2-1B")';
+      const on = extractPython(parser, [...head, 'apply_liger_kernel_to_llama()', load, ...tail].join('\n'));
+      assert.equal(on.liger?.value, true);
+      const off = extractPython(parser, [...head, 'apply_liger_kernel_to_llama(rope=True, fused_linear_cross_entropy=False)', load, ...tail].join('\n'));
+      assert.equal(off.liger?.value, false);
+      const auto = extractPython(parser, [...head, 'model = AutoLigerKernelForCausalLM.from_pretrained("meta-llama/Llama-3.2-1B")', ...tail].join('\n'));
+      assert.equal(auto.liger?.value, true);
+      assert.equal(auto.model?.value, 'meta-llama/Llama-3.2-1B');
     });
     it("Unsloth: the DPO trainer's max_length is the sequence, not the loader's max_seq_length", () => {
       const text = read('unsloth_dpo_lengths.py');

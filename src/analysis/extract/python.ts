@@ -62,7 +62,7 @@ const TRAINERS =
   /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|CPOTrainer|KTOTrainer|GRPOTrainer|RLOOTrainer|PPOTrainer|RewardTrainer|OnlineDPOTrainer|GKDTrainer|BCOTrainer|PRMTrainer|NashMDTrainer|XPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 // Callees the reader looks into; every other call is skipped before its arguments are touched.
 const INTERESTING_CALLS =
-  /^(from_pretrained|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+  /^(from_pretrained|apply_liger_kernel_to_\w+|_apply_liger_kernel(_to_instance)?|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
 // Training-length values feed the time estimate only: when unreadable they are left out, without a note.
 const QUIET_KEYS = new Set<HyperparamKey>(['numTrainEpochs', 'maxSteps', 'datasetSize']);
 const WALKED = [
@@ -249,6 +249,10 @@ class PythonReader {
   private readonly truthCache = new Map<number, boolean | undefined>();
   private readonly truthPending = new Set<number>();
   private trainingCall: { span: SourceSpan; how: string } | undefined;
+  /** from_pretrained of a sequence classifier: the trained model only when nothing loads a causal LM (PPO's reward
+   * and value models are classifiers beside the policy), so read after every other call */
+  private seqClsLoads: { call: Node; deferred: boolean }[] = [];
+  private causalLoad = false;
   /** functions and classes by extent, and the branches whose conditions decide what runs (one walk, no parent chasing) */
   private extents?: { functions: Extent[]; classes: Extent[] };
   private readonly branches: BranchRange[] = [];
@@ -996,6 +1000,12 @@ class PythonReader {
   run(): Hyperparams {
     const frameworks = new Set<Framework>();
     for (const call of this.calls) if (this.live(call)) this.visitCall(call, frameworks);
+    if (!this.causalLoad) {
+      for (const x of this.seqClsLoads) {
+        x.deferred = false;
+        this.visitCall(x.call, frameworks);
+      }
+    }
     const names: string[] = [];
     let insertAt = 0;
     for (const imp of [...this.ofType('import_from_statement'), ...this.ofType('import_statement')].sort((a, b) => a.startIndex - b.startIndex)) {
@@ -1126,6 +1136,23 @@ class PythonReader {
         this.out.modelLoad = headOf(call);
         this.out.sites.modelLoad = callSiteOf(call, this.root.text);
       }
+      // Liger's AutoLigerKernelForCausalLM applies the model type's default kernels, fused linear cross-entropy
+      // included (liger_kernel/transformers/auto_model.py, monkey_patch.py)
+      const owner = full.split('.').slice(-2, -1)[0] ?? '';
+      if (/ForSequenceClassification$/.test(owner) && !this.seqClsLoads.some((x) => x.call === call && !x.deferred)) {
+        this.seqClsLoads.push({ call, deferred: true });
+        return;
+      }
+      if (/ForCausalLM(WithValueHead)?$|^Fast(Language|Vision)?Model$|ForConditionalGeneration$|Vision2Seq$/.test(owner)) this.causalLoad = true;
+      if (/AutoLigerKernel/.test(full) && !this.out.liger) this.out.liger = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}(…): Liger's default kernels` };
+      // a sequence classifier has a num_labels-wide score head instead of the vocabulary head (modeling_llama.py
+      // LlamaForSequenceClassification; num_labels defaults to 2 in PretrainedConfig)
+      if (/ForSequenceClassification$/.test(owner) && !this.out.task) {
+        const labels = kw('num_labels');
+        const n = labels ? this.evaluate(labels.value) : undefined;
+        const count = n?.ok && typeof n.value === 'number' && Number.isInteger(n.value) && n.value > 0 ? n.value : 2;
+        this.out.task = { value: { kind: 'seq-cls', labels: count }, span: headOf(call), valueSpan: labels ? spanOf(labels.value) : spanOf(call), how: `${full}(${labels ? `num_labels=${count}` : '…'}): a sequence classifier${labels ? '' : ' (num_labels defaults to 2)'}` };
+      }
       const idNode = this.positional(call, 0);
       if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asModelRef);
       else take('model', ['pretrained_model_name_or_path', 'model_name'], asModelRef);
@@ -1146,6 +1173,14 @@ class PythonReader {
           this.out.unread.push({ key: 'quantization_config', span: spanOf(qc.arg), reason: v.reason });
         }
       }
+      return;
+    }
+    if (/^(apply_liger_kernel_to_\w+|_apply_liger_kernel(_to_instance)?)$/.test(last)) {
+      // liger_kernel/transformers/monkey_patch.py: every apply_liger_kernel_to_<model> defaults to
+      // fused_linear_cross_entropy=True (the logits are never materialized); an explicit False keeps them
+      const flce = kw('fused_linear_cross_entropy');
+      if (flce) this.set('liger', flce.arg, flce.value, `${last}(fused_linear_cross_entropy=…)`, (v) => (typeof v === 'boolean' ? v : undefined));
+      else if (!this.out.liger) this.out.liger = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}(): fused linear cross-entropy by default` };
       return;
     }
     if (last === 'BitsAndBytesConfig') {

@@ -45,7 +45,8 @@ const BandTableSchema = z.object({
   description: z.string(),
   /** how many cases' worth of weight a class's parent keeps (shrinkage towards the coarser class) */
   priorWeight: z.number().positive(),
-  /** the two-sided coverage the band aims at, and its normal quantile */
+  /** the two-sided coverage the band aims at, and the multiple of the spread that reaches it leave-one-out (the
+   * normal quantile, widened: real errors have heavier tails than the robust spread says) */
   coverage: z.number().min(0.5).max(0.99),
   z: z.number().positive(),
   generated: z.string(),
