@@ -96,7 +96,7 @@ export function optimizerParts(c: EngineContext, t: Trainable, w: WeightTerms): 
     { trainableParams: t.params, bytesPerParam: opt.bytes, optimizer: s.optimizer, shards: c.optShard },
     opt.paged ? 'managed' : 'allocator',
   );
-  part(out, 'masterWeights', s.offloadOptimizer ? 0 : masterBytes, ALL, `${fmt(t.params)} trainable params × 4 B (fp32 master copy)`, { trainableParams: t.params });
+  part(out, 'masterWeights', s.offloadOptimizer ? 0 : masterBytes, ALL, `${fmt(t.params)} trainable params × 4 B (fp32 master copy)${c.optShard > 1 ? ` ÷ ${c.N} GPUs` : ""}`, { trainableParams: t.params });
   // torch's default foreach AdamW materialises sqrt(exp_avg_sq) for all params at once
   // (torch/optim/adamw.py _multi_tensor_adamw); the fused kernel and bnb optimizers work in place.
   const stateBytes = t.groups.reduce((sum, g) => sum + g.params * stateBytesOf(g.bytes), 0);
