@@ -19,7 +19,7 @@ const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 function copyWasm() {
   mkdirSync('dist/grammars', { recursive: true });
-  // web-tree-sitter >= 0.26 names its runtime web-tree-sitter.wasm (vscode-engineering.md 3.1).
+  // web-tree-sitter >= 0.26 names its runtime web-tree-sitter.wasm (docs/sources/vscode-engineering.md, "web-tree-sitter in an esbuild bundle").
   cpSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
   cpSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/grammars/tree-sitter-python.wasm');
   // the Python probe of `vram-lens measure` (src/measure/run.ts resolves dist/probe next to the bundle)
@@ -61,7 +61,7 @@ const nodeCommon = {
   minify: production,
   logLevel: quiet ? 'error' : 'warning',
   // The ESM build of web-tree-sitter reads import.meta.url, which a CJS bundle turns into {}:
-  // Parser.init then fails without a warning. Bundle its .cjs build instead (vscode-engineering.md 3.2).
+  // Parser.init then fails without a warning. Bundle its .cjs build instead (docs/sources/vscode-engineering.md, "web-tree-sitter in an esbuild bundle").
   alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
   plugins: [reporter],
 };

@@ -1,5 +1,5 @@
 // npm run bench:extraction — the readers against 103 labelled real files (bench/extraction/labels-*.json,
-// labelling rules in ../shared/notes/labeling-real-files.md). Prints each file's misses (field: label vs
+// labelling rules in docs/labeling-real-files.md). Prints each file's misses (field: label vs
 // product), the summary now next to the first look (bench/data/first-look.json, scored once on the engine
 // before any change for this set), the same per format, and the unlabelled figures over the shared corpus
 // of real configs (../shared/corpus): training configs, how many name a model, how many of those get an

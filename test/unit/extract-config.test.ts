@@ -1,5 +1,5 @@
 // YAML/JSON configs of every framework: what is read (with its exact range), which framework defaults
-// apply (config-keys.md, cited per assertion), what linked DeepSpeed/accelerate files add, and that
+// apply (docs/sources/framework-keys.md, cited per assertion), what linked DeepSpeed/accelerate files add, and that
 // non-training configs get no OOM check. Fixtures: test/fixtures/configs (written in each framework's style).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -123,7 +123,7 @@ describe('axolotl', () => {
     });
   });
 
-  describe('defaults when keys are absent (config-keys.md 4)', () => {
+  describe('defaults when keys are absent (docs/sources/framework-keys.md §4)', () => {
     const minimal = 'base_model: Qwen/Qwen2.5-1.5B\ndatasets:\n  - path: x\n    type: alpaca\n';
     let r: Report;
     before(() => {
@@ -399,7 +399,7 @@ describe('TRL / TrainingArguments YAML', () => {
     assert.deepEqual([p.loraR.value, p.loraR.origin, p.loraDropout.value, p.loraDropout.origin], [16, 'defaulted', 0.05, 'defaulted']);
     assert.deepEqual([p.quantization.value, p.loraTargets.value], ['nf4', 'all-linear']);
     assert.deepEqual([p.seqLen.value, p.seqLen.origin], [2048, 'read']);
-    // SFTConfig: gradient_checkpointing=True since TRL 0.22, bf16=True (config-keys.md 2)
+    // SFTConfig: gradient_checkpointing=True since TRL 0.22, bf16=True (docs/sources/framework-keys.md §2)
     assert.deepEqual([p.gradientCheckpointing.value, p.gradientCheckpointing.origin, p.autocast.value], [true, 'defaulted', true]);
     // TRL's trainers prepare k-bit models (prepare_model_for_kbit_training)
     assert.deepEqual([p.kbitUpcast.value], [true]);
@@ -446,7 +446,7 @@ describe('DeepSpeed and accelerate files on their own', () => {
   });
 });
 
-describe('YAML values as PyYAML reads them (parsing-pitfalls.md 6)', () => {
+describe('YAML values as PyYAML reads them (docs/sources/parsing-pitfalls.md §6)', () => {
   it('yes/no are booleans (YAML 1.1), bare keys are null (the default applies), anchors and merge keys resolve', () => {
     const text = 'base: &base\n  micro_batch_size: 3\n  sequence_len: 1024\nbase_model: Qwen/Qwen2.5-0.5B\n<<: *base\nsample_packing: yes\nlora_r:\ngradient_checkpointing: on\n';
     const x = extractConfig(text, 'yaml');

@@ -143,7 +143,7 @@ describe('GPU cost comparison (compare.ts)', () => {
       assert.ok(Math.abs(r.hours! - 1e9 / r.tokensPerSecond! / 3600) < 1e-9);
       assert.ok(Math.abs(r.costUsd! - r.hours! * r.count * g.priceUsdPerHour!) < 1e-6);
     }
-    // the cheapest card per hour is not the cheapest run (hardware.md: cost of the milestone, not the rate)
+    // the cheapest card per hour is not the cheapest run (docs/sources/hardware.md §6: cost of the milestone, not the rate)
     const cheapestRate = [...priced].sort((a, b) => a.usdPerGpuHour! * a.count - b.usdPerGpuHour! * b.count)[0];
     assert.notEqual(priced[0].gpu, cheapestRate.gpu);
   });

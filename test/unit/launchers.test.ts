@@ -1,5 +1,5 @@
 // Launch scripts: which command runs the analysed file, with how many GPUs, which accelerate/DeepSpeed
-// config and which command-line overrides; and how that reaches the plan (parsing-pitfalls.md 3).
+// config and which command-line overrides; and how that reaches the plan (docs/sources/parsing-pitfalls.md §3).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

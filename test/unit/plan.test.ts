@@ -1,5 +1,5 @@
 // buildPlan: framework defaults and the origin of every field (read / defaulted / assumed).
-// Expected defaults come from the frameworks' sources as summarised in ../shared/notes/config-keys.md.
+// Expected defaults come from the frameworks' sources as summarised in docs/sources/framework-keys.md.
 import { strict as assert } from 'node:assert';
 import type { Parser } from 'web-tree-sitter';
 import { extractPython } from '../../src/analysis/extract/python';

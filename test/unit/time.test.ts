@@ -116,7 +116,7 @@ describe('time model: throughput (time.ts)', () => {
     close(t.secondsPerStep, l.secondsPerStep + t.dequantSecondsPerMicroStep, 1e-9, 'QLoRA step = LoRA step + dequant');
     // the card's own bandwidth sets it (per card class): the same job on a 4090 at 1.01 TB/s
     close(tp(m, s, gpu('rtx-4090-24gb')).dequantSecondsPerMicroStep, (linear * 3 * 23) / 1.01e12);
-    // the overhead is fixed per micro-step: a longer sequence makes it relatively smaller (hardware.md §3)
+    // the overhead is fixed per micro-step: a longer sequence makes it relatively smaller (docs/sources/time-model.md §3)
     const long = tp(m, { ...s, seqLen: 4096 }, gpu('a100-sxm-80gb'));
     const longLora = tp(m, { ...s, seqLen: 4096, method: 'lora', quantization: 'none' }, gpu('a100-sxm-80gb'));
     assert.ok(long.tokensPerSecondPerGpu / longLora.tokensPerSecondPerGpu > t.tokensPerSecondPerGpu / l.tokensPerSecondPerGpu);

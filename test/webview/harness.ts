@@ -1,6 +1,6 @@
 // Serves the breakdown page as VS Code would (renderHtml with a fresh nonce, cspSource = this origin,
 // the bundles from dist/webview) on 127.0.0.1, and opens it in headless Chromium with a stub
-// acquireVsCodeApi that records postMessage / setState (vscode-engineering.md 4.6).
+// acquireVsCodeApi that records postMessage / setState (the webview API: code.visualstudio.com/api/extension-guides/webview, "Persistence" and "Scripts and message passing").
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';

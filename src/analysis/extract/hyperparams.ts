@@ -22,7 +22,7 @@ export type Framework =
   | 'task'
   | 'unknown';
 
-/** What a config is for. Only training gets OOM checks (parsing-pitfalls.md 9). */
+/** What a config is for. Only training gets OOM checks (docs/sources/parsing-pitfalls.md §9). */
 export type Purpose = 'training' | 'inference' | 'merge' | 'evaluation' | 'quantization' | 'launcher' | 'unknown';
 
 /** Where a call sits in the text, so that a fix can add or change its arguments without reformatting. */

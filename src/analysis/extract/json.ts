@@ -1,5 +1,5 @@
 // JSON configs (DeepSpeed, TrainingArguments JSON, .ipynb) -> the config tree, with source ranges.
-// Tolerant, because real files are not always JSON (parsing-pitfalls.md 5): templates with bare
+// Tolerant, because real files are not always JSON (docs/sources/parsing-pitfalls.md §5): templates with bare
 // placeholders (`GB_SIZE`, `${zero_stage}`, `{{ stage }}`), comments, trailing commas. A placeholder
 // becomes an unquoted string scalar, so readers can say "not a literal". Never throws.
 import { CEntry, CNode, ConfigDoc } from './frameworks/tree';

@@ -1,5 +1,5 @@
 // Shell launch scripts: which commands run a given training script or config, with how many GPUs, which
-// accelerate/DeepSpeed config and which command-line overrides (parsing-pitfalls.md 3: launchers and CLI
+// accelerate/DeepSpeed config and which command-line overrides (docs/sources/parsing-pitfalls.md §3: launchers and CLI
 // overrides win; the GPU count usually comes only from the launcher). Pure text processing, no shell is run.
 import { normalizePath, dirnameOf, joinPath } from './frameworks/paths';
 

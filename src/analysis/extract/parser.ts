@@ -13,7 +13,7 @@ export function initPythonParser(wasmDir: string): Promise<Parser> {
   loading = (async () => {
     await Parser.init({ locateFile: (name: string) => path.join(wasmDir, name) });
     const language = await Language.load(path.join(wasmDir, 'grammars', 'tree-sitter-python.wasm'));
-    // tree-sitter-python 0.25 is ABI 15; web-tree-sitter 0.27 reads 13-15 (vscode-engineering.md 3.1).
+    // tree-sitter-python 0.25 is ABI 15; web-tree-sitter 0.27 reads 13-15 (docs/sources/vscode-engineering.md, "web-tree-sitter in an esbuild bundle").
     const abi = language.abiVersion;
     if (abi < 13 || abi > 15) throw new Error(`tree-sitter-python.wasm has ABI ${abi}; this runtime reads 13-15`);
     const parser = new Parser();

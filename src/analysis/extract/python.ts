@@ -4,7 +4,7 @@
 // fire / fastcore call_parse parameters, with the values a launch command or a usage example passes),
 // function-signature defaults and the arguments a function is called with in the file. Branches whose
 // condition is known statically (`if args.use_lora:` with use_lora off) are not read
-// (parsing-pitfalls.md 1-2).
+// (docs/sources/parsing-pitfalls.md §1-2).
 import type { Node, Parser } from 'web-tree-sitter';
 import { CallSite, emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
 import { Found, SourceSpan } from './source';
@@ -877,7 +877,7 @@ class PythonReader {
     if (this.out[key]) return;
     const e = this.evaluate(valueNode);
     // An explicit None asks for the library default: PEFT target_modules=None uses the per-architecture
-    // targets, Unsloth dtype=None auto-detects, TRL bf16=None means auto (config-keys.md 2, 3 and 9).
+    // targets, Unsloth dtype=None auto-detects, TRL bf16=None means auto (docs/sources/framework-keys.md §2, 3 and 9).
     if (e.ok && e.value === null) return;
     if (!e.ok) {
       if (!QUIET_KEYS.has(key)) this.out.unread.push({ key, span: spanOf(argNode), reason: e.reason });

@@ -1,6 +1,6 @@
 // YAML configs -> the format-neutral config tree, with source ranges (the `yaml` package's node ranges,
 // converted to lines/columns by LineIndex). YAML 1.1 rules, as PyYAML and OmegaConf read these files
-// (`yes`/`no`/`on`/`off` are booleans; parsing-pitfalls.md 6). Never throws.
+// (`yes`/`no`/`on`/`off` are booleans; docs/sources/parsing-pitfalls.md §6). Never throws.
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { CEntry, CNode, ConfigDoc } from './frameworks/tree';
 import { LineIndex, SourceSpan } from './source';

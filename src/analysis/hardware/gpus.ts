@@ -54,7 +54,7 @@ export function findGpu(ref: string, custom: GpuSpec[] = []): GpuSpec | undefine
   return all.find((g) => g.id === key) ?? all.find((g) => g.aliases.includes(key));
 }
 
-/** Memory a training process can use: the total less the CUDA context (calibration/README.md). */
+/** Memory a training process can use: the total less the CUDA context (docs/sources/allocations-training.md §6.2). */
 export function usableBytes(gpu: GpuSpec): number {
   return gpu.memoryGiB * GiB - CUDA_CONTEXT_BYTES;
 }

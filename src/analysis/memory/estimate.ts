@@ -1,7 +1,7 @@
 // Peak GPU memory per GPU of one training step, from the component families (src/analysis/memory/
 // families/: weights, adapters and what trains, gradients and optimizer, activations, logits, the other
 // models of RL jobs, sharding, generation, runtime), each part tagged with the phases in which it is live;
-// peak.ts assembles each phase's peak. Each constant cites its source; see DESIGN.md "The memory model".
+// peak.ts assembles each phase's peak. Each constant cites its source; the allocations behind them are in docs/sources/allocations-training.md and allocations-distributed-rl.md.
 import { ModelSpec } from '../models/spec';
 import type { Band } from './band';
 import { Component } from './component';

@@ -116,7 +116,7 @@ const REMEDIES: Remedy[] = [
   },
   {
     id: 'gradientCheckpointing',
-    cost: 3, // recomputes the forward: about a third more compute (Chen et al. 2016; hardware.md "+2N")
+    cost: 3, // recomputes the forward: about a third more compute (Chen et al. 2016; docs/sources/time-model.md §2 "+2N")
     applies: (r) => !r.plan!.gradientCheckpointing.value,
     change: (s) => ({ ...s, gradientCheckpointing: true }),
     label: () => 'Enable gradient checkpointing',

@@ -1,5 +1,5 @@
 // accelerate config YAML (`accelerate config` output, `accelerate launch --config_file`) -> settings.
-// Keys and defaults: accelerate commands/config/config_args.py and utils/dataclasses.py (config-keys.md 7).
+// Keys and defaults: accelerate commands/config/config_args.py and utils/dataclasses.py (docs/sources/framework-keys.md §7).
 import { Found } from '../source';
 import { asBool, asPositiveInt, asString, ConfigReader } from './reader';
 import { Setting, SettingMap } from './settings';
@@ -88,7 +88,7 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
         entry = strat;
       } else out.unread.push({ key: 'fsdp_config.fsdp_sharding_strategy', entry: strat, reason: `unknown strategy ${String(raw)}` });
     } else if (reshard && v2) {
-      // FSDP2: reshard_after_forward true ≈ FULL_SHARD, false ≈ SHARD_GRAD_OP (config-keys.md 7)
+      // FSDP2: reshard_after_forward true ≈ FULL_SHARD, false ≈ SHARD_GRAD_OP (docs/sources/framework-keys.md §7)
       const b = asBool(litOf(reshard.value));
       if (b !== undefined) {
         strategy = b ? 'full_shard' : 'shard_grad_op';

@@ -1,6 +1,6 @@
 // axolotl YAML (old and current keys). Schema and defaults: axolotl src/axolotl/utils/schemas/*.py,
 // utils/config/__init__.py (resolve_dtype) and loaders/model.py (QLoRA BitsAndBytesConfig,
-// prepare_model_for_kbit_training), as summarised in config-keys.md 4.
+// prepare_model_for_kbit_training), as summarised in docs/sources/framework-keys.md §4.
 import { Hyperparams } from '../hyperparams';
 import { asTargets, asCheckpointing, readDeepSpeedKey, readHfFsdp, setModel } from './common';
 import { asBool, asDtype, asNumber, asPositiveInt, asString, asNameList, ConfigReader } from './reader';

@@ -1,5 +1,5 @@
 // DeepSpeed config (JSON file, or a dict inside another config) -> settings.
-// Keys and defaults: deepspeed.ai/docs/config-json (config-keys.md 8). With the HF Trainer, "auto" values are
+// Keys and defaults: deepspeed.ai/docs/config-json (docs/sources/framework-keys.md §8). With the HF Trainer, "auto" values are
 // filled from TrainingArguments (transformers integrations/deepspeed.py), so "auto" leaves the script's value.
 import { Found } from '../source';
 import { asBool, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
@@ -76,7 +76,7 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
       else if (dev === 'none' || dev === undefined) set(key, e, false, `${path}: ${dev ?? 'null'}`);
       else out.unread.push({ key: path, entry: e, reason: `${dev} is a template placeholder` });
     }
-    // 2020-21 stage-2 flag, superseded by offload_optimizer (config-keys.md 8)
+    // 2020-21 stage-2 flag, superseded by offload_optimizer (docs/sources/framework-keys.md §8)
     const legacy = at('zero_optimization.cpu_offload');
     if (legacy && asBool(litOf(legacy.value)) === true && !out.settings.offloadOptimizer) set('offloadOptimizer', legacy, true, 'zero_optimization.cpu_offload: true');
   } else if (zo && !isMap(zo.value)) {

@@ -1,6 +1,6 @@
 // YAML/JSON that HfArgumentParser or TrlParser read into TrainingArguments / SFTConfig / ModelConfig:
 // `trl sft --config cfg.yaml`, alignment-handbook and open-r1 recipes, `parser.parse_json_file(...)`.
-// Any TrainingArguments key may appear (config-keys.md 1-2); TRL's ModelConfig adds model and PEFT keys.
+// Any TrainingArguments key may appear (docs/sources/framework-keys.md §1-2); TRL's ModelConfig adds model and PEFT keys.
 import { readDeepSpeedKey, readHfFsdp, setModel } from './common';
 import { asBool, ConfigReader } from './reader';
 import { litOf } from './tree';

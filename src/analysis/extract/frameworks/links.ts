@@ -117,7 +117,7 @@ function candidatesFor(p: string, file: string, root: string | undefined, cwd?: 
     const c = joinPath(base, p);
     if (!out.includes(c)) out.push(c);
   };
-  // The job runs from the working directory (parsing-pitfalls.md 4): the launcher's cwd, the workspace
+  // The job runs from the working directory (docs/sources/parsing-pitfalls.md §4): the launcher's cwd, the workspace
   // root; then the file's folder and its parents (a repository inside the workspace).
   if (cwd) add(cwd);
   if (root) add(root);

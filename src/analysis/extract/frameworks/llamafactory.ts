@@ -1,6 +1,6 @@
 // LLaMA-Factory YAML/JSON (llamafactory-cli train|chat|export|eval), v0 format and the v1 format.
 // Defaults: src/llamafactory/hparams/{model,finetuning,data}_args.py, model/adapter.py (fp32 upcast of
-// trainable params), model/model_utils/{checkpointing,quantization}.py, v1/config/*.py (config-keys.md 5).
+// trainable params), model/model_utils/{checkpointing,quantization}.py, v1/config/*.py (docs/sources/framework-keys.md §5).
 import { Hyperparams } from '../hyperparams';
 import { asTargets, readDeepSpeedKey, setModel } from './common';
 import { asBool, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';

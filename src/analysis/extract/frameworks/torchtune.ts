@@ -1,6 +1,6 @@
 // torchtune recipe configs (OmegaConf YAML). Model size and LoRA/QLoRA live only in the builder name of
 // model._component_; sequence length at tokenizer.max_seq_len; `dtype: bf16` is pure bf16 (no fp32
-// master copy). Recipe-code defaults: recipes/*.py cfg.get(...) calls (config-keys.md 6).
+// master copy). Recipe-code defaults: recipes/*.py cfg.get(...) calls (docs/sources/framework-keys.md §6).
 import { asBool, asDtype, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { TORCHTUNE_KEYS, TORCHTUNE_LORA_KEYS, TORCHTUNE_SEQ_LEN } from '../../vocab/dialects/torchtune';
