@@ -47,7 +47,10 @@ const zodEnglishOnly = {
     build.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (args) =>
       /[\\/]zod[\\/]/.test(args.importer) ? { path: path.resolve(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: path.dirname(args.path) }));
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
   },
 };
 
@@ -68,7 +71,9 @@ const nodeCommon = {
 
 const benchEntries = (() => {
   try {
-    return readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => path.join('bench', f));
+    return readdirSync('bench')
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join('bench', f));
   } catch {
     return [];
   }

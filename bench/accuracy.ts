@@ -26,8 +26,9 @@ for (const c of cases.filter((c) => !c.excluded)) {
   const inBand = meas >= pred * band.lowBytes && meas <= pred * band.highBytes;
   rows.push({ id: c.id, pred, meas, err, metric: c.measured.metric, wrongNoFit, inBand, width: band.highBytes / band.lowBytes - 1 });
   console.log(
-    `${c.id.padEnd(21)} ${c.measured.metric.padEnd(9)} ${pred.toFixed(2).padStart(9)} ${meas.toFixed(2).padStart(10)}  ${(err >= 0 ? '+' : '') + (err * 100).toFixed(1)}%`.padEnd(64) +
-      ` ${c.gpu?.name ?? '?'}${wrongNoFit ? '  << predicted not to fit' : ''}`,
+    `${c.id.padEnd(21)} ${c.measured.metric.padEnd(9)} ${pred.toFixed(2).padStart(9)} ${meas.toFixed(2).padStart(10)}  ${(err >= 0 ? '+' : '') + (err * 100).toFixed(1)}%`.padEnd(
+      64,
+    ) + ` ${c.gpu?.name ?? '?'}${wrongNoFit ? '  << predicted not to fit' : ''}`,
   );
 }
 const abs = rows.map((r) => Math.abs(r.err)).sort((a, b) => a - b);
@@ -76,12 +77,16 @@ for (const c of rlCases) {
   rlErrors.push(Math.abs(err));
   const wrong = c.gpu ? est.requiredBytes / GiB > c.gpu.mem_gib - CUDA_CONTEXT_BYTES / GiB : false;
   if (wrong) rlWrongNoFit++;
-  console.log(`${c.id.padEnd(21)} ${c.measured.metric.padEnd(9)} ${pred.toFixed(2).padStart(9)} ${meas.toFixed(2).padStart(10)}  ${(err >= 0 ? '+' : '') + (err * 100).toFixed(1)}%  (${est.phase}) ${c.gpu?.name ?? ''}${wrong ? '  << predicted not to fit' : ''}`);
+  console.log(
+    `${c.id.padEnd(21)} ${c.measured.metric.padEnd(9)} ${pred.toFixed(2).padStart(9)} ${meas.toFixed(2).padStart(10)}  ${(err >= 0 ? '+' : '') + (err * 100).toFixed(1)}%  (${est.phase}) ${c.gpu?.name ?? ''}${wrong ? '  << predicted not to fit' : ''}`,
+  );
 }
 if (rlErrors.length) {
   const sorted = [...rlErrors].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))];
-  console.log(`group R summary: ${rlErrors.length} cases, median |error| ${(at(0.5) * 100).toFixed(1)}%, p90 |error| ${(at(0.9) * 100).toFixed(1)}%, wrong "does not fit" verdicts ${rlWrongNoFit} (weak evidence: settings partly inferred, see notes)`);
+  console.log(
+    `group R summary: ${rlErrors.length} cases, median |error| ${(at(0.5) * 100).toFixed(1)}%, p90 |error| ${(at(0.9) * 100).toFixed(1)}%, wrong "does not fit" verdicts ${rlWrongNoFit} (weak evidence: settings partly inferred, see notes)`,
+  );
 }
 
 // ---- held-out: published runs the engine was not built on (bench/data/heldout), end to end -----------------

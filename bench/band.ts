@@ -89,7 +89,18 @@ function rlPoints(): Point[] {
     const e = estimateMemory(m, s);
     const meas = c.measured.value * { GiB, GB: 1e9, MiB: 1024 ** 2 }[c.measured.unit];
     const kind = s.job?.kind;
-    out.push({ id: c.id, source: 'calibration R', cls: { method: s.quantization !== 'none' ? 'qlora' : s.method === 'full' ? 'full' : 'lora', sharding: 'single', stack: 'hf', job: kind === 'grpo' || kind === 'rloo' || kind === 'ppo' ? 'rl' : 'preference', lengths: 'cap' }, ratio: meas / predictedOn(c.measured.metric, e) });
+    out.push({
+      id: c.id,
+      source: 'calibration R',
+      cls: {
+        method: s.quantization !== 'none' ? 'qlora' : s.method === 'full' ? 'full' : 'lora',
+        sharding: 'single',
+        stack: 'hf',
+        job: kind === 'grpo' || kind === 'rloo' || kind === 'ppo' ? 'rl' : 'preference',
+        lengths: 'cap',
+      },
+      ratio: meas / predictedOn(c.measured.metric, e),
+    });
   }
   return out;
 }
@@ -104,7 +115,8 @@ async function main() {
   const held: Point[] = [];
   for (const c of heldoutCases().filter((x) => !x.excluded)) {
     const r = scoreCase(c, deps);
-    if (r.predicted && r.measured && r.bandClass) held.push({ id: c.id, source: `held-out ${c.sourceKind}`, cls: r.bandClass, ratio: r.measured / r.predicted });
+    if (r.predicted && r.measured && r.bandClass)
+      held.push({ id: c.id, source: `held-out ${c.sourceKind}`, cls: r.bandClass, ratio: r.measured / r.predicted });
   }
   const points = [...calibrationPoints(), ...rlPoints(), ...held];
   const table = build(points);
@@ -124,10 +136,16 @@ async function main() {
     const js = pts.map((p) => judge(p, tableFor(p)));
     const inside = js.filter((j) => j.inside).length;
     const widths = js.map((j) => j.width).sort((a, b) => a - b);
-    console.log(`${label}: ${pts.length} cases, measurement inside the band ${((inside / Math.max(1, pts.length)) * 100).toFixed(1)}%, median width ${((widths[Math.floor(widths.length / 2)] ?? 0) * 100).toFixed(1)}%`);
+    console.log(
+      `${label}: ${pts.length} cases, measurement inside the band ${((inside / Math.max(1, pts.length)) * 100).toFixed(1)}%, median width ${((widths[Math.floor(widths.length / 2)] ?? 0) * 100).toFixed(1)}%`,
+    );
   };
   console.log('classes (measured / predicted: geometric mean, and the band of the class alone):');
-  for (const [k, q] of Object.entries(table.classes).sort()) if (q.n >= 5) console.log(`  ${k.padEnd(70)} n=${String(q.n).padStart(3)}  ${Math.exp(q.meanLog).toFixed(2)}  ${Math.exp(q.meanLog - table.z * q.sdLog).toFixed(2)} – ${Math.exp(q.meanLog + table.z * q.sdLog).toFixed(2)}`);
+  for (const [k, q] of Object.entries(table.classes).sort())
+    if (q.n >= 5)
+      console.log(
+        `  ${k.padEnd(70)} n=${String(q.n).padStart(3)}  ${Math.exp(q.meanLog).toFixed(2)}  ${Math.exp(q.meanLog - table.z * q.sdLog).toFixed(2)} – ${Math.exp(q.meanLog + table.z * q.sdLog).toFixed(2)}`,
+      );
   console.log('');
   for (const [label, pts] of [
     ['all', points],

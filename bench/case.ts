@@ -26,14 +26,19 @@ async function main() {
       const m = specFromHfConfig(c.config, r.model.ref);
       if (m.spec) r = analyzeText(text, file, settings, { ...deps, hubModels: new Map<string, ModelSpec>([[r.model.ref, m.spec]]) });
     }
-    console.log(`\n== ${c.id}: measured ${'oom' in c.measured ? 'OOM' : `${c.measured.value} ${c.measured.unit} ${c.measured.metric}`} on ${c.gpus}× ${c.gpu.name}`);
+    console.log(
+      `\n== ${c.id}: measured ${'oom' in c.measured ? 'OOM' : `${c.measured.value} ${c.measured.unit} ${c.measured.metric}`} on ${c.gpus}× ${c.gpu.name}`,
+    );
     if (!r.plan || !r.estimate) {
       console.log(r.findings.map((f) => f.message).join('\n'));
       continue;
     }
-    for (const [k, f] of Object.entries(r.plan)) console.log(`  ${k.padEnd(22)} ${JSON.stringify(f.value).padEnd(24)} ${f.origin.padEnd(9)} ${f.reason.slice(0, 90)}`);
+    for (const [k, f] of Object.entries(r.plan))
+      console.log(`  ${k.padEnd(22)} ${JSON.stringify(f.value).padEnd(24)} ${f.origin.padEnd(9)} ${f.reason.slice(0, 90)}`);
     const e = r.estimate;
-    console.log(`  peak ${e.phase}: allocated ${(e.peakAllocatedBytes / GiB).toFixed(2)} reserved ${(e.peakReservedBytes / GiB).toFixed(2)} device ${(e.peakDeviceBytes / GiB).toFixed(2)} GiB; phases ${e.phases.map((p) => `${p.phase} ${(p.requiredBytes / GiB).toFixed(2)}`).join(', ')}`);
+    console.log(
+      `  peak ${e.phase}: allocated ${(e.peakAllocatedBytes / GiB).toFixed(2)} reserved ${(e.peakReservedBytes / GiB).toFixed(2)} device ${(e.peakDeviceBytes / GiB).toFixed(2)} GiB; phases ${e.phases.map((p) => `${p.phase} ${(p.requiredBytes / GiB).toFixed(2)}`).join(', ')}`,
+    );
     for (const x of e.components) console.log(`    ${x.name.padEnd(20)} ${(x.bytes / GiB).toFixed(2).padStart(7)} GiB  ${x.formula.slice(0, 110)}`);
   }
 }

@@ -15,9 +15,11 @@ const root = path.resolve(process.argv[2] ?? process.env.VRAM_LENS_CORPUS ?? pat
 
 // Keys whose last segment names something that changes GPU memory (batch, sequence, precision, adapters,
 // quantization, checkpointing, offload, sharding, parallelism, optimizer, attention/loss kernels).
-const MEMORY_KEY = /batch|seq(uence)?_?len|max_length|cutoff|context|lora|rank|quant|_bit|dtype|bf16|fp16|fp8|precision|checkpoint|offload|shard|fsdp|deepspeed|zero|parallel|_size$|optim|packing|attn|attention|compile|kernel|liger|cross_entropy|num_processes|num_gpus|dora|adapter|finetuning_type|peft|teacher|ref_|reward|generation|vllm|memory/i;
+const MEMORY_KEY =
+  /batch|seq(uence)?_?len|max_length|cutoff|context|lora|rank|quant|_bit|dtype|bf16|fp16|fp8|precision|checkpoint|offload|shard|fsdp|deepspeed|zero|parallel|_size$|optim|packing|attn|attention|compile|kernel|liger|cross_entropy|num_processes|num_gpus|dora|adapter|finetuning_type|peft|teacher|ref_|reward|generation|vllm|memory/i;
 // ... minus settings of those features that do not change memory
-const NOT_MEMORY = /val_set_size|log_peak_memory|machine_rank|downcast_bf16|export_size|image_size|state_dict_type|auto_wrap_policy|layer_cls_to_wrap|sync_module_states|use_orig_params|backward_prefetch|forward_prefetch|limit_all_gathers|ram_efficient_loading|save_16bit|save_on_each_node|logging|eval_steps|save_steps|_dir$|_path$|^lora_alpha$|lr$|learning_rate|warmup|scheduler|seed|wandb|_name$|output|dataset|template|tokenizer\.(path|_component_)|checkpoint_(dir|files)|recipe_checkpoint|resume|multinode_launcher|zero3_init_flag|init_lora_weights|lora_dropout|dcp_path|_steps$|overlap_comm|contiguous_gradients|round_robin|allgather_partitions|reduce_scatter|pin_memory|loss_scale|hysteresis|initial_scale_power|steps_per_print|wall_clock|gradient_clipping|clip_grad|enabled$|type$/i;
+const NOT_MEMORY =
+  /val_set_size|log_peak_memory|machine_rank|downcast_bf16|export_size|image_size|state_dict_type|auto_wrap_policy|layer_cls_to_wrap|sync_module_states|use_orig_params|backward_prefetch|forward_prefetch|limit_all_gathers|ram_efficient_loading|save_16bit|save_on_each_node|logging|eval_steps|save_steps|_dir$|_path$|^lora_alpha$|lr$|learning_rate|warmup|scheduler|seed|wandb|_name$|output|dataset|template|tokenizer\.(path|_component_)|checkpoint_(dir|files)|recipe_checkpoint|resume|multinode_launcher|zero3_init_flag|init_lora_weights|lora_dropout|dcp_path|_steps$|overlap_comm|contiguous_gradients|round_robin|allgather_partitions|reduce_scatter|pin_memory|loss_scale|hysteresis|initial_scale_power|steps_per_print|wall_clock|gradient_clipping|clip_grad|enabled$|type$/i;
 
 interface Row {
   file: string;
@@ -31,7 +33,7 @@ interface Row {
 }
 
 function* walk(d: string): Generator<string> {
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(d).sort();
   } catch {
@@ -129,12 +131,20 @@ async function main(): Promise<number> {
   const inCatalog = rows.filter((r) => r.training && r.resolved);
   const withEstimate = inCatalog.filter((r) => r.estimate);
   const share = inCatalog.length ? (withEstimate.length / inCatalog.length) * 100 : 100;
-  console.log(`training configs whose model is in the catalog: ${inCatalog.length}; with an estimate: ${withEstimate.length} (${share.toFixed(1)}%, target ≥ 95%)`);
+  console.log(
+    `training configs whose model is in the catalog: ${inCatalog.length}; with an estimate: ${withEstimate.length} (${share.toFixed(1)}%, target ≥ 95%)`,
+  );
   for (const r of inCatalog.filter((x) => !x.estimate)) console.log(`  no estimate: ${r.file}`);
   const unresolved = rows.filter((r) => r.training && !r.resolved);
   const refs = new Map<string, number>();
   for (const r of unresolved) refs.set(r.modelRef ?? '(no model key)', (refs.get(r.modelRef ?? '(no model key)') ?? 0) + 1);
-  console.log(`training configs whose model is not in the catalog: ${unresolved.length} (${[...refs].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`).join(', ')}${refs.size > 12 ? ', …' : ''})`);
+  console.log(
+    `training configs whose model is not in the catalog: ${unresolved.length} (${[...refs]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`)
+      .join(', ')}${refs.size > 12 ? ', …' : ''})`,
+  );
 
   console.log('\nmemory-relevant keys seen but not used (files), most frequent first:');
   const sorted = [...unused].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

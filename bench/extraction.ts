@@ -81,7 +81,7 @@ function summarizeFirstLook(rows: FirstLookRow[], byFile: Map<string, Label>): E
 
 function* walk(d: string, depth = 0): Generator<string> {
   if (depth > 12) return;
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(d).sort();
   } catch {
@@ -124,7 +124,13 @@ async function corpusFigures(deps: Awaited<ReturnType<typeof nodeAnalysisDeps>>)
     return `  ${name.padEnd(20)} ${String(rs.length).padStart(5)} files  ${String(t.length).padStart(4)} training  ${String(n.length).padStart(4)} name a model  ${String(e.length).padStart(4)} with an estimate (${n.length ? ((e.length / n.length) * 100).toFixed(1) : '0.0'}%)${c ? `  ${c} crashes` : ''}`;
   };
   console.log(`\nshared corpus (${CORPUS}, no labels):`);
-  for (const dir of [...new Set(rows.map((r) => r.dir))].sort()) console.log(line(dir, rows.filter((r) => r.dir === dir)));
+  for (const dir of [...new Set(rows.map((r) => r.dir))].sort())
+    console.log(
+      line(
+        dir,
+        rows.filter((r) => r.dir === dir),
+      ),
+    );
   console.log(line('total', rows));
 }
 
@@ -182,12 +188,23 @@ async function main(): Promise<number> {
 
   console.log('\nper format (the format the reader detects now; first look in brackets):');
   const pct = (a: number, b: number) => (b ? `${((a / b) * 100).toFixed(0)}%` : '—');
-  const cell = (s: ExtractionSummary) => [`${(s.trainingAgreement * 100).toFixed(0)}%`, `${s.withEstimate}/${s.namingModel}`, `${s.valuesEqual}/${s.values} ${pct(s.valuesEqual, s.values)}`];
+  const cell = (s: ExtractionSummary) => [
+    `${(s.trainingAgreement * 100).toFixed(0)}%`,
+    `${s.withEstimate}/${s.namingModel}`,
+    `${s.valuesEqual}/${s.values} ${pct(s.valuesEqual, s.values)}`,
+  ];
   const rows: string[][] = [['format', 'files', 'training agreement', 'estimate / naming a model', 'values equal']];
   for (const fmt of [...new Set(formats.values())].sort()) {
     const files = new Set([...formats].filter(([, f]) => f === fmt).map(([file]) => file));
     const n = cell(summarizeExtraction(scores.filter((s) => files.has(s.file))));
-    const f = firstRows ? cell(summarizeFirstLook(firstRows.filter((r) => files.has(r.file)), byFile)) : undefined;
+    const f = firstRows
+      ? cell(
+          summarizeFirstLook(
+            firstRows.filter((r) => files.has(r.file)),
+            byFile,
+          ),
+        )
+      : undefined;
     rows.push([fmt, String(files.size), ...n.map((x, i) => (f ? `${x} [${f[i]}]` : x))]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

@@ -13,7 +13,9 @@ import { scoreTimeCase, summarizeTime, timeCases } from './lib/heldout-time';
 async function main() {
   const out = process.argv[2] ?? path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json');
   const deps = await nodeAnalysisDeps(path.join(__dirname, '..'));
-  const memory = heldoutCases().filter((c) => !c.excluded).map((c) => scoreCase(c, deps));
+  const memory = heldoutCases()
+    .filter((c) => !c.excluded)
+    .map((c) => scoreCase(c, deps));
   const files = labels().map((l) => scoreLabel(l, deps));
   const time = timeCases().map(scoreTimeCase);
   let commit = 'unknown';
@@ -27,11 +29,24 @@ async function main() {
     engineCommit: commit,
     date: new Date().toISOString().slice(0, 10),
     memory: { rows: memory, summaries: summariesOf(memory) },
-    extraction: { files: files.map((f) => ({ file: f.file, isTraining: f.isTraining, productTraining: f.productTraining, estimate: f.estimate, equal: f.fields.filter((x) => x.equal).length, fields: f.fields.length, missing: !!f.missing })), summary: summarizeExtraction(files) },
+    extraction: {
+      files: files.map((f) => ({
+        file: f.file,
+        isTraining: f.isTraining,
+        productTraining: f.productTraining,
+        estimate: f.estimate,
+        equal: f.fields.filter((x) => x.equal).length,
+        fields: f.fields.length,
+        missing: !!f.missing,
+      })),
+      summary: summarizeExtraction(files),
+    },
     time: { rows: time, summary: summarizeTime(time) },
   };
   writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
-  console.log(`wrote ${out}: memory ${memory.length} cases, ${files.length} labelled files (${files.filter((f) => f.missing).length} missing), time ${time.length} cases; engine ${commit}`);
+  console.log(
+    `wrote ${out}: memory ${memory.length} cases, ${files.length} labelled files (${files.filter((f) => f.missing).length} missing), time ${time.length} cases; engine ${commit}`,
+  );
 }
 
 void main();

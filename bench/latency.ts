@@ -82,7 +82,9 @@ async function coldStart() {
   const t1 = performance.now();
   analyzeText(script(300), 'train.py', DEFAULT_SETTINGS, deps);
   const t2 = performance.now();
-  console.log(`cold start: WASM runtime + grammar ${(t1 - t0).toFixed(0)} ms, first analysis ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms (target <= 250 ms)`);
+  console.log(
+    `cold start: WASM runtime + grammar ${(t1 - t0).toFixed(0)} ms, first analysis ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms (target <= 250 ms)`,
+  );
 }
 
 (process.argv.includes('--cold') ? coldStart() : main()).catch((e) => {

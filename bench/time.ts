@@ -60,7 +60,10 @@ function modelOf(id: string): ModelSpec {
 }
 
 function setupOf(c: Case): TrainingSetup {
-  const lora = c.method === 'full' ? null : { r: c.loraR ?? 8, targets: c.loraTargets ?? ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const };
+  const lora =
+    c.method === 'full'
+      ? null
+      : { r: c.loraR ?? 8, targets: c.loraTargets ?? ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const };
   return defaultSetup({
     method: c.method,
     quantization: c.method === 'qlora' ? 'nf4' : 'none',
@@ -83,7 +86,11 @@ function predict(c: Case): { value: number; mfu: number; range: [number, number]
   const r = estimateThroughput(modelOf(c.model), setupOf(c), gpu, c.stack, overrides);
   if (!r.ok) throw new Error(`bench case ${c.id}: ${r.reason}`);
   const t = r.value;
-  return { value: c.measured.metric === 'secondsPerStep' ? t.secondsPerStep : t.tokensPerSecondPerGpu, mfu: t.mfu, range: c.measured.metric === 'secondsPerStep' ? t.secondsPerStepRange : t.tokensPerSecondPerGpuRange };
+  return {
+    value: c.measured.metric === 'secondsPerStep' ? t.secondsPerStep : t.tokensPerSecondPerGpu,
+    mfu: t.mfu,
+    range: c.measured.metric === 'secondsPerStep' ? t.secondsPerStepRange : t.tokensPerSecondPerGpuRange,
+  };
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -100,7 +107,9 @@ function pad(s: string, n: number, right = false) {
 }
 
 console.log('Time model vs measured fine-tuning throughput: project cases (bench/data/throughput.json; sources in docs/sources/time-model.md)\n');
-console.log(`${pad('case', 46)} ${pad('metric', 10)} ${pad('predicted', 10, true)} ${pad('measured', 10, true)} ${pad('error', 8, true)} ${pad('MFU', 6, true)}  note`);
+console.log(
+  `${pad('case', 46)} ${pad('metric', 10)} ${pad('predicted', 10, true)} ${pad('measured', 10, true)} ${pad('error', 8, true)} ${pad('MFU', 6, true)}  note`,
+);
 const all: { c: Case; err: number; inRange: boolean }[] = [];
 for (const c of data.cases) {
   const p = predict(c);
@@ -110,7 +119,9 @@ for (const c of data.cases) {
   const unit = c.measured.metric === 'secondsPerStep' ? 's/step' : 'tok/s/GPU';
   const fmt = (v: number) => (c.measured.metric === 'secondsPerStep' ? v.toFixed(2) : Math.round(v).toLocaleString('en-US'));
   const note = c.excluded ? `excluded: ${c.excluded}` : c.derives ? `derives ${c.derives}` : '';
-  console.log(`${pad(c.id, 46)} ${pad(unit, 10)} ${pad(fmt(p.value), 10, true)} ${pad(fmt(m), 10, true)} ${pad(pct(err), 8, true)} ${pad((p.mfu * 100).toFixed(0) + '%', 6, true)}  ${note}`);
+  console.log(
+    `${pad(c.id, 46)} ${pad(unit, 10)} ${pad(fmt(p.value), 10, true)} ${pad(fmt(m), 10, true)} ${pad(pct(err), 8, true)} ${pad((p.mfu * 100).toFixed(0) + '%', 6, true)}  ${note}`,
+  );
   const inRange = p.range[0] <= m && m <= p.range[1];
   if (!c.excluded) all.push({ c, err, inRange });
 }
@@ -124,18 +135,68 @@ const summary = (label: string, xs: number[]) => {
 };
 
 // ---- speed-up factors -------------------------------------------------------------------------------
-console.log('\nSpeed-up factors: the model\'s ratio on the same job vs the measured ratio');
+console.log("\nSpeed-up factors: the model's ratio on the same job vs the measured ratio");
 const spErrs: number[] = [];
 for (const s of data.speedups) {
   let predicted: number;
   if (s.factor === 'unsloth') {
-    const base: Case = { id: s.id, source: '', gpu: /t4/.test(s.id) ? 't4-16gb' : 'a100-sxm-40gb', gpus: 1, model: /tinyllama/.test(s.id) ? 'TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T' : /mistral/.test(s.id) ? 'mistralai/Mistral-7B-v0.1' : 'meta-llama/Llama-2-7b-hf', method: 'qlora', loraR: 16, seqLen: 2048, microBatch: 2, gradAccumulation: 4, gradientCheckpointing: true, stack: 'hf', sharding: 'none', measured: { metric: 'tokensPerSecondPerGpu', value: 0 } };
+    const base: Case = {
+      id: s.id,
+      source: '',
+      gpu: /t4/.test(s.id) ? 't4-16gb' : 'a100-sxm-40gb',
+      gpus: 1,
+      model: /tinyllama/.test(s.id)
+        ? 'TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T'
+        : /mistral/.test(s.id)
+          ? 'mistralai/Mistral-7B-v0.1'
+          : 'meta-llama/Llama-2-7b-hf',
+      method: 'qlora',
+      loraR: 16,
+      seqLen: 2048,
+      microBatch: 2,
+      gradAccumulation: 4,
+      gradientCheckpointing: true,
+      stack: 'hf',
+      sharding: 'none',
+      measured: { metric: 'tokensPerSecondPerGpu', value: 0 },
+    };
     predicted = predict({ ...base, stack: 'unsloth' }).value / predict(base).value;
   } else if (s.factor === 'fp8') {
-    const base: Case = { id: s.id, source: '', gpu: /b200/.test(s.id) ? 'b200-180gb' : 'h100-sxm-80gb', gpus: 8, model: /70b/.test(s.id) ? 'meta-llama/Llama-3.1-70B' : 'meta-llama/Llama-3.1-8B', method: 'full', seqLen: 8192, microBatch: 1, gradAccumulation: 1, gradientCheckpointing: false, compiled: true, stack: 'torchtitan', sharding: 'fsdp', measured: { metric: 'tokensPerSecondPerGpu', value: 0 } };
+    const base: Case = {
+      id: s.id,
+      source: '',
+      gpu: /b200/.test(s.id) ? 'b200-180gb' : 'h100-sxm-80gb',
+      gpus: 8,
+      model: /70b/.test(s.id) ? 'meta-llama/Llama-3.1-70B' : 'meta-llama/Llama-3.1-8B',
+      method: 'full',
+      seqLen: 8192,
+      microBatch: 1,
+      gradAccumulation: 1,
+      gradientCheckpointing: false,
+      compiled: true,
+      stack: 'torchtitan',
+      sharding: 'fsdp',
+      measured: { metric: 'tokensPerSecondPerGpu', value: 0 },
+    };
     predicted = predict({ ...base, fp8: true }).value / predict(base).value;
   } else {
-    const base: Case = { id: s.id, source: '', gpu: 'a100-sxm-80gb', gpus: 1, model: 'Qwen/Qwen-7B', method: 'lora', loraR: 8, loraTargets: ['c_attn'], seqLen: 2048, microBatch: 1, gradAccumulation: 1, gradientCheckpointing: false, stack: 'hf', sharding: 'none', measured: { metric: 'tokensPerSecondPerGpu', value: 0 } };
+    const base: Case = {
+      id: s.id,
+      source: '',
+      gpu: 'a100-sxm-80gb',
+      gpus: 1,
+      model: 'Qwen/Qwen-7B',
+      method: 'lora',
+      loraR: 8,
+      loraTargets: ['c_attn'],
+      seqLen: 2048,
+      microBatch: 1,
+      gradAccumulation: 1,
+      gradientCheckpointing: false,
+      stack: 'hf',
+      sharding: 'none',
+      measured: { metric: 'tokensPerSecondPerGpu', value: 0 },
+    };
     predicted = predict({ ...base, gradientCheckpointing: true }).value / predict(base).value;
   }
   const err = predicted / s.measured - 1;
@@ -144,11 +205,19 @@ for (const s of data.speedups) {
 }
 
 console.log('');
-summary('all cases', all.map((x) => x.err));
-summary('independent of the defaults they check (no "derives")', all.filter((x) => !x.c.derives).map((x) => x.err));
+summary(
+  'all cases',
+  all.map((x) => x.err),
+);
+summary(
+  'independent of the defaults they check (no "derives")',
+  all.filter((x) => !x.c.derives).map((x) => x.err),
+);
 summary('speed-up factors', spErrs);
 const med = median(all.map((x) => Math.abs(x.err)));
-console.log(`\nsummary: ${all.length} cases, median |error| ${(med * 100).toFixed(1)}% (target ≤ 25%: ${med <= 0.25 ? 'met' : 'NOT met'}), ${data.cases.length - all.length} excluded`);
+console.log(
+  `\nsummary: ${all.length} cases, median |error| ${(med * 100).toFixed(1)}% (target ≤ 25%: ${med <= 0.25 ? 'met' : 'NOT met'}), ${data.cases.length - all.length} excluded`,
+);
 // The range of an estimate: COMPUTE_RANGE in time.ts is the 10th–90th percentile of measured ÷ predicted time on
 // these project cases (never the held-out set); printed here so that a change of the model shows when it drifts.
 const ratios = all.map((x) => 1 / (1 + x.err));
@@ -164,16 +233,20 @@ if (held.length) {
   const firstById = new Map((first?.rows ?? []).map((r) => [r.id, r]));
   const srcById = new Map(held.map((c) => [c.id, sourceOf(c)]));
   console.log(`\nHeld-out set (bench/data/heldout-time.json, ${held.length} cases; collected before the model changed and never used to set a constant)`);
-  console.log(`${pad('case', 50)} ${pad('metric', 10)} ${pad('predicted', 10, true)} ${pad('measured', 10, true)} ${pad('now', 8, true)} ${pad('first', 8, true)}  range of the estimate`);
+  console.log(
+    `${pad('case', 50)} ${pad('metric', 10)} ${pad('predicted', 10, true)} ${pad('measured', 10, true)} ${pad('now', 8, true)} ${pad('first', 8, true)}  range of the estimate`,
+  );
   const fmtPct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : pct(x));
   for (const r of now) {
     const f = firstById.get(r.id);
     const unit = r.metric === 'secondsPerStep' ? 's/step' : 'tok/s/GPU';
     const fmt = (v: number | null) => (v === null ? '—' : r.metric === 'secondsPerStep' ? v.toFixed(2) : Math.round(v).toLocaleString('en-US'));
     const range = r.range ? `${pct(r.range.low)} … ${pct(r.range.high)}${r.range.low <= 0 && 0 <= r.range.high ? '' : '  (outside)'}` : '—';
-    console.log(`${pad(r.id, 50)} ${pad(unit, 10)} ${pad(fmt(r.predicted), 10, true)} ${pad(fmt(r.measured), 10, true)} ${pad(fmtPct(r.error), 8, true)} ${pad(fmtPct(f?.error), 8, true)}  ${range}${r.why ? `  ${r.why}` : ''}${r.doubtful ? '  (doubtful)' : ''}`);
+    console.log(
+      `${pad(r.id, 50)} ${pad(unit, 10)} ${pad(fmt(r.predicted), 10, true)} ${pad(fmt(r.measured), 10, true)} ${pad(fmtPct(r.error), 8, true)} ${pad(fmtPct(f?.error), 8, true)}  ${range}${r.why ? `  ${r.why}` : ''}${r.doubtful ? '  (doubtful)' : ''}`,
+    );
   }
-  console.log('error = predicted time / measured time − 1; range = the estimate\'s fast and slow ends as the same error');
+  console.log("error = predicted time / measured time − 1; range = the estimate's fast and slow ends as the same error");
   const label = first ? `first look (engine ${first.commit}, ${first.date})` : 'first look (bench/data/first-look.json missing)';
   const rowsOf = (rows: TimeRow[], ids: Set<string>) => rows.filter((r) => ids.has(r.id));
   const block = (title: string, ids: Set<string>) => {
@@ -184,7 +257,10 @@ if (held.length) {
   const allIds = new Set(held.map((c) => c.id));
   block(`all ${held.length} held-out cases`, allIds);
   const capped = capPerSource(held, 5);
-  block(`at most 5 cases per source (${capped.length} cases: answer.ai gives 18 of the ${held.length}, so each source with more than 5 is cut to 5 evenly spaced in file order; no source dominates)`, new Set(capped.map((c) => c.id)));
+  block(
+    `at most 5 cases per source (${capped.length} cases: answer.ai gives 18 of the ${held.length}, so each source with more than 5 is cut to 5 evenly spaced in file order; no source dominates)`,
+    new Set(capped.map((c) => c.id)),
+  );
   console.log('\nper source:');
   for (const src of [...new Set(held.map(sourceOf))]) {
     const ids = new Set(held.filter((c) => srcById.get(c.id) === src).map((c) => c.id));
@@ -196,8 +272,24 @@ if (held.length) {
   // The comparison table: every row that fits has hours and a cost; GPU-hours order B200 < H100 < A100 < L40S.
   const m8 = modelOf('meta-llama/Llama-3.1-8B');
   const jobs: [string, TrainingSetup][] = [
-    ['8B LoRA all-linear, 1 GPU', setupOf({ method: 'lora', loraR: 16, loraTargets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], seqLen: 2048, microBatch: 2, gradAccumulation: 8, gradientCheckpointing: true, gpus: 1, sharding: 'none' } as Case)],
-    ['8B full FT, 8 GPUs FSDP', setupOf({ method: 'full', seqLen: 4096, microBatch: 1, gradAccumulation: 8, gradientCheckpointing: true, gpus: 8, sharding: 'fsdp' } as Case)],
+    [
+      '8B LoRA all-linear, 1 GPU',
+      setupOf({
+        method: 'lora',
+        loraR: 16,
+        loraTargets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+        seqLen: 2048,
+        microBatch: 2,
+        gradAccumulation: 8,
+        gradientCheckpointing: true,
+        gpus: 1,
+        sharding: 'none',
+      } as Case),
+    ],
+    [
+      '8B full FT, 8 GPUs FSDP',
+      setupOf({ method: 'full', seqLen: 4096, microBatch: 1, gradAccumulation: 8, gradientCheckpointing: true, gpus: 8, sharding: 'fsdp' } as Case),
+    ],
   ];
   for (const [label, job] of jobs) {
     const c = compareGpus(m8, job, { headroomPercent: 10, tokens: { tokens: 1e9, source: 'cli', how: 'bench' }, stack: 'hf', preferredCount: job.gpus });

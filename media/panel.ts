@@ -102,7 +102,11 @@ function controlsNow(): Controls | null {
 // ---- DOM helpers ---------------------------------------------------------------------------------
 
 type Attrs = Record<string, string | boolean | undefined>;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | null | undefined | false)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
@@ -122,7 +126,16 @@ function renderReport() {
   app.replaceChildren();
   const title = d.model?.ref ?? 'No model';
   const shapes = d.model?.id && d.model.id !== d.model.ref ? el('p', { class: 'muted' }, `Architecture of ${d.model.id}`) : null;
-  app.append(el('header', {}, el('h1', {}, title, el('span', { class: 'file' }, ` · ${d.fileName}`)), shapes, el('p', { id: 'verdict', class: 'verdict' }), el('p', { id: 'delta', class: 'delta' })));
+  app.append(
+    el(
+      'header',
+      {},
+      el('h1', {}, title, el('span', { class: 'file' }, ` · ${d.fileName}`)),
+      shapes,
+      el('p', { id: 'verdict', class: 'verdict' }),
+      el('p', { id: 'delta', class: 'delta' }),
+    ),
+  );
   if (d.measured) app.append(measuredSection(d.measured));
   if (!d.spec || !d.setup) {
     byId('verdict')!.textContent = d.summary;
@@ -171,7 +184,13 @@ function field(name: keyof Controls, control: HTMLElement, d: PanelData, note?: 
       'div',
       { class: 'hint' },
       was,
-      line !== null ? el('button', { type: 'button', class: 'link', 'data-line': String(line), 'aria-label': `Show ${FIELD_LABELS[name]} on line ${line + 1} in the editor` }, `line ${line + 1}`) : null,
+      line !== null
+        ? el(
+            'button',
+            { type: 'button', class: 'link', 'data-line': String(line), 'aria-label': `Show ${FIELD_LABELS[name]} on line ${line + 1} in the editor` },
+            `line ${line + 1}`,
+          )
+        : null,
       note ? el('span', { class: 'muted' }, note) : null,
     ),
   );
@@ -209,13 +228,30 @@ function controlsSection(d: PanelData): HTMLElement {
       field('seqLen', numberInput(1, 1_048_576), d),
       field('gradientCheckpointing', checkbox(), d),
       field('attention', select(opts(ATTENTION_LABELS, ['sdpa', 'flash_attention_2', 'eager'], file.attention)), d),
-      field('optimizer', select(opts(OPTIMIZER_LABELS, ['adamw', 'adamw_fused', 'adamw_8bit', 'paged_adamw_8bit', 'paged_adamw_32bit', 'adafactor', 'lion', 'lion_8bit', 'sgd'], file.optimizer)), d),
+      field(
+        'optimizer',
+        select(
+          opts(
+            OPTIMIZER_LABELS,
+            ['adamw', 'adamw_fused', 'adamw_8bit', 'paged_adamw_8bit', 'paged_adamw_32bit', 'adafactor', 'lion', 'lion_8bit', 'sgd'],
+            file.optimizer,
+          ),
+        ),
+        d,
+      ),
     ),
     el(
       'fieldset',
       {},
       el('legend', {}, 'Model'),
-      field('method', select([{ value: 'full', label: 'Full fine-tune' }, { value: 'lora', label: 'LoRA adapters' }]), d),
+      field(
+        'method',
+        select([
+          { value: 'full', label: 'Full fine-tune' },
+          { value: 'lora', label: 'LoRA adapters' },
+        ]),
+        d,
+      ),
       field('quantization', select(opts(QUANT_LABELS, ['none', 'int8', 'nf4'], file.quantization)), d),
       field('loraR', select(ranks.map((r) => ({ value: String(r), label: String(r) }))), d),
       field('loraTargets', select(targetPresets(d).map((p) => ({ value: targetKey(p.value), label: p.label }))), d),
@@ -351,7 +387,13 @@ function update(announce: boolean) {
   clearTimeout(announceTimer);
   const report = () => {
     if (announce) byId('live')!.textContent = v.textContent ?? '';
-    post({ type: 'rendered', uri: d.uri, fileRequiredBytes: file.estimate.requiredBytes, scenarioRequiredBytes: view!.estimate.requiredBytes, changes: changes.length });
+    post({
+      type: 'rendered',
+      uri: d.uri,
+      fileRequiredBytes: file.estimate.requiredBytes,
+      scenarioRequiredBytes: view!.estimate.requiredBytes,
+      changes: changes.length,
+    });
   };
   if (announce) announceTimer = setTimeout(report, 350);
   else report();
@@ -365,7 +407,11 @@ function barOf(e: Evaluation, label: string, scale: number, headroom: number): H
   for (const g of e.groups) {
     if (g.bytes <= 0) continue;
     const w = (g.bytes / scale) * 100;
-    const seg = el('div', { class: `seg g-${g.id}`, title: `${g.label}: ${formatGiB(g.bytes)} (${Math.round((g.bytes / total) * 100)}%)` }, w > 9 ? el('span', {}, `${g.label} ${(g.bytes / GiB).toFixed(1)}`) : null);
+    const seg = el(
+      'div',
+      { class: `seg g-${g.id}`, title: `${g.label}: ${formatGiB(g.bytes)} (${Math.round((g.bytes / total) * 100)}%)` },
+      w > 9 ? el('span', {}, `${g.label} ${(g.bytes / GiB).toFixed(1)}`) : null,
+    );
     seg.style.width = `${w}%`;
     bar.append(seg);
   }
@@ -381,12 +427,7 @@ function barOf(e: Evaluation, label: string, scale: number, headroom: number): H
   const limit = el('div', { class: 'limit', title: `Usable on ${e.gpu.name}: ${formatGiB(e.usableBytes)}` });
   limit.style.left = `${(e.usableBytes / scale) * 100}%`;
   bar.append(band, limit);
-  return el(
-    'div',
-    { class: 'bar-row' },
-    el('div', { class: 'bar-label' }, el('strong', {}, label), ` ${formatGiB(total)}`),
-    bar,
-  );
+  return el('div', { class: 'bar-row' }, el('div', { class: 'bar-label' }, el('strong', {}, label), ` ${formatGiB(total)}`), bar);
 }
 
 function drawBars(compare: boolean) {
@@ -398,7 +439,10 @@ function drawBars(compare: boolean) {
   const limitLabel = el('div', { class: 'limit-label' }, `${formatGiB(w.usableBytes)} usable on ${w.gpu.name}`);
   limitLabel.style.left = `${(w.usableBytes / scale) * 100}%`;
   if (w.usableBytes / scale > 0.6) limitLabel.classList.add('left');
-  host.replaceChildren(el('div', { class: 'limit-row', 'aria-hidden': 'true' }, limitLabel), barOf(w, compare ? 'What-if' : 'Peak', scale, d.target.headroomPercent));
+  host.replaceChildren(
+    el('div', { class: 'limit-row', 'aria-hidden': 'true' }, limitLabel),
+    barOf(w, compare ? 'What-if' : 'Peak', scale, d.target.headroomPercent),
+  );
   if (compare) host.append(barOf(file, 'File', scale, d.target.headroomPercent));
   const legend = el('ul', { class: 'legend', 'aria-hidden': 'true' });
   w.groups.forEach((g, i) => {
@@ -409,7 +453,10 @@ function drawBars(compare: boolean) {
   const paged = w.groups.reduce((t, g) => t + g.pagedBytes, 0);
   const p = byId('paged')!;
   p.hidden = paged <= 0;
-  p.textContent = paged > 0 ? `Hatched: ${formatGiB(paged)} of paged optimizer state in CUDA managed memory. It sits on the GPU when there is room and moves to host RAM when there is not, so it is not counted against the card.` : '';
+  p.textContent =
+    paged > 0
+      ? `Hatched: ${formatGiB(paged)} of paged optimizer state in CUDA managed memory. It sits on the GPU when there is room and moves to host RAM when there is not, so it is not counted against the card.`
+      : '';
 }
 
 function drawTable(compare: boolean) {
@@ -440,14 +487,23 @@ function drawTable(compare: boolean) {
         compare ? el('td', { class: 'num' }, gib(fg.bytes)) : null,
         el('td', { class: 'num' }, gib(g.bytes)),
         el('td', { class: 'num' }, total > 0 ? `${Math.round((g.bytes / total) * 100)}%` : '–'),
-        compare ? el('td', { class: `num ${g.bytes - fg.bytes < -0.005 * GiB ? 'less' : g.bytes - fg.bytes > 0.005 * GiB ? 'more' : ''}` }, signedGiB(g.bytes - fg.bytes)) : null,
+        compare
+          ? el(
+              'td',
+              { class: `num ${g.bytes - fg.bytes < -0.005 * GiB ? 'less' : g.bytes - fg.bytes > 0.005 * GiB ? 'more' : ''}` },
+              signedGiB(g.bytes - fg.bytes),
+            )
+          : null,
         el('td', { class: 'how muted' }, single ? `${single.pool === 'managed' ? 'paged, not counted: ' : ''}${single.formula}` : ''),
       ),
     );
     if (!single) {
       const fileBytes = (c: Component) => fg.components.filter((x) => x.name === c.name && x.pool === c.pool).reduce((t, x) => t + x.bytes, 0);
       // components of the file's peak that the what-if's peak does not have (another phase) show as 0 there
-      const parts = [...g.components, ...fg.components.filter((x) => compare && !g.components.some((c) => c.name === x.name && c.pool === x.pool)).map((x) => ({ ...x, bytes: 0 }))];
+      const parts = [
+        ...g.components,
+        ...fg.components.filter((x) => compare && !g.components.some((c) => c.name === x.name && c.pool === x.pool)).map((x) => ({ ...x, bytes: 0 })),
+      ];
       for (const c of parts) {
         body.append(
           el(
@@ -486,7 +542,11 @@ function hardwareSection(): HTMLElement {
     'section',
     { class: 'hardware', 'aria-labelledby': 'h-hardware' },
     el('h2', { id: 'h-hardware' }, 'Hardware that fits'),
-    el('p', { class: 'muted' }, 'For each GPU type, the smallest count (and the sharding at that count) at which this job fits with the headroom, at catalog prices.'),
+    el(
+      'p',
+      { class: 'muted' },
+      'For each GPU type, the smallest count (and the sharding at that count) at which this job fits with the headroom, at catalog prices.',
+    ),
     el('table', { id: 'hardware', class: 'hardware-table' }),
     el('button', { type: 'button', id: 'hardware-toggle', class: 'link', 'aria-controls': 'hardware-more' }),
     el('details', { id: 'nofit' }, el('summary', {}, 'GPU types where it does not fit'), el('ul', { id: 'nofit-list' })),
@@ -496,7 +556,13 @@ function hardwareSection(): HTMLElement {
 function drawHardware() {
   const d = state!.data;
   const focusedGpu = (document.activeElement as HTMLElement | null)?.dataset?.try;
-  hardware = suggestHardware(d.spec!, view!.setup, d.gpus, d.target.headroomPercent, d.costing ? { ...d.costing, timeModel: d.costing.timeModel as TimeModelOverrides | undefined } : undefined);
+  hardware = suggestHardware(
+    d.spec!,
+    view!.setup,
+    d.gpus,
+    d.target.headroomPercent,
+    d.costing ? { ...d.costing, timeModel: d.costing.timeModel as TimeModelOverrides | undefined } : undefined,
+  );
   const tokens = d.costing?.tokens ?? null;
   const table = byId<HTMLTableElement>('hardware')!;
   const body = el('tbody');
@@ -514,9 +580,27 @@ function drawHardware() {
         el('td', {}, h.label ?? ''),
         el('td', { class: 'num' }, formatGiB(h.requiredBytes!)),
         el('td', { class: 'num' }, h.usdPerHour != null ? `$${h.usdPerHour.toFixed(2)}` : '–'),
-        el('td', { class: 'num' }, tokens ? (h.hours != null ? formatHours(h.hours) : '–') : h.usdPerMillionTokens != null ? `$${h.usdPerMillionTokens.toFixed(2)}` : '–'),
+        el(
+          'td',
+          { class: 'num' },
+          tokens ? (h.hours != null ? formatHours(h.hours) : '–') : h.usdPerMillionTokens != null ? `$${h.usdPerMillionTokens.toFixed(2)}` : '–',
+        ),
         ...(tokens ? [el('td', { class: 'num' }, h.costUsd != null ? `$${Math.round(h.costUsd).toLocaleString('en-US')}` : '–')] : []),
-        el('td', {}, el('button', { type: 'button', class: 'secondary small', 'data-try': h.gpu.id, 'aria-label': `Try ${h.count}× ${h.gpu.name} with ${h.label}`, 'aria-current': current ? 'true' : undefined }, current ? 'Current' : 'Try')),
+        el(
+          'td',
+          {},
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary small',
+              'data-try': h.gpu.id,
+              'aria-label': `Try ${h.count}× ${h.gpu.name} with ${h.label}`,
+              'aria-current': current ? 'true' : undefined,
+            },
+            current ? 'Current' : 'Try',
+          ),
+        ),
       ),
     );
   });
@@ -526,11 +610,29 @@ function drawHardware() {
   toggle.textContent = showAllHardware ? 'Show fewer' : `Show ${hiddenRows} more`;
   toggle.setAttribute('aria-expanded', String(showAllHardware));
   table.replaceChildren(
-    el('caption', { class: tokens ? undefined : 'sr-only' }, tokens ? `Cheapest run first, for ${formatTokens(tokens.tokens)} training tokens (${tokens.how})` : 'GPU types that fit, cheapest per trained token first (set vramLens.trainingTokens for time and total cost)'),
+    el(
+      'caption',
+      { class: tokens ? undefined : 'sr-only' },
+      tokens
+        ? `Cheapest run first, for ${formatTokens(tokens.tokens)} training tokens (${tokens.how})`
+        : 'GPU types that fit, cheapest per trained token first (set vramLens.trainingTokens for time and total cost)',
+    ),
     el(
       'thead',
       {},
-      el('tr', {}, el('th', { scope: 'col' }, 'GPU'), el('th', { scope: 'col', class: 'num' }, 'Count'), el('th', { scope: 'col' }, 'Set-up'), el('th', { scope: 'col', class: 'num' }, 'Per GPU'), el('th', { scope: 'col', class: 'num' }, '$/hour'), ...(tokens ? [el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num' }, 'Total cost')] : [el('th', { scope: 'col', class: 'num' }, '$/M tokens')]), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Action'))),
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'GPU'),
+        el('th', { scope: 'col', class: 'num' }, 'Count'),
+        el('th', { scope: 'col' }, 'Set-up'),
+        el('th', { scope: 'col', class: 'num' }, 'Per GPU'),
+        el('th', { scope: 'col', class: 'num' }, '$/hour'),
+        ...(tokens
+          ? [el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num' }, 'Total cost')]
+          : [el('th', { scope: 'col', class: 'num' }, '$/M tokens')]),
+        el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Action')),
+      ),
     ),
     body,
     more,
@@ -583,7 +685,13 @@ function assumptionsSection(d: PanelData): HTMLElement {
         { class: f.origin },
         el('th', { scope: 'row' }, name, el('code', { class: 'muted' }, ` ${f.name}`)),
         el('td', {}, displayValue(f.name, f.value)),
-        el('td', {}, el('span', { class: `origin ${f.origin}` }, f.origin === 'read' ? `line ${(f.line ?? 0) + 1}` : f.origin), ' ', el('span', { class: 'muted' }, f.reason)),
+        el(
+          'td',
+          {},
+          el('span', { class: `origin ${f.origin}` }, f.origin === 'read' ? `line ${(f.line ?? 0) + 1}` : f.origin),
+          ' ',
+          el('span', { class: 'muted' }, f.reason),
+        ),
       ),
     );
   }
@@ -591,7 +699,13 @@ function assumptionsSection(d: PanelData): HTMLElement {
     'section',
     { class: 'assumptions', 'aria-labelledby': 'h-assumptions' },
     el('h2', { id: 'h-assumptions' }, 'What was read and what was assumed'),
-    el('table', {}, el('caption', { class: 'sr-only' }, 'Every setting the estimate uses, where it came from'), el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Setting'), el('th', { scope: 'col' }, 'Value'), el('th', { scope: 'col' }, 'Source'))), body),
+    el(
+      'table',
+      {},
+      el('caption', { class: 'sr-only' }, 'Every setting the estimate uses, where it came from'),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Setting'), el('th', { scope: 'col' }, 'Value'), el('th', { scope: 'col' }, 'Source'))),
+      body,
+    ),
   );
 }
 
@@ -638,8 +752,7 @@ app.addEventListener('click', (ev) => {
   else if (t.id === 'hardware-toggle') {
     showAllHardware = !showAllHardware;
     drawHardware();
-  }
-  else if (t.id === 'reset') {
+  } else if (t.id === 'reset') {
     state.overrides = {};
     applyResult = null;
     showApplyResult();
@@ -698,7 +811,8 @@ const saved = vscode.getState() as { data?: unknown; overrides?: Partial<Control
 const restored = saved?.data ? PanelDataSchema.safeParse(saved.data) : undefined;
 if (restored?.success) {
   state = { data: restored.data, overrides: {} };
-  for (const [k, v] of Object.entries(saved?.overrides ?? {})) if (WhatIfChangeSchema.safeParse({ field: k, value: v }).success) setOverride(k as keyof Controls, v as never);
+  for (const [k, v] of Object.entries(saved?.overrides ?? {}))
+    if (WhatIfChangeSchema.safeParse({ field: k, value: v }).success) setOverride(k as keyof Controls, v as never);
   renderReport();
 }
 post({ type: 'ready' });

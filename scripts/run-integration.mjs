@@ -107,12 +107,10 @@ function freePort() {
 function checkPrerequisites() {
   const missing = [];
   if (!fs.existsSync(NODE24)) missing.push(`${NODE24} (run: bash scripts/setup-integration.sh)`);
-  if (!fs.existsSync(path.join(CODE_SERVER, 'out/node/entry.js')))
-    missing.push(`${CODE_SERVER} (run: bash scripts/setup-integration.sh)`);
+  if (!fs.existsSync(path.join(CODE_SERVER, 'out/node/entry.js'))) missing.push(`${CODE_SERVER} (run: bash scripts/setup-integration.sh)`);
   if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (run: bash scripts/setup-integration.sh)`);
   if (!fs.existsSync(path.join(ROOT, 'dist/extension.js'))) missing.push('dist/extension.js (run: node esbuild.mjs)');
-  if (!fs.existsSync(path.join(TESTS, 'index.js')))
-    missing.push('out/test/integration/index.js (run: npx tsc -p tsconfig.test.json)');
+  if (!fs.existsSync(path.join(TESTS, 'index.js'))) missing.push('out/test/integration/index.js (run: npx tsc -p tsconfig.test.json)');
   if (!fs.existsSync(FIXTURE)) missing.push(FIXTURE);
   return missing;
 }
@@ -148,17 +146,23 @@ async function startServer(port) {
 
   const args = [
     path.join(CODE_SERVER, 'out/node/entry.js'),
-    '--config', config,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--config',
+    config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--ignore-last-opened',
-    '--user-data-dir', userData,
-    '--extensions-dir', path.join(tmp, 'extensions'),
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    path.join(tmp, 'extensions'),
     // Without it the built workbench ignores extensionDevelopmentPath/extensionTestsPath in the payload.
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--vscode-option',
+    'enable-smoke-test-driver',
   ];
   const env = {
     ...process.env,

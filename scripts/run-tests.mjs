@@ -2,6 +2,7 @@
 // `npm test` (after `pretest` has built dist/ and compiled out/test/): runs every test suite, shows
 // each one's own output live, and ends with a summary whose last line is exactly `N passed, N failed`.
 //
+//   lint         eslint . and prettier --check . (two checks: each passes or fails as a whole)
 //   unit         mocha --config .mocharc.json       (out/test/unit/**/*.test.js, plain Node)
 //   webview      mocha over out/test/webview/**/*.test.js, when that folder has tests
 //   integration  node scripts/run-integration.mjs   (real VS Code via code-server; skipped with
@@ -114,8 +115,36 @@ async function integrationSuite() {
   return result;
 }
 
+/** eslint (typescript-eslint, import cycles, the engine's import boundary) and prettier: one check each. */
+async function lintSuite() {
+  const t = Date.now();
+  const bin = (pkg, file) => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
+  let passed = 0;
+  let failed = 0;
+  const failures = [];
+  for (const [name, args] of [
+    ['eslint', [bin('eslint', 'bin/eslint.js'), '.', '--max-warnings', '0']],
+    ['prettier', [bin('prettier', 'bin/prettier.cjs'), '--check', '.', '--log-level', 'warn']],
+  ]) {
+    const { code } = await runLive(process.execPath, args);
+    if (code === 0) {
+      passed++;
+      console.log(`[run-tests] ${name}: clean`);
+    } else {
+      failed++;
+      failures.push(name);
+    }
+  }
+  const result = { name: 'lint', seconds: (Date.now() - t) / 1000, passed, failed, pending: 0 };
+  if (failures.length) result.note = `${failures.join(', ')} reported problems (npm run lint:fix fixes the format)`;
+  return result;
+}
+
 const results = [];
 const banner = (s) => console.log(`\n======== ${s} ========`);
+
+banner('lint and format');
+results.push(await lintSuite());
 
 // (a) unit tests: plain Node, no VS Code.
 banner('unit tests');
@@ -130,9 +159,7 @@ if (findTests(path.join(ROOT, 'out/test/unit')).length === 0) {
 const webviewDir = path.join(ROOT, 'out/test/webview');
 if (findTests(webviewDir).length > 0) {
   banner('webview tests');
-  results.push(
-    await mochaSuite('webview', ['--no-config', '--timeout', '30000', 'out/test/webview/**/*.test.js']),
-  );
+  results.push(await mochaSuite('webview', ['--no-config', '--timeout', '30000', 'out/test/webview/**/*.test.js']));
 } else {
   results.push({ name: 'webview', skipped: 'no out/test/webview/**/*.test.js' });
 }

@@ -48,7 +48,8 @@ const indent = /^\s*/.exec(text.slice(lineStart))[0];
 const rendered = JSON.stringify(wanted, null, 2).replace(/\n/g, `\n${indent}`);
 
 if (process.argv.includes('--check')) {
-  const same = JSON.stringify(current.enum) === JSON.stringify(wanted.enum) && JSON.stringify(current.enumDescriptions) === JSON.stringify(wanted.enumDescriptions);
+  const same =
+    JSON.stringify(current.enum) === JSON.stringify(wanted.enum) && JSON.stringify(current.enumDescriptions) === JSON.stringify(wanted.enumDescriptions);
   if (!same) {
     const have = new Set(current.enum ?? []);
     const missing = wanted.enum.filter((id) => !have.has(id));

@@ -2,10 +2,9 @@
 //   vram-lens analyze <file>... [--gpu <id>] [--gpus <n>] [--headroom <percent>] [--json]
 // Exit codes: 0 every file fits, 1 some file does not fit, 2 unusable input.
 import { applyTargetFlag, UsageError } from './cli/flags';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gpuCatalog } from './analysis/hardware/gpus';
-import { analyzeWithHub } from './cli/input';
+import { analyzeWithHub, readInput } from './cli/input';
 import { AnalysisDeps, AnalysisSettings, DEFAULT_SETTINGS, Report, reportToJson } from './analysis/report';
 import { formatReport, table } from './analysis/format';
 import { compareReport, comparisonJson, formatComparison, formatSolve, solveJson, solveReport } from './analysis/hardware/advice';
@@ -16,8 +15,6 @@ import { runCheck } from './cli/check';
 import { VERSION } from './cli/version';
 import { runMcp } from './mcp/server';
 import { runMeasure } from './measure/cli';
-
-const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 const USAGE = `Usage: vram-lens analyze <file>... [options]
        vram-lens check <file or pattern>... [--format text|sarif|github]   the CI gate (check --help)
@@ -55,7 +52,6 @@ interface Options {
   timeModel?: TimeModelOverrides;
   solve?: SolveField;
 }
-
 
 function parseArgs(argv: string[]): Options | 'help' | 'list-gpus' {
   const files: string[] = [];
@@ -148,7 +144,8 @@ function jsonOf(r: Report, opts: Options) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'check') return runCheck(argv.slice(1), __dirname, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), version: VERSION });
+  if (argv[0] === 'check')
+    return runCheck(argv.slice(1), __dirname, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), version: VERSION });
   if (argv[0] === 'mcp') return runMcp(argv.slice(1), __dirname, VERSION);
   if (argv[0] === 'measure') return runMeasure(argv.slice(1), __dirname, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
   if (argv[0] === '--version' || argv[0] === '-V') {
@@ -193,18 +190,13 @@ async function main(argv: string[]): Promise<number> {
   let worst = 0;
   const reports = [];
   for (const file of opts.files) {
-    let text: string;
-    try {
-      if (!existsSync(file)) throw new Error('no such file');
-      const st = statSync(file);
-      if (st.isDirectory()) throw new Error('is a folder, not a file');
-      if (st.size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      console.error(`vram-lens: ${file}: ${(e as Error).message}`);
+    const read = readInput(file);
+    if ('error' in read) {
+      console.error(`vram-lens: ${file}: ${read.error}`);
       worst = 2;
       continue;
     }
+    const text = read.text;
     const name = path.relative(process.cwd(), path.resolve(file)) || file;
     const done = await analyzeWithHub(text, name, opts.settings, deps, { enabled: opts.hub, log: (m) => console.error(`vram-lens: ${m}`) });
     deps = done.deps;
@@ -213,7 +205,14 @@ async function main(argv: string[]): Promise<number> {
     if (r.target.verdict === 'oom') worst = Math.max(worst, 1);
     else if (!r.estimate && r.isTraining && worst === 0) worst = 2;
   }
-  if (opts.json) console.log(JSON.stringify(reports.map((r) => jsonOf(r, opts as Options)), null, 2));
+  if (opts.json)
+    console.log(
+      JSON.stringify(
+        reports.map((r) => jsonOf(r, opts as Options)),
+        null,
+        2,
+      ),
+    );
   else reports.forEach((r) => printReport(r, opts as Options));
   return worst;
 }

@@ -36,7 +36,12 @@ function items(report: Report | undefined, uri: vscode.Uri | undefined): GpuItem
     const verdict = required !== undefined ? verdictOf(required, usableBytes(gpu), settings.headroomPercent, report?.target.spread) : 'unknown';
     const p = priceOf(gpu, settings.gpuPrices).usd;
     const price = p !== null ? `$${(p * count).toFixed(2)}/h for ${count}` : 'no price';
-    const fit = verdict === 'unknown' ? '' : verdict === 'oom' ? `$(error) needs ${formatGiB(required!)} > ${formatGiB(usableBytes(gpu))}` : `$(pass) ${verdict === 'tight' ? 'tight' : 'fits'}: ${formatGiB(required!)} of ${formatGiB(usableBytes(gpu))}`;
+    const fit =
+      verdict === 'unknown'
+        ? ''
+        : verdict === 'oom'
+          ? `$(error) needs ${formatGiB(required!)} > ${formatGiB(usableBytes(gpu))}`
+          : `$(pass) ${verdict === 'tight' ? 'tight' : 'fits'}: ${formatGiB(required!)} of ${formatGiB(usableBytes(gpu))}`;
     return { gpu, label: gpu.name, description: `${gpu.memoryGiB.toFixed(0)} GiB · ${price}`, detail: fit || undefined };
   });
 }
@@ -67,7 +72,12 @@ function rowItems(report: Report, uri: vscode.Uri | undefined): { items: RowItem
   if (!c) return undefined;
   const items: RowItem[] = [];
   if (!c.tokens) {
-    items.push({ label: '$(edit) Enter the training tokens', description: 'to see the time and total cost of the run (rows are sorted by cost per token meanwhile)', enterTokens: true, alwaysShow: true });
+    items.push({
+      label: '$(edit) Enter the training tokens',
+      description: 'to see the time and total cost of the run (rows are sorted by cost per token meanwhile)',
+      enterTokens: true,
+      alwaysShow: true,
+    });
   }
   for (const row of c.rows) {
     const s = rowSummary(row);
@@ -82,7 +92,9 @@ function rowItems(report: Report, uri: vscode.Uri | undefined): { items: RowItem
         : { row, label: `$(error) ${row.gpuName}`, description: 'does not fit', detail: row.reason ?? undefined },
     );
   }
-  const tokens = c.tokens ? `${formatTokens(c.tokens.tokens)} tokens (${c.tokens.source === 'file' ? 'from the file' : 'vramLens.trainingTokens'})` : 'no token count';
+  const tokens = c.tokens
+    ? `${formatTokens(c.tokens.tokens)} tokens (${c.tokens.source === 'file' ? 'from the file' : 'vramLens.trainingTokens'})`
+    : 'no token count';
   return { items, title: `VRAM Lens: GPUs for ${report.model?.spec?.id ?? 'this job'}, ${tokens}; cheapest run first` };
 }
 
@@ -139,7 +151,8 @@ function solveItems(report: Report): SolveItem[] {
     const s = solveReport(report, field);
     if (!s) continue;
     if (s.value === null) {
-      if (field !== 'lora_r' || report.plan?.method.value !== 'full') out.push({ result: s, keepEffectiveBatch: false, label: `$(circle-slash) ${WORDS[field]}`, description: s.reason ?? 'no value fits' });
+      if (field !== 'lora_r' || report.plan?.method.value !== 'full')
+        out.push({ result: s, keepEffectiveBatch: false, label: `$(circle-slash) ${WORDS[field]}`, description: s.reason ?? 'no value fits' });
       continue;
     }
     const setTo = field === 'micro_batch' ? s.value : (s.suggested ?? s.value);
@@ -149,7 +162,12 @@ function solveItems(report: Report): SolveItem[] {
       keepEffectiveBatch: false,
       label: `${WORDS[field]}: ${setTo}${setTo !== s.value ? ` (largest ${s.value})` : ''}`,
       description: `now ${s.current} · peak ${formatGiB(s.requiredBytesAtValue!)} of ${formatGiB(s.limitBytes)}${s.capped ? ` · ${s.capReason}` : ''}`,
-      detail: setTo === s.current ? 'already the value in the file' : edits.length ? '$(edit) choose to write it into the file' : 'the file does not set it: add it yourself (the value is copied to the clipboard)',
+      detail:
+        setTo === s.current
+          ? 'already the value in the file'
+          : edits.length
+            ? '$(edit) choose to write it into the file'
+            : 'the file does not set it: add it yourself (the value is copied to the clipboard)',
     });
     const a = s.accumulation;
     if (field === 'micro_batch' && a && (a.microBatch !== s.current || a.gradAccumulation !== report.plan!.gradAccumulation.value)) {
@@ -179,7 +197,10 @@ async function applyEdits(doc: vscode.TextDocument, edits: ValueEdit[], current:
   return vscode.workspace.applyEdit(we);
 }
 
-async function findLargestFitting(analyzer: DocumentAnalyzer, args: FindArgs = {}): Promise<{ field: SolveField; value: number | null; applied: boolean } | undefined> {
+async function findLargestFitting(
+  analyzer: DocumentAnalyzer,
+  args: FindArgs = {},
+): Promise<{ field: SolveField; value: number | null; applied: boolean } | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage('VRAM Lens: open a training script first.');
@@ -213,14 +234,24 @@ async function findLargestFitting(analyzer: DocumentAnalyzer, args: FindArgs = {
   if (!edits.length) {
     if (missing.length) {
       await vscode.env.clipboard.writeText(String(setTo));
-      void vscode.window.showInformationMessage(`VRAM Lens: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not written in the file (${setTo} copied to the clipboard).`);
+      void vscode.window.showInformationMessage(
+        `VRAM Lens: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not written in the file (${setTo} copied to the clipboard).`,
+      );
     }
     return { field: s.field, value: setTo, applied: false };
   }
   const p = report.plan;
-  const ok = await applyEdits(editor.document, edits, { microBatch: p.microBatch.value, seqLen: p.seqLen.value, loraR: p.loraR.value, gradAccumulation: p.gradAccumulation.value });
+  const ok = await applyEdits(editor.document, edits, {
+    microBatch: p.microBatch.value,
+    seqLen: p.seqLen.value,
+    loraR: p.loraR.value,
+    gradAccumulation: p.gradAccumulation.value,
+  });
   if (!ok) void vscode.window.showWarningMessage('VRAM Lens: the file changed since it was analysed; run the command again.');
-  else if (missing.length) void vscode.window.showInformationMessage(`VRAM Lens: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not written in the file: set ${missing.join(', ')} yourself.`);
+  else if (missing.length)
+    void vscode.window.showInformationMessage(
+      `VRAM Lens: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not written in the file: set ${missing.join(', ')} yourself.`,
+    );
   return { field: s.field, value: setTo, applied: ok };
 }
 
@@ -233,12 +264,18 @@ export function registerCommands(analyzer: DocumentAnalyzer): vscode.Disposable[
       const list = items(report, uri);
       const current = list.find((i) => i.gpu.id === settings.targetGpu);
       if (current) current.picked = true;
-      const pick = await vscode.window.showQuickPick(list, { title: 'VRAM Lens: target GPU', placeHolder: `Current: ${current?.label ?? settings.targetGpu}`, matchOnDescription: true });
+      const pick = await vscode.window.showQuickPick(list, {
+        title: 'VRAM Lens: target GPU',
+        placeHolder: `Current: ${current?.label ?? settings.targetGpu}`,
+        matchOnDescription: true,
+      });
       if (pick) await setTarget(pick.gpu.id);
       return pick?.gpu.id;
     }),
     vscode.commands.registerCommand('vramLens.compareGpuCosts', () => compareGpuCosts(analyzer)),
-    vscode.commands.registerCommand('vramLens.findLargestFitting', (args?: FindArgs) => findLargestFitting(analyzer, args && typeof args === 'object' ? args : {})),
+    vscode.commands.registerCommand('vramLens.findLargestFitting', (args?: FindArgs) =>
+      findLargestFitting(analyzer, args && typeof args === 'object' ? args : {}),
+    ),
     vscode.commands.registerCommand('vramLens.setTrainingTokens', () => askTokens()),
   ];
 }

@@ -27,7 +27,13 @@ export function activate(context: vscode.ExtensionContext): void {
     (deps ??= nodeAnalysisDeps(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath).then((d) => ({
       ...d,
       // the chain's hub step and vramLens.modelAliases (read at each analysis)
-      models: { ...d.models, hub: hub.lookup, get aliases() { return readModelAliases(); } },
+      models: {
+        ...d.models,
+        hub: hub.lookup,
+        get aliases() {
+          return readModelAliases();
+        },
+      },
     })));
   const analyzer = new DocumentAnalyzer(getDeps, log);
   const measured = registerMeasured(analyzer);

@@ -49,8 +49,7 @@ export class HubModels {
   }
 
   /** The chain's hub step: configs fetched this session, else the disk cache (not when the user said Never). */
-  readonly lookup = (id: string): FoundConfig | undefined =>
-    this.fetched.get(id) ?? (this.policy() !== 'never' ? readHubCache(this.cacheDir, id) : undefined);
+  readonly lookup = (id: string): FoundConfig | undefined => this.fetched.get(id) ?? (this.policy() !== 'never' ? readHubCache(this.cacheDir, id) : undefined);
 
   /** Asks (once) or follows the setting, then fetches `id`; resolves true when a new config became available. */
   async consider(id: string, scope?: vscode.Uri): Promise<boolean> {

@@ -49,17 +49,24 @@ export function registerLanguageModelTool(getDeps: () => Promise<AnalysisDeps>):
       const settings = readSettings(src.uri);
       if (input.gpu) {
         const gpu = findGpu(input.gpu, settings.customGpus);
-        if (!gpu) return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(`Unknown GPU "${input.gpu}". Use a catalog id such as h100-sxm-80gb, a100-sxm-80gb, l40s-48gb, rtx-4090-24gb.`)]);
+        if (!gpu)
+          return new vscode.LanguageModelToolResult([
+            new vscode.LanguageModelTextPart(`Unknown GPU "${input.gpu}". Use a catalog id such as h100-sxm-80gb, a100-sxm-80gb, l40s-48gb, rtx-4090-24gb.`),
+          ]);
         settings.targetGpu = gpu.id;
       }
       if (typeof input.gpus === 'number' && Number.isInteger(input.gpus) && input.gpus >= 1) settings.gpuCount = input.gpus;
       const deps = await getDeps();
       const report = analyzeText(src.text, src.fileName, settings, deps);
       let text = formatReport(report);
-      const m = src.uri && (src.uri.scheme === 'file' || src.uri.scheme === 'vscode-remote') ? measurementFor(report, src.uri.fsPath, vscode.workspace.getWorkspaceFolder(src.uri)?.uri.fsPath, gpuCatalog(settings.customGpus)) : null;
+      const m =
+        src.uri && (src.uri.scheme === 'file' || src.uri.scheme === 'vscode-remote')
+          ? measurementFor(report, src.uri.fsPath, vscode.workspace.getWorkspaceFolder(src.uri)?.uri.fsPath, gpuCatalog(settings.customGpus))
+          : null;
       if (m) text += measurementText(m);
       const fixes = suggestFixes(report, src.text, (t) => analyzeText(t, src.fileName, settings, deps));
-      if (fixes.length) text += `\nFixes (predicted peak after each):\n${fixes.map((f) => `- ${f.title} → ${formatGiB(f.requiredBytesAfter)}/GPU`).join('\n')}\n`;
+      if (fixes.length)
+        text += `\nFixes (predicted peak after each):\n${fixes.map((f) => `- ${f.title} → ${formatGiB(f.requiredBytesAfter)}/GPU`).join('\n')}\n`;
       return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
     },
   };

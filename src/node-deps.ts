@@ -44,7 +44,24 @@ export function readSmallFile(p: string): string | undefined {
   }
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', 'env', '__pycache__', 'site-packages', 'dist', 'build', 'out', '.vscode-test', '.tox', '.mypy_cache', 'wandb', 'outputs', 'checkpoints']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.venv',
+  'venv',
+  'env',
+  '__pycache__',
+  'site-packages',
+  'dist',
+  'build',
+  'out',
+  '.vscode-test',
+  '.tox',
+  '.mypy_cache',
+  'wandb',
+  'outputs',
+  'checkpoints',
+]);
 const scriptCache = new Map<string, { at: number; files: string[] }>();
 
 /** *.sh files under `root` (6 levels, 2000 folder entries, 200 scripts at most), cached for 5 s. */

@@ -54,7 +54,9 @@ export function readSettings(scope?: vscode.Uri, log?: (msg: string) => void): A
   const target = findGpu(out.targetGpu, out.customGpus);
   if (target) out.targetGpu = target.id;
   else {
-    report(`Setting ${SECTION}.targetGpu = ${JSON.stringify(out.targetGpu)} is not a GPU id of the catalog or ${SECTION}.customGpus; using ${JSON.stringify(DEFAULT_SETTINGS.targetGpu)}.`);
+    report(
+      `Setting ${SECTION}.targetGpu = ${JSON.stringify(out.targetGpu)} is not a GPU id of the catalog or ${SECTION}.customGpus; using ${JSON.stringify(DEFAULT_SETTINGS.targetGpu)}.`,
+    );
     out.targetGpu = DEFAULT_SETTINGS.targetGpu;
   }
   return out;

@@ -14,8 +14,18 @@ export interface Case {
   source: string;
   model_id: string;
   arch: {
-    hidden: number; layers: number; heads: number; kv_heads: number; intermediate: number; vocab: number;
-    tied_embeddings: boolean; head_dim?: number; mlp?: string; qkv_bias?: boolean; moe?: unknown; params_total?: number;
+    hidden: number;
+    layers: number;
+    heads: number;
+    kv_heads: number;
+    intermediate: number;
+    vocab: number;
+    tied_embeddings: boolean;
+    head_dim?: number;
+    mlp?: string;
+    qkv_bias?: boolean;
+    moe?: unknown;
+    params_total?: number;
   };
   method: string;
   weight_dtype: string;
@@ -38,7 +48,6 @@ export interface Case {
   /** why a case is left out of the summary */
   excluded?: string;
 }
-
 
 export function modelOf(c: Case): ModelSpec {
   const a = c.arch;
@@ -110,7 +119,7 @@ export function setupOf(c: Case): TrainingSetup {
     loss,
     compiled: x.has('compile'),
     gpus: c.gpus,
-    sharding: c.gpus > 1 ? sharding[c.sharding] ?? 'none' : 'none',
+    sharding: c.gpus > 1 ? (sharding[c.sharding] ?? 'none') : 'none',
     offloadOptimizer: c.cpu_offload,
     offloadParams: c.cpu_offload,
   });
@@ -128,7 +137,6 @@ export function predictedOn(metric: string, e: MemoryEstimate): number {
       return e.peakReservedBytes;
   }
 }
-
 
 export function calibrationCases(): Case[] {
   return JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', 'calibration.json'), 'utf8')).cases;

@@ -36,7 +36,12 @@ export function labels(): Label[] {
   return out;
 }
 
-const norm = (s: string) => s.trim().replace(/^https?:\/\/(www\.)?huggingface\.co\//, '').replace(/\/+$/, '').toLowerCase();
+const norm = (s: string) =>
+  s
+    .trim()
+    .replace(/^https?:\/\/(www\.)?huggingface\.co\//, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
 
 /** Optimizer families, as the labelling note compares them. */
 function optimizerFamily(name: string): string {
@@ -107,7 +112,14 @@ export interface FileScore {
 export function scoreLabel(l: Label, base: AnalysisDeps): FileScore {
   const file = path.join(FILES_DIR, l.file);
   const text = readSmallFile(file);
-  const score: FileScore = { file: l.file, isTraining: l.isTraining, productTraining: false, namesModel: l.isTraining && !!l.fields.model, estimate: false, fields: [] };
+  const score: FileScore = {
+    file: l.file,
+    isTraining: l.isTraining,
+    productTraining: false,
+    namesModel: l.isTraining && !!l.fields.model,
+    estimate: false,
+    fields: [],
+  };
   if (text === undefined) return { ...score, missing: true };
   // the repository the file came from is the workspace: its launch scripts and linked configs resolve there
   const repo = path.join(FILES_DIR, l.file.split('/')[0]);

@@ -68,7 +68,10 @@ function modelOf(c: TimeCase): ModelSpec | string {
 }
 
 function setupOf(c: TimeCase): TrainingSetup {
-  const lora = c.method === 'full' ? null : { r: c.loraR ?? 8, targets: c.loraTargets ?? ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const };
+  const lora =
+    c.method === 'full'
+      ? null
+      : { r: c.loraR ?? 8, targets: c.loraTargets ?? ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const };
   return defaultSetup({
     method: c.method,
     quantization: c.method === 'qlora' ? 'nf4' : 'none',
@@ -101,7 +104,10 @@ export function scoreTimeCase(c: TimeCase): TimeRow {
   if (t.tokensPerSecondPerGpuRange) {
     // time is inversely proportional to throughput: the fast end of the throughput range is the short time
     const [lo, hi] = t.tokensPerSecondPerGpuRange;
-    out.range = { low: c.measured.metric === 'secondsPerStep' ? (t.secondsPerStep * (value / hi)) / c.measured.value - 1 : c.measured.value / hi - 1, high: c.measured.metric === 'secondsPerStep' ? (t.secondsPerStep * (value / lo)) / c.measured.value - 1 : c.measured.value / lo - 1 };
+    out.range = {
+      low: c.measured.metric === 'secondsPerStep' ? (t.secondsPerStep * (value / hi)) / c.measured.value - 1 : c.measured.value / hi - 1,
+      high: c.measured.metric === 'secondsPerStep' ? (t.secondsPerStep * (value / lo)) / c.measured.value - 1 : c.measured.value / lo - 1,
+    };
   }
   return out;
 }
@@ -130,7 +136,10 @@ export function summarizeTime(rows: TimeRow[]): TimeSummary {
     noEstimate: rows.length - scored.length,
     medianAbs: q(abs, 0.5),
     p90Abs: q(abs, 0.9),
-    signedMedian: q(scored.map((r) => r.error!), 0.5),
+    signedMedian: q(
+      scored.map((r) => r.error!),
+      0.5,
+    ),
     within25: abs.filter((e) => e <= 0.25).length / Math.max(1, abs.length),
     ...(ranged.length ? { inRange: ranged.filter((r) => r.range!.low <= 0 && 0 <= r.range!.high).length / ranged.length } : {}),
   };

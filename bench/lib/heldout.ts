@@ -76,7 +76,17 @@ export function scoreCase(c: HeldoutCase, base: AnalysisDeps): HeldoutRow {
   const file = path.join(dir, c.entry);
   const metric = 'oom' in c.measured ? 'oom' : c.measured.metric;
   const measured = 'oom' in c.measured ? null : toGiB(c.measured.value, c.measured.unit);
-  const row: HeldoutRow = { id: c.id, group: c.group, sourceKind: c.sourceKind, metric, predicted: null, measured, error: null, wrongNoFit: false, usedCaseConfig: false };
+  const row: HeldoutRow = {
+    id: c.id,
+    group: c.group,
+    sourceKind: c.sourceKind,
+    metric,
+    predicted: null,
+    measured,
+    error: null,
+    wrongNoFit: false,
+    usedCaseConfig: false,
+  };
   const text = readSmallFile(file);
   if (text === undefined) return { ...row, why: `${c.entry} missing` };
   const settings = { ...DEFAULT_SETTINGS, targetGpu: c.gpu.id, gpuCount: c.gpus };
@@ -93,7 +103,11 @@ export function scoreCase(c: HeldoutCase, base: AnalysisDeps): HeldoutRow {
   const j = reportToJson(r);
   if (r.plan) row.bandClass = bandClassOf(setupFromPlan(r.plan), bandStackOf(r.framework), r.plan.packing?.value ?? false);
   const predicted = predictedOn(metric, j);
-  if (predicted === null) return { ...row, why: r.model?.reason ?? r.findings.find((f) => f.code === 'vramLens.unknownModel' || f.code === 'vramLens.unsupported')?.message ?? 'no estimate' };
+  if (predicted === null)
+    return {
+      ...row,
+      why: r.model?.reason ?? r.findings.find((f) => f.code === 'vramLens.unknownModel' || f.code === 'vramLens.unsupported')?.message ?? 'no estimate',
+    };
   row.predicted = predicted;
   const band = (j.perGpu as { band?: { lowBytes: number; highBytes: number } }).band;
   if (band) row.band = { low: band.lowBytes / GiB, high: band.highBytes / GiB };
@@ -138,7 +152,10 @@ export function summarize(rows: HeldoutRow[]): Summary {
     noEstimate: rows.filter((r) => r.predicted === null).length,
     medianAbs: quantile(abs, 0.5),
     p90Abs: quantile(abs, 0.9),
-    signedMedian: quantile(scored.map((r) => r.error!), 0.5),
+    signedMedian: quantile(
+      scored.map((r) => r.error!),
+      0.5,
+    ),
     within10: abs.filter((e) => e <= 0.1).length / Math.max(1, abs.length),
     within20: abs.filter((e) => e <= 0.2).length / Math.max(1, abs.length),
     wrongNoFit: rows.filter((r) => r.wrongNoFit).length,
@@ -148,7 +165,10 @@ export function summarize(rows: HeldoutRow[]): Summary {
     ...(banded.length
       ? {
           inBand: banded.filter((r) => r.measured! >= r.band!.low && r.measured! <= r.band!.high).length / banded.length,
-          medianBandWidth: quantile(banded.map((r) => r.band!.high / r.band!.low - 1), 0.5),
+          medianBandWidth: quantile(
+            banded.map((r) => r.band!.high / r.band!.low - 1),
+            0.5,
+          ),
         }
       : {}),
   };

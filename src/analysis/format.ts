@@ -5,7 +5,14 @@ import { formatGiB, formatParams } from './units';
 
 export function table(rows: string[][], align: ('l' | 'r')[]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The terminal report of one file: model, values read, per-GPU breakdown, verdict, findings. */
@@ -35,13 +42,21 @@ export function formatReport(r: Report): string {
     const rows: string[][] = [['    component', 'GiB', 'share', 'formula']];
     const total = e.peakDeviceBytes;
     for (const c of [...e.components].sort((a, b) => b.bytes - a.bytes)) {
-      rows.push([`    ${COMPONENT_LABELS[c.name]}${c.pool === 'managed' ? ' (managed)' : c.pool === 'driver' ? ' (driver)' : ''}`, (c.bytes / 2 ** 30).toFixed(2), `${((c.bytes / total) * 100).toFixed(0)}%`, c.formula]);
+      rows.push([
+        `    ${COMPONENT_LABELS[c.name]}${c.pool === 'managed' ? ' (managed)' : c.pool === 'driver' ? ' (driver)' : ''}`,
+        (c.bytes / 2 ** 30).toFixed(2),
+        `${((c.bytes / total) * 100).toFixed(0)}%`,
+        c.formula,
+      ]);
     }
     out.push(table(rows, ['l', 'r', 'r', 'l']));
     out.push(
       `    allocated ${formatGiB(e.peakAllocatedBytes)} · reserved ${formatGiB(e.peakReservedBytes)} · needed on the GPU ${formatGiB(e.requiredBytes)} · nvidia-smi ≈ ${formatGiB(e.peakDeviceBytes)}`,
     );
-    if (e.phases.length > 1) out.push(`    phases: ${e.phases.map((p) => `${p.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(p.requiredBytes)}`).join(' · ')} (peak: ${e.phase})`);
+    if (e.phases.length > 1)
+      out.push(
+        `    phases: ${e.phases.map((p) => `${p.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(p.requiredBytes)}`).join(' · ')} (peak: ${e.phase})`,
+      );
     if (e.cpuOffloadBytes > 0) out.push(`    CPU RAM for offloaded state: ${formatGiB(e.cpuOffloadBytes)} per GPU process`);
     const verdictWord = r.target.verdict === 'oom' ? 'DOES NOT FIT' : r.target.verdict === 'tight' ? 'FITS (tight)' : 'FITS';
     out.push(`  verdict: ${verdictWord} — ${summaryLine(r)} (${formatGiB(r.target.usableBytes)} usable per GPU)`);
@@ -49,4 +64,3 @@ export function formatReport(r: Report): string {
   for (const f of r.findings) out.push(`  ${f.severity}: line ${f.span.line + 1}: ${f.message} [${f.code}]`);
   return out.join('\n') + '\n';
 }
-

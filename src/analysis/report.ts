@@ -49,7 +49,16 @@ export interface AnalysisDeps {
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
-export type FindingCode = 'vramLens.oom' | 'vramLens.tight' | 'vramLens.checkpointing' | 'vramLens.unknownModel' | 'vramLens.modelAssumed' | 'vramLens.unread' | 'vramLens.syntax' | 'vramLens.unsupported' | 'vramLens.notModelled';
+export type FindingCode =
+  | 'vramLens.oom'
+  | 'vramLens.tight'
+  | 'vramLens.checkpointing'
+  | 'vramLens.unknownModel'
+  | 'vramLens.modelAssumed'
+  | 'vramLens.unread'
+  | 'vramLens.syntax'
+  | 'vramLens.unsupported'
+  | 'vramLens.notModelled';
 
 export interface Finding {
   severity: Severity;
@@ -125,7 +134,14 @@ export function skippedReport(fileName: string, settings: AnalysisSettings, mess
     hyperparams: emptyHyperparams(fileKindOf(fileName)),
     plan: null,
     estimate: null,
-    target: { gpu, count: settings.gpuCount, usableBytes: usableBytes(gpu), requiredBytes: null, verdict: 'unknown', headroomPercent: settings.headroomPercent },
+    target: {
+      gpu,
+      count: settings.gpuCount,
+      usableBytes: usableBytes(gpu),
+      requiredBytes: null,
+      verdict: 'unknown',
+      headroomPercent: settings.headroomPercent,
+    },
     smallestFittingGpu: null,
     findings: [{ severity: 'information', code: 'vramLens.unsupported', message, span: ZERO_SPAN, related: [] }],
     anchor: null,
@@ -184,7 +200,9 @@ function spanFor(name: ComponentName, r: Report): { span: SourceSpan; what: stri
     }
     case 'kvCache': {
       const s = readSpan(...([p.completionLength, p.numGenerations, p.microBatch].filter(Boolean) as PlanField<unknown>[])) ?? hp.trainer;
-      return s ? { span: s, what: `${p.generationBatch?.value ?? ''} completions × ${(p.promptLength?.value ?? 0) + (p.completionLength?.value ?? 0)} tokens` } : undefined;
+      return s
+        ? { span: s, what: `${p.generationBatch?.value ?? ''} completions × ${(p.promptLength?.value ?? 0) + (p.completionLength?.value ?? 0)} tokens` }
+        : undefined;
     }
     case 'referenceModel': {
       const s = readSpan(...([p.reference, p.referenceDtype].filter(Boolean) as PlanField<unknown>[])) ?? hp.trainer;
@@ -200,7 +218,14 @@ function isTrainingFile(hp: Hyperparams): boolean {
   return !!(hp.trainer || hp.peft || hp.optimizer || hp.gradientCheckpointing || hp.microBatch);
 }
 
-export function analyzeText(text: string, fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, languageId?: string, notebook?: JoinedNotebook): Report {
+export function analyzeText(
+  text: string,
+  fileName: string,
+  settings: AnalysisSettings,
+  deps: AnalysisDeps,
+  languageId?: string,
+  notebook?: JoinedNotebook,
+): Report {
   const kind = fileKindOf(fileName, languageId);
   if (kind === 'notebook') return analyzeNotebookText(text, fileName, settings, deps);
   const gpu = targetOf(settings);
@@ -232,9 +257,22 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   let hp: Hyperparams;
   try {
     // the file's reader, with the values of the command that launches it, its linked configs and launch scripts
-    hp = readHyperparams(text, kind, { fileName, pythonParser: deps.pythonParser, readFile: deps.readFile, workspaceRoot: deps.workspaceRoot, listShellScripts: deps.listShellScripts, notebook });
+    hp = readHyperparams(text, kind, {
+      fileName,
+      pythonParser: deps.pythonParser,
+      readFile: deps.readFile,
+      workspaceRoot: deps.workspaceRoot,
+      listShellScripts: deps.listShellScripts,
+      notebook,
+    });
   } catch (e) {
-    base.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read this file: ${(e as Error).message}`, span: ZERO_SPAN, related: [] });
+    base.findings.push({
+      severity: 'information',
+      code: 'vramLens.syntax',
+      message: `Could not read this file: ${(e as Error).message}`,
+      span: ZERO_SPAN,
+      related: [],
+    });
     return base;
   }
   const r: Report = { ...base, hyperparams: hp, framework: hp.framework, isTraining: isTrainingFile(hp) };
@@ -259,7 +297,11 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
     r.findings.push({
       severity: 'information',
       code: 'vramLens.unknownModel',
-      message: required ? `No model id in the file: ${required.reason}.` : kind === 'python' ? 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.' : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
+      message: required
+        ? `No model id in the file: ${required.reason}.`
+        : kind === 'python'
+          ? 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.'
+          : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
       span: required?.span ?? hp.modelLoad ?? hp.trainer ?? ZERO_SPAN,
       related: [],
     });
@@ -270,13 +312,34 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   const res = resolveModelRef(ref, fileName, sources);
   if (res.spec === null) {
     r.model = { ref, spec: null, step: 'unresolved', reason: res.reason, span: hp.model!.span };
-    r.findings.push({ severity: 'information', code: 'vramLens.unknownModel', message: `Model ${res.reason.startsWith(`"${ref}"`) ? res.reason : `"${ref}": ${res.reason}`}. Choose its architecture or a local config.json (quick fixes) to get an estimate.`, span: hp.model!.span, related: [] });
+    r.findings.push({
+      severity: 'information',
+      code: 'vramLens.unknownModel',
+      message: `Model ${res.reason.startsWith(`"${ref}"`) ? res.reason : `"${ref}": ${res.reason}`}. Choose its architecture or a local config.json (quick fixes) to get an estimate.`,
+      span: hp.model!.span,
+      related: [],
+    });
     return r;
   }
-  r.model = { ref, spec: res.spec, step: res.step, matchedBy: res.matchedBy, note: res.note, reason: res.reason, ...(res.approximated ? { approximated: res.approximated } : {}), span: hp.model!.span };
+  r.model = {
+    ref,
+    spec: res.spec,
+    step: res.step,
+    matchedBy: res.matchedBy,
+    note: res.note,
+    reason: res.reason,
+    ...(res.approximated ? { approximated: res.approximated } : {}),
+    span: hp.model!.span,
+  };
   if (res.approximated) {
     const what = res.step === 'assumed' ? res.approximated : `${res.spec.id}: ${res.approximated}`;
-    r.findings.push({ severity: 'information', code: 'vramLens.modelAssumed', message: `The estimate rests on an approximation of the model: ${what}.`, span: hp.model!.span, related: [] });
+    r.findings.push({
+      severity: 'information',
+      code: 'vramLens.modelAssumed',
+      message: `The estimate rests on an approximation of the model: ${what}.`,
+      span: hp.model!.span,
+      related: [],
+    });
   }
 
   // ---- plan and estimate --------------------------------------------------------------------------
@@ -292,17 +355,30 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
   r.target.verdict = verdictOf(r.estimate.requiredBytes, usable, settings.headroomPercent, r.target.spread);
   // a colocated vLLM takes a share of each card's own memory: re-estimate per GPU then
   const perGpu = setup.job && (setup.job.generation === 'vllm-colocate' || setup.job.generation === 'vllm-shared');
-  const requiredOn = (g: GpuSpec) => (perGpu ? estimateMemory(res.spec!, { ...setup, gpuTotalBytes: g.memoryGiB * GiB }).requiredBytes : r.estimate!.requiredBytes);
+  const requiredOn = (g: GpuSpec) =>
+    perGpu ? estimateMemory(res.spec!, { ...setup, gpuTotalBytes: g.memoryGiB * GiB }).requiredBytes : r.estimate!.requiredBytes;
   r.smallestFittingGpu =
     gpuCatalog(settings.customGpus)
       .filter((g) => requiredOn(g) <= usableBytes(g) * (1 - settings.headroomPercent / 100))
       .sort((a, b) => a.memoryGiB - b.memoryGiB || (a.priceUsdPerHour ?? 99) - (b.priceUsdPerHour ?? 99))[0] ?? null;
 
   for (const u of hp.unread) {
-    r.findings.push({ severity: 'information', code: 'vramLens.unread', message: `Could not read ${u.key} statically (${u.reason}); a default is used.`, span: u.span, related: [] });
+    r.findings.push({
+      severity: 'information',
+      code: 'vramLens.unread',
+      message: `Could not read ${u.key} statically (${u.reason}); a default is used.`,
+      span: u.span,
+      related: [],
+    });
   }
   for (const n of hp.notModelled ?? []) {
-    r.findings.push({ severity: 'hint', code: 'vramLens.notModelled', message: `${n.key}: ${n.value} changes memory but is not modelled; the estimate leaves it out.`, span: n.span, related: [] });
+    r.findings.push({
+      severity: 'hint',
+      code: 'vramLens.notModelled',
+      message: `${n.key}: ${n.value} changes memory but is not modelled; the estimate leaves it out.`,
+      span: n.span,
+      related: [],
+    });
   }
   addMemoryFindings(r);
   return r;
@@ -312,7 +388,13 @@ export function analyzeText(text: string, fileName: string, settings: AnalysisSe
  * A notebook's code cells analysed as one program (cells in order, magics commented out). The report's
  * spans are in the joined program; `reportForCell` (extract/notebook.ts) puts them in a cell's coordinates.
  */
-export function analyzeNotebookCells(cells: NotebookCell[], fileName: string, settings: AnalysisSettings, deps: AnalysisDeps, language?: string): { report: Report; joined: JoinedNotebook } {
+export function analyzeNotebookCells(
+  cells: NotebookCell[],
+  fileName: string,
+  settings: AnalysisSettings,
+  deps: AnalysisDeps,
+  language?: string,
+): { report: Report; joined: JoinedNotebook } {
   const joined = joinCells(cells, language);
   const report = analyzeText(joined.text, fileName, settings, deps, 'python', joined);
   report.kind = 'notebook';
@@ -328,7 +410,8 @@ function analyzeNotebookText(text: string, fileName: string, settings: AnalysisS
   const nb = parseIpynb(text);
   const { report, joined } = analyzeNotebookCells(nb.cells, fileName, settings, deps, nb.language);
   const r = reportInFile(report, joined, nb.cells, text);
-  if (nb.error) r.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read the notebook: ${nb.error}.`, span: ZERO_SPAN, related: [] });
+  if (nb.error)
+    r.findings.push({ severity: 'information', code: 'vramLens.syntax', message: `Could not read the notebook: ${nb.error}.`, span: ZERO_SPAN, related: [] });
   return r;
 }
 
@@ -343,9 +426,7 @@ function addMemoryFindings(r: Report) {
   const p = r.plan!;
   const gpuLabel = `${r.target.count}× ${r.target.gpu.name}`;
   // what counts against the card: not driver-side buffers, not paged state (it spills to host RAM)
-  const contributors = e.components
-    .filter((c) => c.pool === 'allocator' && c.name !== 'allocatorReserve')
-    .sort((a, b) => b.bytes - a.bytes);
+  const contributors = e.components.filter((c) => c.pool === 'allocator' && c.name !== 'allocatorReserve').sort((a, b) => b.bytes - a.bytes);
   const top = contributors[0] as Component | undefined;
   if (r.target.verdict === 'oom' || r.target.verdict === 'tight') {
     const located = contributors.map((c) => ({ c, at: spanFor(c.name, r) })).filter((x) => x.at);
@@ -359,7 +440,8 @@ function addMemoryFindings(r: Report) {
         ? `${peak} > ${limit} (${biggest}). Out of memory expected.`
         : e.requiredBytes > r.target.usableBytes
           ? `${peak}: the estimate is over the ${limit} but the band reaches below it (${biggest}). May not fit.`
-          : (r.target.spread?.high ?? 1) * e.requiredBytes > r.target.usableBytes && e.requiredBytes <= r.target.usableBytes * (1 - r.target.headroomPercent / 100)
+          : (r.target.spread?.high ?? 1) * e.requiredBytes > r.target.usableBytes &&
+              e.requiredBytes <= r.target.usableBytes * (1 - r.target.headroomPercent / 100)
             ? `${peak}: the band reaches past the ${limit} (${biggest}). May not fit.`
             : `${peak} is within ${r.target.headroomPercent}% of the ${limit} (${biggest}).`;
     r.findings.unshift({
@@ -456,7 +538,14 @@ export function reportToJson(r: Report): ReportJson {
           phases: r.estimate.phases.map((p) => ({ phase: p.phase, requiredBytes: Math.round(p.requiredBytes) })),
           components,
           ...(r.estimate.band
-            ? { band: { lowBytes: Math.round(r.estimate.band.lowBytes), highBytes: Math.round(r.estimate.band.highBytes), basis: r.estimate.band.basis, cases: r.estimate.band.cases } }
+            ? {
+                band: {
+                  lowBytes: Math.round(r.estimate.band.lowBytes),
+                  highBytes: Math.round(r.estimate.band.highBytes),
+                  basis: r.estimate.band.basis,
+                  cases: r.estimate.band.cases,
+                },
+              }
             : {}),
         }
       : null,
@@ -469,7 +558,14 @@ export function reportToJson(r: Report): ReportJson {
       verdict: r.target.verdict,
     },
     smallestFittingGpu: r.smallestFittingGpu?.id ?? null,
-    diagnostics: r.findings.map((f) => ({ severity: f.severity, message: f.message, line: f.span.line + 1, column: f.span.column + 1, code: f.code, ...(f.cell ? { cell: f.cell.index + 1, cellLine: f.cell.line + 1 } : {}) })),
+    diagnostics: r.findings.map((f) => ({
+      severity: f.severity,
+      message: f.message,
+      line: f.span.line + 1,
+      column: f.span.column + 1,
+      code: f.code,
+      ...(f.cell ? { cell: f.cell.index + 1, cellLine: f.cell.line + 1 } : {}),
+    })),
     assumptions: r.plan
       ? Object.entries(r.plan)
           .filter(([, f]) => f.origin !== 'read')
@@ -486,7 +582,14 @@ export function summaryLine(r: Report): string {
   const other = phases.length > 1 ? phases.find((p) => (p.phase === 'generation') !== (r.estimate!.phase === 'generation')) : undefined;
   const peak = `≈ ${requiredRange(r)} per GPU${other ? ` (${r.estimate.phase === 'generation' ? 'generation' : 'training'}; ${other.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(other.requiredBytes)})` : ''}`;
   const t = `${r.target.count}× ${r.target.gpu.name}`;
-  const verdict = r.target.verdict === 'oom' ? `exceeds ${t}` : r.target.verdict === 'tight' ? (r.estimate.requiredBytes > r.target.usableBytes || (r.target.spread?.high ?? 1) * r.estimate.requiredBytes > r.target.usableBytes ? `may not fit ${t}` : `tight on ${t}`) : `fits ${t}`;
+  const verdict =
+    r.target.verdict === 'oom'
+      ? `exceeds ${t}`
+      : r.target.verdict === 'tight'
+        ? r.estimate.requiredBytes > r.target.usableBytes || (r.target.spread?.high ?? 1) * r.estimate.requiredBytes > r.target.usableBytes
+          ? `may not fit ${t}`
+          : `tight on ${t}`
+        : `fits ${t}`;
   const smallest = r.target.verdict === 'oom' && r.smallestFittingGpu ? ` · fits ${r.target.count}× ${r.smallestFittingGpu.name}` : '';
   return `${peak} · ${verdict}${smallest} · ${formatParams(r.estimate.params.total)} params`;
 }

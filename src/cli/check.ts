@@ -53,7 +53,6 @@ export interface CheckOptions {
   measurements?: boolean;
 }
 
-
 function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   const patterns: string[] = [];
   const settings = { ...DEFAULT_SETTINGS };
@@ -167,13 +166,21 @@ export function withMeasurement(entry: CheckEntry, r: Report, m: MeasurementMatc
   const findings: CheckFinding[] = entry.findings.filter((f) => !VERDICT_FINDINGS.has(f.code));
   if (status !== 'pass') {
     const s = r.findings.find((f) => VERDICT_FINDINGS.has(f.code))?.span ?? r.anchor;
-    const at = s ? { line: s.line + 1, column: s.column + 1, endLine: s.endLine + 1, endColumn: s.endColumn + 1 } : { line: 1, column: 1, endLine: 1, endColumn: 1 };
+    const at = s
+      ? { line: s.line + 1, column: s.column + 1, endLine: s.endLine + 1, endColumn: s.endColumn + 1 }
+      : { line: 1, column: 1, endLine: 1, endColumn: 1 };
     const message = m.anchoring
       ? status === 'fail'
         ? `Peak ≈ ${formatGiB(m.anchoring.anchoredBytes)}/GPU > ${usable} usable on ${gpu} (${m.words}). Out of memory expected.`
         : `Peak ≈ ${formatGiB(m.anchoring.anchoredBytes)}/GPU is within ${r.target.headroomPercent}% of the ${usable} usable on ${gpu} (${m.words}).`
       : `Out of memory: ${m.words}.`;
-    findings.unshift({ severity: status === 'fail' ? 'error' : 'warning', code: status === 'fail' ? 'vramLens.oom' : 'vramLens.tight', message, ...at, related: [] });
+    findings.unshift({
+      severity: status === 'fail' ? 'error' : 'warning',
+      code: status === 'fail' ? 'vramLens.oom' : 'vramLens.tight',
+      message,
+      ...at,
+      related: [],
+    });
   }
   // the prediction's fix is kept only where the prediction reached the same verdict
   const out: CheckEntry = { ...entry, status, summary, findings };

@@ -95,6 +95,7 @@ export function unifiedDiff(oldText: string, newText: string, opts: DiffOptions)
   const b = splitLines(newText);
   // a last line without newline differs from the same text with one: mark it so they do not match
   const mark = (l: Lines) => l.lines.map((s, i) => (l.noEol && i === l.lines.length - 1 ? s + '\u0000' : s));
+  // eslint-disable-next-line no-control-regex -- the NUL mark set just above
   const ops = myers(mark(a), mark(b)).map((o) => ({ ...o, text: o.text.replace(/\u0000$/, '') }));
   // the line number (0-based) each op stands at in the old and the new text
   const pos: { oldAt: number; newAt: number }[] = [];

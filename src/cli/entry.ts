@@ -51,16 +51,30 @@ const region = (s: { line: number; column: number; endLine: number; endColumn: n
 export function entryFromReport(r: Report, text?: string, reanalyze?: Reanalyze): CheckEntry {
   const findings: CheckFinding[] = r.findings
     .filter((f) => f.code !== 'vramLens.unsupported')
-    .map((f) => ({ severity: f.severity, code: f.code, message: f.message, ...region(f.span), related: f.related.map((x) => ({ ...region(x.span), message: x.message })) }));
+    .map((f) => ({
+      severity: f.severity,
+      code: f.code,
+      message: f.message,
+      ...region(f.span),
+      related: f.related.map((x) => ({ ...region(x.span), message: x.message })),
+    }));
   const unsupported = r.findings.find((f) => f.code === 'vramLens.unsupported');
   if (unsupported) return { file: r.file, status: 'skip', summary: unsupported.message, findings: [] };
-  if (!r.isTraining) return { file: r.file, status: 'skip', summary: 'no training job found (no trainer, optimizer, PEFT config or batch size): nothing to check', findings: [] };
+  if (!r.isTraining)
+    return {
+      file: r.file,
+      status: 'skip',
+      summary: 'no training job found (no trainer, optimizer, PEFT config or batch size): nothing to check',
+      findings: [],
+    };
   const e = r.estimate;
   if (!e) {
     const reason = r.model?.reason ?? 'not in the catalog';
     const why =
       r.model && !r.model.spec
-        ? reason.includes(r.model.ref) ? reason : `model "${r.model.ref}": ${reason}`
+        ? reason.includes(r.model.ref)
+          ? reason
+          : `model "${r.model.ref}": ${reason}`
         : (r.findings.find((f) => f.code === 'vramLens.unknownModel')?.message ?? 'no estimate');
     return { file: r.file, status: 'error', summary: why, findings };
   }
@@ -72,7 +86,8 @@ export function entryFromReport(r: Report, text?: string, reanalyze?: Reanalyze)
   const entry: CheckEntry = { file: r.file, status, summary, findings };
   if ((status === 'fail' || status === 'tight') && text !== undefined) {
     const best = (status === 'fail' ? fixAll(r, text, reanalyze) : null) ?? suggestFixes(r, text, reanalyze).find((f) => f.preferred);
-    if (best && best.verdictAfter !== 'oom') entry.fix = { description: best.title, edits: best.edits.map((x) => ({ start: x.start, end: x.end, newText: x.newText })) };
+    if (best && best.verdictAfter !== 'oom')
+      entry.fix = { description: best.title, edits: best.edits.map((x) => ({ start: x.start, end: x.end, newText: x.newText })) };
   }
   return entry;
 }
@@ -90,4 +105,3 @@ export function exitCodeOf(entries: CheckEntry[]): number {
   if (entries.some((e) => e.status === 'fail')) return 1;
   return 0;
 }
-

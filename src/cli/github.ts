@@ -36,7 +36,10 @@ export function annotation(command: 'error' | 'warning' | 'notice', props: [stri
 function findingLine(file: string, f: CheckFinding, fixTitle: string | undefined, promote: boolean): string | null {
   const command = promote ? 'error' : COMMAND[f.severity];
   if (!command) return null;
-  const props: [string, string | number][] = [['file', file], ['line', f.line]];
+  const props: [string, string | number][] = [
+    ['file', file],
+    ['line', f.line],
+  ];
   if (f.endLine !== f.line) props.push(['endLine', f.endLine]);
   else props.push(['col', f.column], ['endColumn', f.endColumn]);
   props.push(['title', TITLES[f.code] ?? 'VRAM Lens']);
@@ -53,13 +56,23 @@ export function githubLines(entries: CheckEntry[]): string[] {
   for (const e of entries) {
     // a newline in a file name must not start a line that the runner would read as a command
     out.push(textLine(e).replace(/[\r\n]+/g, ' '));
-    const promoted = e.status === 'error' && !e.findings.some((f) => f.severity === 'error') ? e.findings.find((f) => f.code === 'vramLens.unknownModel') : undefined;
+    const promoted =
+      e.status === 'error' && !e.findings.some((f) => f.severity === 'error') ? e.findings.find((f) => f.code === 'vramLens.unknownModel') : undefined;
     for (const f of e.findings) {
       const line = findingLine(e.file, f, e.fix?.description, f === promoted);
       if (line) out.push(line);
     }
     if (e.status === 'error' && !promoted && !e.findings.some((f) => f.severity === 'error')) {
-      out.push(annotation('error', [['file', e.file], ['title', 'Cannot check']], e.summary));
+      out.push(
+        annotation(
+          'error',
+          [
+            ['file', e.file],
+            ['title', 'Cannot check'],
+          ],
+          e.summary,
+        ),
+      );
     }
   }
   return out;

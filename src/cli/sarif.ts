@@ -60,7 +60,7 @@ export const RULES: RuleInfo[] = [
     name: 'ModelAssumed',
     short: 'The estimate rests on an approximation of the model',
     full: "The model's shapes are assumed from the family and size in its id (the closest bundled base), or some of its layers (state-space, gated linear attention, per-layer embeddings, ...) are approximated by the nearest kind the memory model knows; the message says which.",
-    help: 'Point to the model\'s config.json (a local folder, the Hugging Face cache, or --hub) or map the id to its base architecture in vramLens.modelAliases for exact shapes.',
+    help: "Point to the model's config.json (a local folder, the Hugging Face cache, or --hub) or map the id to its base architecture in vramLens.modelAliases for exact shapes.",
     level: 'note',
   },
   {
@@ -122,7 +122,11 @@ function result(e: CheckEntry, f: CheckFinding, rules: RuleInfo[]) {
     locations: [{ physicalLocation: { artifactLocation: loc, region: region(f) } }],
   };
   if (f.related.length) {
-    out.relatedLocations = f.related.map((x, i) => ({ id: i + 1, message: { text: x.message }, physicalLocation: { artifactLocation: loc, region: region(x) } }));
+    out.relatedLocations = f.related.map((x, i) => ({
+      id: i + 1,
+      message: { text: x.message },
+      physicalLocation: { artifactLocation: loc, region: region(x) },
+    }));
   }
   if (e.fix && (f.code === 'vramLens.oom' || f.code === 'vramLens.tight')) {
     out.fixes = [
@@ -132,7 +136,10 @@ function result(e: CheckEntry, f: CheckFinding, rules: RuleInfo[]) {
           {
             artifactLocation: loc,
             // charOffset/charLength count UTF-16 code units here (run.columnKind), as the engine's offsets
-            replacements: e.fix.edits.map((x) => ({ deletedRegion: { charOffset: x.start, charLength: x.end - x.start }, insertedContent: { text: x.newText } })),
+            replacements: e.fix.edits.map((x) => ({
+              deletedRegion: { charOffset: x.start, charLength: x.end - x.start },
+              insertedContent: { text: x.newText },
+            })),
           },
         ],
       },
@@ -151,7 +158,15 @@ export function sarifLog(entries: CheckEntry[], opts: SarifOptions): Record<stri
   // codes the engine may add later still get a rule, so that every result's ruleIndex is valid
   const rules = [...RULES];
   for (const f of entries.flatMap((e) => e.findings)) {
-    if (!rules.some((r) => r.id === f.code)) rules.push({ id: f.code, name: f.code.replace(/^vramLens\./, ''), short: f.code, full: f.code, help: '`vram-lens analyze <file>` explains it.', level: LEVEL[f.severity] ?? 'note' });
+    if (!rules.some((r) => r.id === f.code))
+      rules.push({
+        id: f.code,
+        name: f.code.replace(/^vramLens\./, ''),
+        short: f.code,
+        full: f.code,
+        help: '`vram-lens analyze <file>` explains it.',
+        level: LEVEL[f.severity] ?? 'note',
+      });
   }
   const results = entries.flatMap((e) => e.findings.map((f) => result(e, f, rules)).filter((x): x is Record<string, unknown> => !!x));
   const notifications = entries

@@ -104,7 +104,13 @@ export class DocumentAnalyzer implements vscode.Disposable {
     let report: Report;
     try {
       const deps = await this.deps();
-      report = analyzeText(text, doc.uri.scheme === 'untitled' ? 'untitled.py' : doc.uri.fsPath, readSettings(doc.uri, (m) => this.log.appendLine(m)), depsFor(deps, doc.uri), doc.languageId);
+      report = analyzeText(
+        text,
+        doc.uri.scheme === 'untitled' ? 'untitled.py' : doc.uri.fsPath,
+        readSettings(doc.uri, (m) => this.log.appendLine(m)),
+        depsFor(deps, doc.uri),
+        doc.languageId,
+      );
     } catch (e) {
       this.log.appendLine(`Analysis of ${doc.uri.fsPath} failed: ${(e as Error).stack ?? e}`);
       return undefined;
@@ -137,7 +143,12 @@ export class DocumentAnalyzer implements vscode.Disposable {
     let result: { report: Report; joined: ReturnType<typeof analyzeNotebookCells>['joined'] };
     try {
       const deps = await this.deps();
-      result = analyzeNotebookCells(input, nb.uri.fsPath, readSettings(nb.uri, (m) => this.log.appendLine(m)), depsFor(deps, nb.uri));
+      result = analyzeNotebookCells(
+        input,
+        nb.uri.fsPath,
+        readSettings(nb.uri, (m) => this.log.appendLine(m)),
+        depsFor(deps, nb.uri),
+      );
     } catch (e) {
       this.log.appendLine(`Analysis of ${nb.uri.fsPath} failed: ${(e as Error).stack ?? e}`);
       return undefined;

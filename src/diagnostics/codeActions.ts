@@ -30,7 +30,10 @@ export class FixProvider implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     for (const d of ours) {
       const text = doc.getText();
-      const fixes = codeOf(d) === 'vramLens.checkpointing' ? suggestFixes(report, text, reanalyze).filter((f) => f.id === 'gradientCheckpointing') : suggestFixes(report, text, reanalyze);
+      const fixes =
+        codeOf(d) === 'vramLens.checkpointing'
+          ? suggestFixes(report, text, reanalyze).filter((f) => f.id === 'gradientCheckpointing')
+          : suggestFixes(report, text, reanalyze);
       for (const fix of fixes) {
         const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         a.edit = toEdit(doc, fix);
@@ -58,7 +61,9 @@ export class ModelActionProvider implements vscode.CodeActionProvider {
   constructor(private readonly analyzer: DocumentAnalyzer) {}
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = context.diagnostics.filter((d) => d.source === 'VRAM Lens' && (codeOf(d) === 'vramLens.unknownModel' || codeOf(d) === 'vramLens.modelAssumed'));
+    const ours = context.diagnostics.filter(
+      (d) => d.source === 'VRAM Lens' && (codeOf(d) === 'vramLens.unknownModel' || codeOf(d) === 'vramLens.modelAssumed'),
+    );
     const ref = this.analyzer.get(doc.uri)?.model?.ref;
     if (!ours.length || !ref) return [];
     const args = { ref, uri: doc.uri.toString() };

@@ -19,7 +19,9 @@ export class EstimateCodeLensProvider implements vscode.CodeLensProvider, vscode
     if (!report?.isTraining || !report.anchor || (!report.estimate && !report.model)) return [];
     const line = report.anchor.line;
     const range = new vscode.Range(line, 0, line, 0);
-    const lenses = [new vscode.CodeLens(range, { title: summaryLine(report), command: 'vramLens.showBreakdown', arguments: [doc.uri], tooltip: 'Show the memory breakdown' })];
+    const lenses = [
+      new vscode.CodeLens(range, { title: summaryLine(report), command: 'vramLens.showBreakdown', arguments: [doc.uri], tooltip: 'Show the memory breakdown' }),
+    ];
     if (report.estimate) lenses.push(new vscode.CodeLens(range, { title: 'breakdown', command: 'vramLens.showBreakdown', arguments: [doc.uri] }));
     return lenses;
   }

@@ -29,7 +29,8 @@ export function toDiagnostics(uri: vscode.Uri, report: Report, readme?: vscode.U
     const d = new vscode.Diagnostic(rangeOf(f.span), f.message, SEVERITY[f.severity]);
     d.source = 'VRAM Lens';
     d.code = readme ? { value: f.code, target: codeTarget(readme, f.code) } : f.code;
-    if (f.related.length) d.relatedInformation = f.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, rangeOf(r.span)), r.message));
+    if (f.related.length)
+      d.relatedInformation = f.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, rangeOf(r.span)), r.message));
     return d;
   });
 }

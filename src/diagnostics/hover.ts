@@ -30,11 +30,15 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
     md.appendMarkdown(`**VRAM Lens** · \`${field}\` = \`${JSON.stringify(impact.value)}\`\n\n`);
     if (impact.drives.length) {
       const total = impact.drives.reduce((t, d) => t + d.bytes, 0);
-      md.appendMarkdown(`Drives ${impact.drives.map((d) => `${COMPONENT_LABELS[d.name].toLowerCase()} ${formatGiB(d.bytes)}`).join(', ')} — ${Math.round((total / peak) * 100)}% of the ${formatGiB(peak)} peak per GPU.\n\n`);
+      md.appendMarkdown(
+        `Drives ${impact.drives.map((d) => `${COMPONENT_LABELS[d.name].toLowerCase()} ${formatGiB(d.bytes)}`).join(', ')} — ${Math.round((total / peak) * 100)}% of the ${formatGiB(peak)} peak per GPU.\n\n`,
+      );
     }
     for (const v of impact.variants) {
       const delta = v.requiredBytes - peak;
-      md.appendMarkdown(`- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${v.requiredBytes > report.target.usableBytes ? ' — does not fit' : ''}\n`);
+      md.appendMarkdown(
+        `- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${v.requiredBytes > report.target.usableBytes ? ' — does not fit' : ''}\n`,
+      );
     }
     md.appendMarkdown(`\n_${f.reason}_`);
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(f.span!.start), doc.positionAt(f.span!.end)));

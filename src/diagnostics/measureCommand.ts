@@ -33,7 +33,14 @@ export type MeasureOutcome =
   | {
       status: 'recorded';
       index: number | null;
-      record: { status: string; file: string | null; stepsCompleted: number; peakReservedBytes: number | null; peakAllocatedBytes: number | null; gpu: string | null };
+      record: {
+        status: string;
+        file: string | null;
+        stepsCompleted: number;
+        peakReservedBytes: number | null;
+        peakAllocatedBytes: number | null;
+        gpu: string | null;
+      };
       /** how the end of the command was seen */
       ended: 'shell-integration' | 'terminal-closed' | 'record-now';
     };
@@ -101,7 +108,10 @@ function runInTerminal(terminal: vscode.Terminal, text: string, log: vscode.Outp
       log.appendLine('Measure: the terminal has no shell integration; the command is typed into it and recorded when the terminal closes.');
       terminal.sendText(text, true);
       void vscode.window
-        .showInformationMessage('VRAM Lens: this terminal has no shell integration, so VRAM Lens cannot see the command end. Close the terminal (or choose Record Now) once the job has stopped.', 'Record Now')
+        .showInformationMessage(
+          'VRAM Lens: this terminal has no shell integration, so VRAM Lens cannot see the command end. Close the terminal (or choose Record Now) once the job has stopped.',
+          'Record Now',
+        )
         .then((pick) => pick && finish({ code: null, how: 'record-now' }));
     }, 5000);
   });
@@ -231,14 +241,25 @@ export async function measureOnThisMachine(d: Deps, raw?: unknown): Promise<Meas
   if (r.peak) {
     const pred = r.prediction ? `; predicted ${formatGiB(r.prediction.peakReservedBytes)}` : '';
     const oom = r.status === 'oom' ? ' It ran out of memory' + (r.oom ? ` in step ${r.oom.step}.` : '.') : '';
-    void vscode.window.showInformationMessage(`VRAM Lens: measured ${formatGiB(r.peak.reservedBytes)} reserved per GPU on ${gpu} (${r.stepsCompleted} steps)${pred}.${oom} Recorded in .vram-lens/measurements.jsonl.`);
+    void vscode.window.showInformationMessage(
+      `VRAM Lens: measured ${formatGiB(r.peak.reservedBytes)} reserved per GPU on ${gpu} (${r.stepsCompleted} steps)${pred}.${oom} Recorded in .vram-lens/measurements.jsonl.`,
+    );
   } else {
-    void vscode.window.showWarningMessage(`VRAM Lens: nothing measured (${r.status}): ${r.status === 'no-data' ? 'no process used the GPU under the probe (is it the Python that has torch, and does the command reach the training script?)' : 'the job failed before a step; see the terminal'}.`);
+    void vscode.window.showWarningMessage(
+      `VRAM Lens: nothing measured (${r.status}): ${r.status === 'no-data' ? 'no process used the GPU under the probe (is it the Python that has torch, and does the command reach the training script?)' : 'the job failed before a step; see the terminal'}.`,
+    );
   }
   return {
     status: 'recorded',
     index: result.index,
-    record: { status: r.status, file: r.file, stepsCompleted: r.stepsCompleted, peakReservedBytes: r.peak?.reservedBytes ?? null, peakAllocatedBytes: r.peak?.allocatedBytes ?? null, gpu },
+    record: {
+      status: r.status,
+      file: r.file,
+      stepsCompleted: r.stepsCompleted,
+      peakReservedBytes: r.peak?.reservedBytes ?? null,
+      peakAllocatedBytes: r.peak?.allocatedBytes ?? null,
+      gpu,
+    },
     ended: ended.how,
   };
 }

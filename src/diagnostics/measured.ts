@@ -54,9 +54,14 @@ export class MeasuredCodeLensProvider implements vscode.CodeLensProvider, vscode
 /** The hover's Markdown: when and where it was measured, measured vs predicted, the anchored estimate. */
 export function measuredHover(m: MeasurementMatch): vscode.MarkdownString {
   const r = m.record;
-  const versions = ['torch', 'transformers', 'peft', 'trl'].filter((k) => r.versions[k]).map((k) => `${k} ${r.versions[k]}`).join(', ');
+  const versions = ['torch', 'transformers', 'peft', 'trl']
+    .filter((k) => r.versions[k])
+    .map((k) => `${k} ${r.versions[k]}`)
+    .join(', ');
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**VRAM Lens · measured on ${m.gpuCount ?? '?'}× ${m.gpuName}** — ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC, ${r.stepsCompleted} step${r.stepsCompleted === 1 ? '' : 's'}${versions ? `, ${versions}` : ''}\n\n`);
+  md.appendMarkdown(
+    `**VRAM Lens · measured on ${m.gpuCount ?? '?'}× ${m.gpuName}** — ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC, ${r.stepsCompleted} step${r.stepsCompleted === 1 ? '' : 's'}${versions ? `, ${versions}` : ''}\n\n`,
+  );
   md.appendMarkdown('| | per GPU |\n|---|---|\n');
   for (const row of measuredRows(m)) md.appendMarkdown(`| ${escape(row.label)} | ${escape(row.value)} |\n`);
   md.appendMarkdown(`\n_${escape(m.words)}_`);
@@ -77,7 +82,10 @@ export class MeasuredHoverProvider implements vscode.HoverProvider {
     const m = measurementOf(doc.uri, report);
     if (!m) return undefined;
     // on the model load (where the lens is) and on each value that changed since the measurement
-    const spans = [report.anchor, ...m.changes.map((c) => report.plan![c.field as keyof typeof report.plan]).map((f) => (f?.origin === 'read' ? f.span : undefined))];
+    const spans = [
+      report.anchor,
+      ...m.changes.map((c) => report.plan![c.field as keyof typeof report.plan]).map((f) => (f?.origin === 'read' ? f.span : undefined)),
+    ];
     const span = spans.find((s) => s && s.start <= offset && offset <= s.end && s.endLine - s.line < 3);
     if (!span) return undefined;
     return new vscode.Hover(measuredHover(m), new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end)));

@@ -16,6 +16,10 @@ export function compareRows(report: Report, settings: AnalysisSettings, tokens?:
     trainingTokens: c.tokens ? { tokens: c.tokens.tokens, source: c.tokens.source, how: c.tokens.how } : null,
     stack: c.stack,
     rows: comparisonJson(c),
-    ...(c.tokens ? {} : { note: 'No training token count (pass tokens, or set max_steps or the dataset size in the file): hours and costUsd are null; usdPerMillionTokens ranks the rows.' }),
+    ...(c.tokens
+      ? {}
+      : {
+          note: 'No training token count (pass tokens, or set max_steps or the dataset size in the file): hours and costUsd are null; usdPerMillionTokens ranks the rows.',
+        }),
   };
 }

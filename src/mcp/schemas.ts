@@ -5,19 +5,27 @@ import { z } from 'zod';
 import { MAX_FILE_BYTES } from '../cli/input';
 
 export const ToolInput = {
-  path: z.string().min(1).max(4096).optional().describe('Path of a training script or config, absolute or relative to the server\'s working folder. Give path or text.'),
-  text: z
+  path: z
     .string()
-    .max(MAX_FILE_BYTES)
+    .min(1)
+    .max(4096)
     .optional()
-    .describe('The script or config itself, inline (e.g. an unsaved buffer). Give path or text.'),
+    .describe("Path of a training script or config, absolute or relative to the server's working folder. Give path or text."),
+  text: z.string().max(MAX_FILE_BYTES).optional().describe('The script or config itself, inline (e.g. an unsaved buffer). Give path or text.'),
   filename: z
     .string()
     .min(1)
     .max(1024)
     .optional()
-    .describe('Name for inline text; its extension tells the kind (.py, .yaml, .json). Default: untitled.py. Relative model paths in the text resolve from its folder.'),
-  gpu: z.string().min(1).max(100).optional().describe('Target GPU id or alias, e.g. h100-sxm-80gb, a100-sxm-80gb, rtx-4090-24gb (default: the server\'s --gpu, else h100-sxm-80gb).'),
+    .describe(
+      'Name for inline text; its extension tells the kind (.py, .yaml, .json). Default: untitled.py. Relative model paths in the text resolve from its folder.',
+    ),
+  gpu: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("Target GPU id or alias, e.g. h100-sxm-80gb, a100-sxm-80gb, rtx-4090-24gb (default: the server's --gpu, else h100-sxm-80gb)."),
   gpus: z.number().int().min(1).max(4096).optional().describe('GPUs the job runs on when the file does not say (default 1).'),
 };
 
@@ -101,7 +109,12 @@ export const FixesOutput = z.looseObject({
 /** compare_gpus also takes the number of training tokens to cost. */
 export const CompareInput = {
   ...ToolInput,
-  tokens: z.number().min(1).max(1e16).optional().describe('Training tokens to cost (e.g. 2e9). Default: max_steps × global batch × sequence, or epochs × dataset size, from the file.'),
+  tokens: z
+    .number()
+    .min(1)
+    .max(1e16)
+    .optional()
+    .describe('Training tokens to cost (e.g. 2e9). Default: max_steps × global batch × sequence, or epochs × dataset size, from the file.'),
 };
 
 /** The rows of `vram-lens analyze --compare --json` ("comparison"). */

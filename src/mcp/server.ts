@@ -76,7 +76,8 @@ export class ToolContext {
   async analyze(args: ToolArgs): Promise<{ report: Report; text: string; settings: AnalysisSettings; reanalyze: Reanalyze; abs?: string }> {
     const cwd = this.opts.cwd ?? process.cwd();
     if (args.path !== undefined && args.text !== undefined) throw new InputError('Give either "path" or "text", not both.');
-    if (args.path === undefined && args.text === undefined) throw new InputError('Give "path" (a training script or config) or "text" (its content, with an optional "filename").');
+    if (args.path === undefined && args.text === undefined)
+      throw new InputError('Give "path" (a training script or config) or "text" (its content, with an optional "filename").');
     const settings = this.settingsFor(args);
     let text: string;
     let name: string;
@@ -98,7 +99,7 @@ export class ToolContext {
       deps = await this.loadDeps();
     } catch (e) {
       this.deps = undefined;
-      throw new Error(`Could not load the Python grammar from ${this.opts.wasmDir}: ${(e as Error).message}`);
+      throw new Error(`Could not load the Python grammar from ${this.opts.wasmDir}: ${(e as Error).message}`, { cause: e });
     }
     const done = await analyzeWithHub(text, name, settings, deps, { enabled: this.opts.hub, log: this.opts.log ?? (() => undefined) });
     if (done.deps !== deps) this.deps = Promise.resolve(done.deps);

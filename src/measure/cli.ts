@@ -51,7 +51,17 @@ type Parsed =
   | { mode: 'help' }
   | { mode: 'list' }
   | { mode: 'export'; index: number | 'last' }
-  | { mode: 'run'; command: string[]; steps: number; file?: string; json: boolean; hub: boolean; settings: typeof DEFAULT_SETTINGS; gpuGiven: boolean; gpusGiven: boolean };
+  | {
+      mode: 'run';
+      command: string[];
+      steps: number;
+      file?: string;
+      json: boolean;
+      hub: boolean;
+      settings: typeof DEFAULT_SETTINGS;
+      gpuGiven: boolean;
+      gpusGiven: boolean;
+    };
 
 function parse(argv: string[]): Parsed {
   const dash = argv.indexOf('--');
@@ -119,7 +129,9 @@ function parse(argv: string[]): Parsed {
         list = true;
         break;
       default:
-        throw new UsageError(a.startsWith('-') ? `unknown option ${a}` : `"${a}" before --: put your launch command after --, e.g. vram-lens measure -- python train.py`);
+        throw new UsageError(
+          a.startsWith('-') ? `unknown option ${a}` : `"${a}" before --: put your launch command after --, e.g. vram-lens measure -- python train.py`,
+        );
     }
   }
   if (exportMode) {
@@ -149,7 +161,10 @@ function pct(measured: number, predicted: number): string {
 export function formatRecord(r: MeasurementRecord, index: number | null): string {
   const out: string[] = [];
   const gpu = r.gpu ? `${r.gpu.count}× ${r.gpu.name}` : 'no GPU seen';
-  const versions = ['torch', 'transformers', 'peft', 'trl', 'deepspeed'].filter((k) => r.versions[k]).map((k) => `${k} ${r.versions[k]}`).join(', ');
+  const versions = ['torch', 'transformers', 'peft', 'trl', 'deepspeed']
+    .filter((k) => r.versions[k])
+    .map((k) => `${k} ${r.versions[k]}`)
+    .join(', ');
   const head: Record<string, string> = {
     complete: `stopped after ${r.stepsCompleted} optimizer step${r.stepsCompleted === 1 ? '' : 's'}`,
     'finished-early': `the job ended on its own after ${r.stepsCompleted} of ${r.stepsRequested} steps`,
@@ -168,7 +183,12 @@ export function formatRecord(r: MeasurementRecord, index: number | null): string
     const names = [...PROBE_PHASES.filter((p) => r.phases[p]), ...Object.keys(r.phases).filter((p) => !(PROBE_PHASES as readonly string[]).includes(p))];
     for (const p of names) {
       const x = r.phases[p];
-      rows.push([PHASE_LABELS[p] ?? p, formatGiB(x.allocatedBytes), formatGiB(x.reservedBytes), x.deviceUsedBytes !== null ? formatGiB(x.deviceUsedBytes) : '-']);
+      rows.push([
+        PHASE_LABELS[p] ?? p,
+        formatGiB(x.allocatedBytes),
+        formatGiB(x.reservedBytes),
+        x.deviceUsedBytes !== null ? formatGiB(x.deviceUsedBytes) : '-',
+      ]);
     }
     out.push(
       table(rows, ['l', 'r', 'r', 'r'])
@@ -176,10 +196,14 @@ export function formatRecord(r: MeasurementRecord, index: number | null): string
         .map((l) => `    ${l}`)
         .join('\n'),
     );
-    out.push(`  measured peak per GPU: ${formatGiB(r.peak.allocatedBytes)} allocated, ${formatGiB(r.peak.reservedBytes)} reserved (rank ${r.peak.rank}, ${PHASE_LABELS[r.peak.phase] ?? r.peak.phase})`);
+    out.push(
+      `  measured peak per GPU: ${formatGiB(r.peak.allocatedBytes)} allocated, ${formatGiB(r.peak.reservedBytes)} reserved (rank ${r.peak.rank}, ${PHASE_LABELS[r.peak.phase] ?? r.peak.phase})`,
+    );
   }
   if (r.prediction) {
-    const vs = r.peak ? ` · prediction vs measured: ${pct(r.peak.allocatedBytes, r.prediction.peakAllocatedBytes)} allocated, ${pct(r.peak.reservedBytes, r.prediction.peakReservedBytes)} reserved` : '';
+    const vs = r.peak
+      ? ` · prediction vs measured: ${pct(r.peak.allocatedBytes, r.prediction.peakAllocatedBytes)} allocated, ${pct(r.peak.reservedBytes, r.prediction.peakReservedBytes)} reserved`
+      : '';
     out.push(`  predicted per GPU:     ${formatGiB(r.prediction.peakAllocatedBytes)} allocated, ${formatGiB(r.prediction.peakReservedBytes)} reserved${vs}`);
   }
   for (const n of r.notes) out.push(`  note: ${n}`);

@@ -19,7 +19,22 @@ function hash(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-const VERSION_ORDER = ['torch', 'cuda', 'hip', 'transformers', 'peft', 'trl', 'deepspeed', 'accelerate', 'bitsandbytes', 'vllm', 'unsloth', 'flash_attn', 'liger_kernel', 'python'];
+const VERSION_ORDER = [
+  'torch',
+  'cuda',
+  'hip',
+  'transformers',
+  'peft',
+  'trl',
+  'deepspeed',
+  'accelerate',
+  'bitsandbytes',
+  'vllm',
+  'unsloth',
+  'flash_attn',
+  'liger_kernel',
+  'python',
+];
 
 /** The case, or why this record cannot be one. */
 export function recordToCase(r: MeasurementRecord): { case: CalibrationCase } | { error: string } {
@@ -54,11 +69,20 @@ export function recordToCase(r: MeasurementRecord): { case: CalibrationCase } | 
     source: `vram-lens measure ${r.tool} (record format ${r.version}), ${r.measuredAt.slice(0, 10)}`,
     notes: [
       `torch.cuda.max_memory_allocated / max_memory_reserved over the whole run, highest of ${r.processes.length} process${r.processes.length === 1 ? '' : 'es'}, ${r.stepsCompleted} optimizer step${r.stepsCompleted === 1 ? '' : 's'}${r.status === 'finished-early' ? ' (the job ended before the requested steps)' : ''}; peak in ${r.peak.phase}.`,
-      `Versions: ${Object.entries(versions).map(([k, x]) => `${k} ${x}`).join(', ')}.`,
-      r.prediction ? `VRAM Lens ${r.tool} predicted ${gib(r.prediction.peakAllocatedBytes)} GiB allocated, ${gib(r.prediction.peakReservedBytes)} GiB reserved.` : 'No prediction at the time.',
+      `Versions: ${Object.entries(versions)
+        .map(([k, x]) => `${k} ${x}`)
+        .join(', ')}.`,
+      r.prediction
+        ? `VRAM Lens ${r.tool} predicted ${gib(r.prediction.peakAllocatedBytes)} GiB allocated, ${gib(r.prediction.peakReservedBytes)} GiB reserved.`
+        : 'No prediction at the time.',
     ].join(' '),
     model_id: r.model.catalogId,
-    arch: { ...r.model.arch, verified: true, verified_by: 'config.json read by VRAM Lens', ...(r.model.parameters ? { params_total: r.model.parameters } : {}) },
+    arch: {
+      ...r.model.arch,
+      verified: true,
+      verified_by: 'config.json read by VRAM Lens',
+      ...(r.model.parameters ? { params_total: r.model.parameters } : {}),
+    },
     method: quant !== 'none' && method === 'lora' ? 'qlora' : method,
     weight_dtype: quant === 'nf4' ? (v('doubleQuant') === true ? 'nf4-dq' : 'nf4') : quant && quant !== 'none' ? quant : v('weightDtype'),
     mixed_precision: v('autocast') === true,
@@ -78,7 +102,18 @@ export function recordToCase(r: MeasurementRecord): { case: CalibrationCase } | 
     ...(job
       ? {
           job: Object.fromEntries(
-            ['jobKind', 'reference', 'referenceDtype', 'numGenerations', 'promptLength', 'completionLength', 'generationBatch', 'generation', 'vllmMemoryUtilization', 'vllmSleep']
+            [
+              'jobKind',
+              'reference',
+              'referenceDtype',
+              'numGenerations',
+              'promptLength',
+              'completionLength',
+              'generationBatch',
+              'generation',
+              'vllmMemoryUtilization',
+              'vllmSleep',
+            ]
               .filter((k) => v(k) !== undefined)
               .map((k) => [k === 'jobKind' ? 'kind' : k, v(k)]),
           ),
@@ -88,7 +123,9 @@ export function recordToCase(r: MeasurementRecord): { case: CalibrationCase } | 
     measured: { value: gib(r.peak.allocatedBytes), unit: 'GiB', metric: 'allocated' },
     measured_reserved: { value: gib(r.peak.reservedBytes), unit: 'GiB', metric: 'reserved' },
     measured_phases: phases,
-    predicted: r.prediction ? { allocated: gib(r.prediction.peakAllocatedBytes), reserved: gib(r.prediction.peakReservedBytes), unit: 'GiB', tool: r.tool } : null,
+    predicted: r.prediction
+      ? { allocated: gib(r.prediction.peakAllocatedBytes), reserved: gib(r.prediction.peakReservedBytes), unit: 'GiB', tool: r.tool }
+      : null,
     versions,
   };
   return { case: { id: `U-${hash(JSON.stringify(body))}`, ...body } };

@@ -100,7 +100,10 @@ export function proposeCommand(o: {
     if (program !== o.fileAbs && !passes) continue;
     const head = program ? ['python', rel(o.cwd, program)] : c.module ? ['python', '-m', c.module] : null;
     if (!head) continue;
-    return { command: [...head, ...args.map((a) => (path.isAbsolute(a) ? rel(o.cwd, a) : a))].map(shellQuote).join(' '), source: `launch configuration "${c.name ?? 'unnamed'}" in .vscode/launch.json` };
+    return {
+      command: [...head, ...args.map((a) => (path.isAbsolute(a) ? rel(o.cwd, a) : a))].map(shellQuote).join(' '),
+      source: `launch configuration "${c.name ?? 'unnamed'}" in .vscode/launch.json`,
+    };
   }
   const q = shellQuote(file);
   if (o.kind === 'yaml' || o.kind === 'json') {

@@ -22,7 +22,7 @@ export function readMeasurementsFile(file: string): { records: MeasurementRecord
   if (!st.isFile()) return { records: [], problems: [] };
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit;
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
@@ -63,7 +63,10 @@ export function measurementRecordsFor(fileAbs: string, root?: string): Measureme
     for (const r of records) if (r.file !== null && (r.file === rel || (path.isAbsolute(r.file) && path.resolve(r.file) === abs))) found.push(r);
   }
   // stable: records of one file keep their order; several files interleave by time
-  return found.map((r, i) => ({ r, i })).sort((a, b) => Date.parse(a.r.measuredAt) - Date.parse(b.r.measuredAt) || a.i - b.i).map((x) => x.r);
+  return found
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => Date.parse(a.r.measuredAt) - Date.parse(b.r.measuredAt) || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** The measurement that matches the report of `fileAbs`, with the anchored estimate (null when the file has none). */

@@ -76,7 +76,18 @@ function shellQuote(s: string): string {
 
 const TRAINING_FILE = /\.(py|ya?ml|json|ipynb)$/i;
 // launcher options whose value is a file that is not the training file
-const LAUNCHER_FILE_OPTIONS = new Set(['--config_file', '--config-file', '--deepspeed_config_file', '--deepspeed-config-file', '--hostfile', '-H', '--rdzv_conf', '--rdzv-conf', '--log_dir', '--log-dir']);
+const LAUNCHER_FILE_OPTIONS = new Set([
+  '--config_file',
+  '--config-file',
+  '--deepspeed_config_file',
+  '--deepspeed-config-file',
+  '--hostfile',
+  '-H',
+  '--rdzv_conf',
+  '--rdzv-conf',
+  '--log_dir',
+  '--log-dir',
+]);
 
 export interface LaunchInfo {
   /** the training file, absolute */
@@ -138,7 +149,9 @@ export function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
       process.off('SIGTERM', onTerm);
       resolve(r);
     };
-    child.on('error', (e) => done({ code: null, signal: null, error: `could not start ${argv[0]}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : e.message}` }));
+    child.on('error', (e) =>
+      done({ code: null, signal: null, error: `could not start ${argv[0]}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : e.message}` }),
+    );
     child.on('exit', (code, signal) => done({ code, signal }));
   });
 }
@@ -147,7 +160,7 @@ export function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
 export function readProbeFiles(dir: string): { files: ProbeFile[]; problems: string[] } {
   const files: ProbeFile[] = [];
   const problems: string[] = [];
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /^rank\d+-pid\d+\.json$/.test(n));
   } catch {
@@ -280,7 +293,9 @@ export async function recordMeasurement(
       };
       const { report } = await analyzeWithHub(input.text, displayPath(file, o.cwd), settings, deps, { enabled: o.hub, log: o.log });
       const j = reportToJson(report);
-      plan = j.plan ? Object.fromEntries(Object.entries(j.plan).map(([k, v]) => [k, { value: v.value, origin: v.origin, ...(v.line ? { line: v.line } : {}) }])) : null;
+      plan = j.plan
+        ? Object.fromEntries(Object.entries(j.plan).map(([k, v]) => [k, { value: v.value, origin: v.origin, ...(v.line ? { line: v.line } : {}) }]))
+        : null;
       if (j.perGpu) {
         prediction = {
           peakAllocatedBytes: j.perGpu.peakAllocatedBytes,
@@ -291,7 +306,10 @@ export async function recordMeasurement(
           targetGpu: j.target.gpu,
           gpus: j.target.count,
         };
-      } else notes.push(`no prediction: ${report.model?.reason ?? report.findings.find((f) => f.severity === 'information')?.message ?? 'the file is not a training script or config VRAM Lens estimates'}`);
+      } else
+        notes.push(
+          `no prediction: ${report.model?.reason ?? report.findings.find((f) => f.severity === 'information')?.message ?? 'the file is not a training script or config VRAM Lens estimates'}`,
+        );
       const spec = report.model?.spec ?? null;
       if (report.model) {
         model = {

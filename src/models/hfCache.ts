@@ -38,7 +38,7 @@ const listings = new Map<string, { at: number; names: string[] }>();
 function listDir(dir: string): string[] {
   const hit = listings.get(dir);
   if (hit && Date.now() - hit.at < 10_000) return hit.names;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.startsWith('models--'));
   } catch {

@@ -30,15 +30,18 @@ export interface HubFetchOptions {
 }
 
 export type HubFetchResult =
-  | { spec: ModelSpec; config: unknown; fromCache: boolean; path: string }
-  | { spec: null; reason: string; gated?: boolean; offline?: boolean };
+  { spec: ModelSpec; config: unknown; fromCache: boolean; path: string } | { spec: null; reason: string; gated?: boolean; offline?: boolean };
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const GATED_REASON = 'gated model: accept its license on the hub and set HF_TOKEN (or log in with `hf auth login`)';
 
 /** huggingface_hub's truthy spellings of HF_HUB_OFFLINE (constants.py _is_true). */
 export function hubOffline(env: Env = process.env): boolean {
-  return ['1', 'on', 'yes', 'true'].includes(String(env.HF_HUB_OFFLINE ?? '').trim().toLowerCase());
+  return ['1', 'on', 'yes', 'true'].includes(
+    String(env.HF_HUB_OFFLINE ?? '')
+      .trim()
+      .toLowerCase(),
+  );
 }
 
 /** The hub token as huggingface_hub finds it: $HF_TOKEN, then the file $HF_TOKEN_PATH or $HF_HOME/token. */

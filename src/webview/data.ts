@@ -43,7 +43,13 @@ export function panelDataOf(
     // the engine input exactly as report.ts built it (the page's recomputation must give the same bytes)
     setup,
     fields: r.plan
-      ? Object.entries(r.plan).map(([name, f]) => ({ name, value: f.value, origin: f.origin, reason: f.reason, line: f.origin === 'read' && f.span ? f.span.line : null }))
+      ? Object.entries(r.plan).map(([name, f]) => ({
+          name,
+          value: f.value,
+          origin: f.origin,
+          reason: f.reason,
+          line: f.origin === 'read' && f.span ? f.span.line : null,
+        }))
       : [],
     target: {
       gpu: r.target.gpu.id,

@@ -43,9 +43,13 @@ export function toMarkdown({ data: d, file, scenario, changes, hardware }: Expor
   const what = changes.length ? scenario : file;
   if (changes.length) {
     lines.push(`**File:** ${verdictLine(file, d.target.headroomPercent)}`, '');
-    lines.push(`**What-if:** ${verdictLine(scenario, d.target.headroomPercent)} (${signed(scenario.estimate.requiredBytes - file.estimate.requiredBytes)})`, '');
+    lines.push(
+      `**What-if:** ${verdictLine(scenario, d.target.headroomPercent)} (${signed(scenario.estimate.requiredBytes - file.estimate.requiredBytes)})`,
+      '',
+    );
     lines.push('| Setting | File | What-if |', '|---|---|---|');
-    for (const c of changes) lines.push(`| ${FIELD_LABELS[c.field]} | ${cell(displayValue(c.field, fileCtl?.[c.field]))} | ${cell(displayValue(c.field, c.value))} |`);
+    for (const c of changes)
+      lines.push(`| ${FIELD_LABELS[c.field]} | ${cell(displayValue(c.field, fileCtl?.[c.field]))} | ${cell(displayValue(c.field, c.value))} |`);
     lines.push('');
     lines.push('| Component | File (GiB) | What-if (GiB) | Share | Change |', '|---|---:|---:|---:|---:|');
     file.groups.forEach((g, i) => {
@@ -53,7 +57,9 @@ export function toMarkdown({ data: d, file, scenario, changes, hardware }: Expor
       if (!g.bytes && !w.bytes) return;
       lines.push(`| ${g.label} | ${gib(g.bytes)} | ${gib(w.bytes)} | ${pct(w.bytes, scenario.estimate.requiredBytes)} | ${signed(w.bytes - g.bytes)} |`);
     });
-    lines.push(`| **Total** | **${gib(file.estimate.requiredBytes)}** | **${gib(scenario.estimate.requiredBytes)}** | 100% | ${signed(scenario.estimate.requiredBytes - file.estimate.requiredBytes)} |`);
+    lines.push(
+      `| **Total** | **${gib(file.estimate.requiredBytes)}** | **${gib(scenario.estimate.requiredBytes)}** | 100% | ${signed(scenario.estimate.requiredBytes - file.estimate.requiredBytes)} |`,
+    );
   } else {
     lines.push(verdictLine(file, d.target.headroomPercent), '');
     lines.push('| Component | GiB | Share |', '|---|---:|---:|');
@@ -64,8 +70,17 @@ export function toMarkdown({ data: d, file, scenario, changes, hardware }: Expor
   if (paged) lines.push('', `Plus ${formatGiB(paged)} of paged optimizer state in CUDA managed memory (moves to host RAM when the GPU is short; not counted).`);
   const fitting = hardware.filter((h) => h.fits).slice(0, 6);
   if (fitting.length) {
-    lines.push('', `Smallest set-up that fits per GPU type${changes.length ? ' (what-if)' : ''}:`, '', '| GPU | Count | Sharding | Per GPU | $/h |', '|---|---:|---|---:|---:|');
-    for (const h of fitting) lines.push(`| ${h.gpu.name} | ${h.count} | ${h.label} | ${formatGiB(h.requiredBytes!)} | ${h.usdPerHour != null ? `$${h.usdPerHour.toFixed(2)}` : '–'} |`);
+    lines.push(
+      '',
+      `Smallest set-up that fits per GPU type${changes.length ? ' (what-if)' : ''}:`,
+      '',
+      '| GPU | Count | Sharding | Per GPU | $/h |',
+      '|---|---:|---|---:|---:|',
+    );
+    for (const h of fitting)
+      lines.push(
+        `| ${h.gpu.name} | ${h.count} | ${h.label} | ${formatGiB(h.requiredBytes!)} | ${h.usdPerHour != null ? `$${h.usdPerHour.toFixed(2)}` : '–'} |`,
+      );
   }
   const assumed = d.fields.filter((f) => f.origin !== 'read');
   if (assumed.length) {
@@ -103,7 +118,9 @@ export function toJson({ data: d, file, scenario, changes, hardware }: ExportInp
     perGpu: perGpu(file),
     target: target(file),
     assumptions: d.fields.filter((f) => f.origin !== 'read').map((f) => ({ field: f.name, value: f.value, reason: f.reason })),
-    plan: Object.fromEntries(d.fields.map((f) => [f.name, { value: f.value, origin: f.origin, reason: f.reason, ...(f.line !== null ? { line: f.line + 1 } : {}) }])),
+    plan: Object.fromEntries(
+      d.fields.map((f) => [f.name, { value: f.value, origin: f.origin, reason: f.reason, ...(f.line !== null ? { line: f.line + 1 } : {}) }]),
+    ),
     whatIf: changes.length
       ? {
           changes: changes.map((c) => ({ field: c.field, from: fileCtl?.[c.field] ?? null, to: c.value })),
@@ -112,7 +129,14 @@ export function toJson({ data: d, file, scenario, changes, hardware }: ExportInp
           target: target(scenario),
         }
       : null,
-    hardware: hardware.map((h) => ({ gpu: h.gpu.id, fits: h.fits, count: h.count, sharding: h.label, requiredBytes: h.requiredBytes === null ? null : Math.round(h.requiredBytes), usdPerHour: h.usdPerHour })),
+    hardware: hardware.map((h) => ({
+      gpu: h.gpu.id,
+      fits: h.fits,
+      count: h.count,
+      sharding: h.label,
+      requiredBytes: h.requiredBytes === null ? null : Math.round(h.requiredBytes),
+      usdPerHour: h.usdPerHour,
+    })),
   };
   return JSON.stringify(out, null, 2) + '\n';
 }

@@ -42,7 +42,13 @@ export interface Costing {
  * One row per GPU type at the smallest count and set-up that fits, with time and total cost: the same
  * comparison as `vram-lens analyze --compare` (src/analysis/hardware/compare.ts), cheapest run first.
  */
-export function suggestHardware(model: ModelSpec, setup: TrainingSetup, gpus: GpuSpec[], headroomPercent: number, costing: Costing = { tokens: null, stack: 'hf' }): HardwareRow[] {
+export function suggestHardware(
+  model: ModelSpec,
+  setup: TrainingSetup,
+  gpus: GpuSpec[],
+  headroomPercent: number,
+  costing: Costing = { tokens: null, stack: 'hf' },
+): HardwareRow[] {
   const byId = new Map(gpus.map((g) => [g.id, g]));
   const cmp = compareGpus(model, setup, {
     headroomPercent,

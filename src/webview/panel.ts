@@ -42,13 +42,16 @@ export class BreakdownPanel implements vscode.Disposable {
   }
 
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyzer: DocumentAnalyzer, state: unknown): void {
-    const file = typeof state === 'object' && state && typeof (state as { uri?: unknown }).uri === 'string' ? vscode.Uri.parse((state as { uri: string }).uri) : undefined;
+    const file =
+      typeof state === 'object' && state && typeof (state as { uri?: unknown }).uri === 'string' ? vscode.Uri.parse((state as { uri: string }).uri) : undefined;
     BreakdownPanel.current?.dispose();
     BreakdownPanel.current = new BreakdownPanel(panel, extensionUri, analyzer, file ?? vscode.window.activeTextEditor?.document.uri);
   }
 
   static state(): PanelExchange {
-    return BreakdownPanel.current ? { ...BreakdownPanel.current.exchange, title: BreakdownPanel.current.panel.title } : { open: false, title: null, uri: null, reportsPosted: 0, lastPosted: null, received: {}, lastRendered: null };
+    return BreakdownPanel.current
+      ? { ...BreakdownPanel.current.exchange, title: BreakdownPanel.current.panel.title }
+      : { open: false, title: null, uri: null, reportsPosted: 0, lastPosted: null, received: {}, lastRendered: null };
   }
 
   /** Handles a message as if the page had sent it (test hook for the integration suite). */
@@ -108,17 +111,27 @@ export class BreakdownPanel implements vscode.Disposable {
     this.panel.title = `VRAM Lens: ${uri.path.split('/').pop()}`;
     const settings = readSettings(uri);
     const m = measurementOf(uri, report);
-    const msg: HostMessage = { type: 'report', data: panelDataOf(report, uri.toString(), settings.customGpus, settings, m ? measuredViewOf(m, new Date()) : null) };
+    const msg: HostMessage = {
+      type: 'report',
+      data: panelDataOf(report, uri.toString(), settings.customGpus, settings, m ? measuredViewOf(m, new Date()) : null),
+    };
     // Validated on the way out too: a report the page would reject is a bug here, not in the page.
     const checked = HostMessageSchema.safeParse(msg);
     if (!checked.success) {
-      void vscode.window.showErrorMessage(`VRAM Lens: the breakdown for ${uri.path.split('/').pop()} could not be sent to the panel (${checked.error.issues[0]?.message}).`);
+      void vscode.window.showErrorMessage(
+        `VRAM Lens: the breakdown for ${uri.path.split('/').pop()} could not be sent to the panel (${checked.error.issues[0]?.message}).`,
+      );
       return;
     }
     await this.panel.webview.postMessage(msg);
     this.exchange.reportsPosted++;
     this.exchange.uri = uri.toString();
-    this.exchange.lastPosted = { type: 'report', uri: uri.toString(), requiredBytes: msg.data.target.requiredBytes, measured: msg.data.measured?.title ?? null };
+    this.exchange.lastPosted = {
+      type: 'report',
+      uri: uri.toString(),
+      requiredBytes: msg.data.target.requiredBytes,
+      measured: msg.data.measured?.title ?? null,
+    };
   }
 
   private async onMessage(raw: unknown): Promise<HostMessage | undefined> {

@@ -12,7 +12,18 @@ export const QuantizationSchema = z.enum(['none', 'nf4', 'fp4', 'int8', 'gptq-in
 export const MethodSchema = z.enum(['full', 'lora', 'qlora', 'dora', 'frozen']);
 export const AttentionSchema = z.enum(['eager', 'sdpa', 'flash_attention_2']);
 export const ShardingSchema = z.enum(['none', 'ddp', 'fsdp', 'fsdp_grad_op', 'fsdp_hybrid', 'zero1', 'zero2', 'zero3']);
-export const OptimizerSchema = z.enum(['adamw', 'adamw_fused', 'adamw_8bit', 'paged_adamw_8bit', 'paged_adamw_32bit', 'adafactor', 'sgd', 'sgd_momentum', 'lion', 'lion_8bit']);
+export const OptimizerSchema = z.enum([
+  'adamw',
+  'adamw_fused',
+  'adamw_8bit',
+  'paged_adamw_8bit',
+  'paged_adamw_32bit',
+  'adafactor',
+  'sgd',
+  'sgd_momentum',
+  'lion',
+  'lion_8bit',
+]);
 const Targets = z.union([z.array(z.string().max(200)).max(200), z.literal('all-linear')]);
 const Count = z.number().int().min(1).max(1e8);
 
@@ -25,7 +36,15 @@ export const TrainingSetupSchema = z.object({
   kbitUpcast: z.boolean(),
   quantSavesInputs: z.boolean(),
   lora: z
-    .object({ r: Count, targets: Targets, dora: z.boolean(), modulesToSave: z.array(z.string()), dropout: z.number().min(0).max(1), dtype: Dtype, originalsOffloaded: z.boolean().optional() })
+    .object({
+      r: Count,
+      targets: Targets,
+      dora: z.boolean(),
+      modulesToSave: z.array(z.string()),
+      dropout: z.number().min(0).max(1),
+      dtype: Dtype,
+      originalsOffloaded: z.boolean().optional(),
+    })
     .nullable(),
   optimizer: OptimizerSchema,
   optimizerInBackward: z.boolean(),
@@ -162,6 +181,12 @@ export const PageMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('applyToFile'), uri: z.string(), changes: z.array(WhatIfChangeSchema).min(1).max(20) }),
   z.object({ type: z.literal('copy'), format: z.enum(['markdown', 'json']), text: z.string().max(1_000_000) }),
   /** after each render: what the page shows (the host keeps it for the integration test's round trip) */
-  z.object({ type: z.literal('rendered'), uri: z.string(), fileRequiredBytes: z.number().nullable(), scenarioRequiredBytes: z.number().nullable(), changes: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('rendered'),
+    uri: z.string(),
+    fileRequiredBytes: z.number().nullable(),
+    scenarioRequiredBytes: z.number().nullable(),
+    changes: z.number().int().nonnegative(),
+  }),
 ]);
 export type PageMessage = z.infer<typeof PageMessageSchema>;

@@ -230,7 +230,15 @@ export function evaluate(d: PanelData, c: Controls): Evaluation {
   const estimate = estimateMemory(d.spec!, setup);
   const gpu = gpuOf(d, c.gpu);
   const usable = usableBytes(gpu);
-  return { setup, estimate, gpu, count: setup.gpus, usableBytes: usable, verdict: verdictOf(estimate.requiredBytes, usable, d.target.headroomPercent, d.target.spread), groups: groupsOf(estimate) };
+  return {
+    setup,
+    estimate,
+    gpu,
+    count: setup.gpus,
+    usableBytes: usable,
+    verdict: verdictOf(estimate.requiredBytes, usable, d.target.headroomPercent, d.target.spread),
+    groups: groupsOf(estimate),
+  };
 }
 
 const same = (a: unknown, b: unknown) => (Array.isArray(a) || Array.isArray(b) ? sameTargets(a as Targets, b as Targets) : a === b);

@@ -18,7 +18,10 @@ describe('configs and notebooks', () => {
     const line = lineOf(doc.getText(), 'micro_batch_size: 8');
     assert.deepEqual(range(oom), [line, 0, line, 'micro_batch_size: 8'.length]);
     assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);
-    assert.match(oom.message, /Peak ≈ [\d.]+ GiB( \([\d.]+–[\d.]+\))?\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB \(activations [\d.]+ GiB; batch 8 × 4096 tokens\)/);
+    assert.match(
+      oom.message,
+      /Peak ≈ [\d.]+ GiB( \([\d.]+–[\d.]+\))?\/GPU > [\d.]+ GiB usable on 1× H100 SXM 80GB \(activations [\d.]+ GiB; batch 8 × 4096 tokens\)/,
+    );
     const gc = ours(doc.uri).find((d) => codeOf(d) === 'vramLens.checkpointing');
     const gcLine = lineOf(doc.getText(), 'gradient_checkpointing: false');
     assert.ok(gc, 'the checkpointing note');
@@ -35,7 +38,11 @@ describe('configs and notebooks', () => {
     const cell = nb.getCells().find((c) => c.document.getText().includes('per_device_train_batch_size'))!;
     assert.equal(cell.index, 3);
     assert.equal(cell.document.uri.scheme, 'vscode-notebook-cell');
-    const oom = await waitFor(() => ours(cell.document.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the vramLens.oom diagnostic on the trainer cell', 20000);
+    const oom = await waitFor(
+      () => ours(cell.document.uri).find((d) => codeOf(d) === 'vramLens.oom'),
+      'the vramLens.oom diagnostic on the trainer cell',
+      20000,
+    );
     const line = lineOf(cell.document.getText(), 'per_device_train_batch_size=8');
     assert.deepEqual(range(oom), [line, 4, line, 4 + 'per_device_train_batch_size=8'.length]);
     assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);

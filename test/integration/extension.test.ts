@@ -5,7 +5,11 @@ import * as vscode from 'vscode';
 import { codeOf, openFixture, screenshot, sleep, waitFor } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'VRAM Lens');
-const lineOf = (doc: vscode.TextDocument, needle: string) => doc.getText().split('\n').findIndex((l) => l.includes(needle));
+const lineOf = (doc: vscode.TextDocument, needle: string) =>
+  doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
 
 async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   return waitFor(async () => {
@@ -81,7 +85,10 @@ describe('editor', () => {
     await openFixture('full_ft_oom.py');
     const title = await vscode.commands.executeCommand<string>('vramLens.showBreakdown');
     assert.match(title ?? '', /VRAM Lens/);
-    await waitFor(() => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /full_ft_oom/.test(t.label))), 'the panel tab titled after the file');
+    await waitFor(
+      () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /full_ft_oom/.test(t.label))),
+      'the panel tab titled after the file',
+    );
     await screenshot('breakdown-panel');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -20,7 +20,10 @@ describe('quick fixes', () => {
     const d = await waitFor(() => oom(editor.document.uri), 'the OOM error', 20000);
     const actions = await actionsAt(editor.document.uri, d.range);
     const titles = actions.map((a) => a.title);
-    assert.ok(titles.some((t) => /^Enable gradient checkpointing: −[\d.]+ GiB\/GPU/.test(t)), titles.join('\n'));
+    assert.ok(
+      titles.some((t) => /^Enable gradient checkpointing: −[\d.]+ GiB\/GPU/.test(t)),
+      titles.join('\n'),
+    );
     assert.ok(titles.some((t) => /^Use 8-bit AdamW/.test(t)));
     assert.ok(titles.some((t) => /^Halve the micro-batch \(8 → 4\) and double accumulation \(2 → 4\)/.test(t)));
     assert.ok(titles.some((t) => /^Fix all \(smallest change that fits\)/.test(t)));
@@ -32,13 +35,13 @@ describe('quick fixes', () => {
     await vscode.commands.executeCommand('hideCodeActionWidget');
   });
 
-  it('enabling gradient checkpointing edits TrainingArguments in the file\'s style', async () => {
+  it("enabling gradient checkpointing edits TrainingArguments in the file's style", async () => {
     const editor = await openFixture('fix_me.py');
     const d = await waitFor(() => oom(editor.document.uri), 'the OOM error', 20000);
     const fix = (await actionsAt(editor.document.uri, d.range)).find((a) => a.title.startsWith('Enable gradient checkpointing'))!;
     assert.ok(await vscode.workspace.applyEdit(fix.edit!));
     // one keyword per line, trailing comma kept, same indentation
-    assert.match(editor.document.getText(), /    optim="adamw_torch",\n    gradient_checkpointing=True,\n\)/);
+    assert.match(editor.document.getText(), / {4}optim="adamw_torch",\n {4}gradient_checkpointing=True,\n\)/);
     await vscode.commands.executeCommand('undo');
     await waitFor(() => !/gradient_checkpointing/.test(editor.document.getText()), 'the undo');
   });
@@ -48,7 +51,11 @@ describe('quick fixes', () => {
     const d = await waitFor(() => oom(editor.document.uri), 'the OOM error', 20000);
     const all = (await actionsAt(editor.document.uri, d.range)).find((a) => a.title.startsWith('Fix all'))!;
     assert.ok(await vscode.workspace.applyEdit(all.edit!));
-    await waitFor(() => !oom(editor.document.uri) && ours(editor.document.uri).length >= 0 && !ours(editor.document.uri).some((x) => codeOf(x) === 'vramLens.oom'), 'the error to clear after fix-all', 10000);
+    await waitFor(
+      () => !oom(editor.document.uri) && ours(editor.document.uri).length >= 0 && !ours(editor.document.uri).some((x) => codeOf(x) === 'vramLens.oom'),
+      'the error to clear after fix-all',
+      10000,
+    );
     // the analysis ran on the edited text: the CodeLens now says it fits
     const lenses = await waitFor(async () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
@@ -64,7 +71,10 @@ describe('hover', () => {
   it('shows what the micro-batch costs and what halving or doubling it does', async () => {
     const editor = await openFixture('full_ft_oom.py');
     await waitFor(() => oom(editor.document.uri), 'the analysis', 20000);
-    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('per_device_train_batch_size'));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('per_device_train_batch_size'));
     const pos = new vscode.Position(line, 8);
     const hovers = await waitFor(async () => {
       const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
@@ -138,7 +148,11 @@ describe('every quick fix, applied', () => {
       assert.notEqual(editor.document.getText(), original, `${title} edits the file`);
       const fits = /\(fits/.test(title);
       // the re-analysis of the edited file agrees with the title: the error is gone exactly when it said "fits"
-      await waitFor(() => (fits ? !oom(editor.document.uri) : oom(editor.document.uri) && oom(editor.document.uri)!.message !== d0.message), `the verdict after "${title}"`, 10000);
+      await waitFor(
+        () => (fits ? !oom(editor.document.uri) : oom(editor.document.uri) && oom(editor.document.uri)!.message !== d0.message),
+        `the verdict after "${title}"`,
+        10000,
+      );
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
   });

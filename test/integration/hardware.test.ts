@@ -19,10 +19,14 @@ trainer.train()
 `;
 
 async function lensTitle(uri: vscode.Uri, pattern: RegExp): Promise<string> {
-  return waitFor(async () => {
-    const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-    return l?.map((x) => x.command?.title ?? '').find((t) => pattern.test(t));
-  }, `a CodeLens matching ${pattern}`, 20000);
+  return waitFor(
+    async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      return l?.map((x) => x.command?.title ?? '').find((t) => pattern.test(t));
+    },
+    `a CodeLens matching ${pattern}`,
+    20000,
+  );
 }
 
 describe('hardware commands', () => {
@@ -35,13 +39,20 @@ describe('hardware commands', () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'python', content: SCRIPT });
     await vscode.window.showTextDocument(doc, { preview: false });
     await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the OOM error first', 20000);
-    const r = await vscode.commands.executeCommand<{ field: string; value: number | null; applied: boolean }>('vramLens.findLargestFitting', { field: 'micro_batch', apply: true });
+    const r = await vscode.commands.executeCommand<{ field: string; value: number | null; applied: boolean }>('vramLens.findLargestFitting', {
+      field: 'micro_batch',
+      apply: true,
+    });
     assert.ok(r, 'the command answers');
     assert.equal(r.field, 'micro_batch');
     assert.ok(r.value !== null && r.value >= 1 && r.value < 16, JSON.stringify(r));
     assert.equal(r.applied, true);
     assert.match(doc.getText(), new RegExp(`per_device_train_batch_size=${r.value},`));
-    await waitFor(() => !ours(doc.uri).some((d) => codeOf(d) === 'vramLens.oom' || codeOf(d) === 'vramLens.tight'), 'no OOM or tight warning after the edit', 20000);
+    await waitFor(
+      () => !ours(doc.uri).some((d) => codeOf(d) === 'vramLens.oom' || codeOf(d) === 'vramLens.tight'),
+      'no OOM or tight warning after the edit',
+      20000,
+    );
     // asking again without apply: the same answer, nothing to change
     const again = await vscode.commands.executeCommand<{ value: number | null; applied: boolean }>('vramLens.findLargestFitting', { field: 'micro_batch' });
     assert.equal(again?.value, r.value);
@@ -49,10 +60,20 @@ describe('hardware commands', () => {
   });
 
   it('a GPU from vramLens.customGpus can be the target; an invalid entry is skipped', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: SCRIPT.replace('per_device_train_batch_size=16', 'per_device_train_batch_size=1') });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'python',
+      content: SCRIPT.replace('per_device_train_batch_size=16', 'per_device_train_batch_size=1'),
+    });
     await vscode.window.showTextDocument(doc, { preview: false });
     const cfg = vscode.workspace.getConfiguration('vramLens');
-    await cfg.update('customGpus', [{ id: 'lab-gpu-200gb', name: 'Lab GPU 200GB', memoryGiB: 200, bf16Tflops: 500 }, { id: 'broken', name: 'no memory' }], vscode.ConfigurationTarget.Workspace);
+    await cfg.update(
+      'customGpus',
+      [
+        { id: 'lab-gpu-200gb', name: 'Lab GPU 200GB', memoryGiB: 200, bf16Tflops: 500 },
+        { id: 'broken', name: 'no memory' },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
     await cfg.update('targetGpu', 'lab-gpu-200gb', vscode.ConfigurationTarget.Workspace);
     try {
       assert.match(await lensTitle(doc.uri, /Lab GPU 200GB/), /fits 1× Lab GPU 200GB/);

@@ -9,11 +9,7 @@ import * as vscode from 'vscode';
  * Polls `fn` every 100 ms until it returns a value other than undefined, null or false, and returns
  * that value. Exceptions count as "not yet" (the last one is quoted on timeout).
  */
-export async function waitFor<T>(
-  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 10000,
-): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 10000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

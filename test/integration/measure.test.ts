@@ -32,7 +32,13 @@ const CFG = [
 const COMMAND = `python3 -m fake_train ${FILE}`;
 const GiB = 1024 ** 3;
 
-type Outcome = { status: string; reason?: string; index?: number; ended?: string; record?: { status: string; file: string; stepsCompleted: number; peakReservedBytes: number | null; gpu: string | null } };
+type Outcome = {
+  status: string;
+  reason?: string;
+  index?: number;
+  ended?: string;
+  record?: { status: string; file: string; stepsCompleted: number; peakReservedBytes: number | null; gpu: string | null };
+};
 
 type Shown = { message: string; modal: boolean; detail: string; items: string[] };
 
@@ -89,7 +95,10 @@ describe('Measure on This Machine', function () {
     await openFixture(FILE);
     const outcome = await vscode.commands.executeCommand<Outcome>('vramLens.measure', { command: COMMAND, steps: 2 });
     assert.equal(outcome.status, 'cancelled');
-    assert.match(outcome.reason!, /confirmation could not be shown: DialogService: refused to show dialog in tests\. Contents: Run this command to measure the GPU memory of measure_cfg\.yaml\?/);
+    assert.match(
+      outcome.reason!,
+      /confirmation could not be shown: DialogService: refused to show dialog in tests\. Contents: Run this command to measure the GPU memory of measure_cfg\.yaml\?/,
+    );
     assert.equal(ourTerminals().length, 0, 'no terminal was opened');
     assert.deepEqual(records(), [], 'nothing was recorded');
   });
@@ -144,7 +153,10 @@ describe('Measure on This Machine', function () {
   it('after an edit, the lens anchors the estimate on the measurement and names the change', async () => {
     const editor = await openFixture(FILE);
     const doc = editor.document;
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('micro_batch_size'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('micro_batch_size'));
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, doc.lineAt(line).range, 'micro_batch_size: 4');
     assert.ok(await vscode.workspace.applyEdit(edit));

@@ -27,10 +27,14 @@ async function openScript(model: string): Promise<vscode.TextDocument> {
 }
 
 async function estimateLens(uri: vscode.Uri): Promise<string> {
-  return waitFor(async () => {
-    const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-    return l?.map((x) => x.command?.title ?? '').find((t) => /per GPU.*params/.test(t));
-  }, 'a CodeLens with the estimate', 20000);
+  return waitFor(
+    async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      return l?.map((x) => x.command?.title ?? '').find((t) => /per GPU.*params/.test(t));
+    },
+    'a CodeLens with the estimate',
+    20000,
+  );
 }
 
 async function clearModelSettings(): Promise<void> {
@@ -51,7 +55,10 @@ describe('unknown models', () => {
 
   it('one information diagnostic on the model line, with "Choose the architecture…" and "Use a local config.json…"; choosing in the quick pick resolves the file', async () => {
     const doc = await openScript('acme/secret-model-13b');
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('acme/secret-model-13b'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('acme/secret-model-13b'));
     const diag = await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.unknownModel'), 'the unknown-model diagnostic', 20000);
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Information);
     assert.equal(diag.range.start.line, line);
@@ -86,9 +93,17 @@ describe('unknown models', () => {
   it('choosing by argument (agents) and a base that does not exist', async () => {
     const doc = await openScript('acme/other-13b');
     await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.unknownModel'), 'the unknown-model diagnostic', 20000);
-    const bad = await vscode.commands.executeCommand<{ reason?: string }>('vramLens.chooseModelArchitecture', { ref: 'acme/other-13b', uri: doc.uri.toString(), pick: 'nobody/nothing' });
+    const bad = await vscode.commands.executeCommand<{ reason?: string }>('vramLens.chooseModelArchitecture', {
+      ref: 'acme/other-13b',
+      uri: doc.uri.toString(),
+      pick: 'nobody/nothing',
+    });
     assert.match(bad?.reason ?? '', /not a bundled architecture/);
-    const ok = await vscode.commands.executeCommand<{ alias?: string }>('vramLens.chooseModelArchitecture', { ref: 'acme/other-13b', uri: doc.uri.toString(), pick: 'meta-llama/Llama-2-13b-hf' });
+    const ok = await vscode.commands.executeCommand<{ alias?: string }>('vramLens.chooseModelArchitecture', {
+      ref: 'acme/other-13b',
+      uri: doc.uri.toString(),
+      pick: 'meta-llama/Llama-2-13b-hf',
+    });
     assert.equal(ok?.alias, 'meta-llama/Llama-2-13b-hf');
     assert.match(await estimateLens(doc.uri), /13\.02B params/);
   });
@@ -97,18 +112,36 @@ describe('unknown models', () => {
     const dir = path.join(workspaceRoot().fsPath, 'my-model');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'config.json');
-    fs.writeFileSync(file, JSON.stringify({
-      model_type: 'llama', hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22, num_attention_heads: 32,
-      num_key_value_heads: 4, vocab_size: 32000, tie_word_embeddings: false, torch_dtype: 'bfloat16',
-    }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        model_type: 'llama',
+        hidden_size: 2048,
+        intermediate_size: 5632,
+        num_hidden_layers: 22,
+        num_attention_heads: 32,
+        num_key_value_heads: 4,
+        vocab_size: 32000,
+        tie_word_embeddings: false,
+        torch_dtype: 'bfloat16',
+      }),
+    );
     const broken = path.join(dir, 'broken.json');
     fs.writeFileSync(broken, JSON.stringify({ model_type: 'llama' }));
     const doc = await openScript('acme/private-tiny');
     await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.unknownModel'), 'the unknown-model diagnostic', 20000);
-    const refused = await vscode.commands.executeCommand<{ alias?: string; reason?: string }>('vramLens.useLocalModelConfig', { ref: 'acme/private-tiny', uri: doc.uri.toString(), path: broken });
+    const refused = await vscode.commands.executeCommand<{ alias?: string; reason?: string }>('vramLens.useLocalModelConfig', {
+      ref: 'acme/private-tiny',
+      uri: doc.uri.toString(),
+      path: broken,
+    });
     assert.equal(refused?.alias, undefined);
     assert.match(refused?.reason ?? '', /hidden_size/);
-    const r = await vscode.commands.executeCommand<{ alias?: string }>('vramLens.useLocalModelConfig', { ref: 'acme/private-tiny', uri: doc.uri.toString(), path: file });
+    const r = await vscode.commands.executeCommand<{ alias?: string }>('vramLens.useLocalModelConfig', {
+      ref: 'acme/private-tiny',
+      uri: doc.uri.toString(),
+      path: file,
+    });
     assert.equal(r?.alias, file);
     assert.match(await estimateLens(doc.uri), /1\.10B params/);
   });
@@ -129,7 +162,19 @@ describe('unknown models', () => {
       requests.push(req.url ?? '');
       if (req.url === '/acme/hub-only-1b/resolve/main/config.json') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true, torch_dtype: 'bfloat16' }));
+        res.end(
+          JSON.stringify({
+            model_type: 'qwen2',
+            hidden_size: 896,
+            intermediate_size: 4864,
+            num_hidden_layers: 24,
+            num_attention_heads: 14,
+            num_key_value_heads: 2,
+            vocab_size: 151936,
+            tie_word_embeddings: true,
+            torch_dtype: 'bfloat16',
+          }),
+        );
       } else {
         res.writeHead(404);
         res.end();

@@ -18,14 +18,20 @@ interface Exchange {
 }
 
 const state = () => vscode.commands.executeCommand<Exchange>('vramLens._panelState');
-const panelTab = (name: string) => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === `VRAM Lens: ${name}`);
+const panelTab = (name: string) =>
+  vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === `VRAM Lens: ${name}`);
 
 /** Waits until the page has drawn the report the host last posted for `uri`. */
 function rendered(uri: vscode.Uri, what: string, pred: (s: Exchange) => boolean = () => true): Promise<Exchange> {
   return waitFor(
     async () => {
       const s = await state();
-      return s.lastRendered?.uri === uri.toString() && s.lastPosted?.uri === uri.toString() && s.lastRendered.fileRequiredBytes === s.lastPosted.requiredBytes && pred(s) ? s : undefined;
+      return s.lastRendered?.uri === uri.toString() &&
+        s.lastPosted?.uri === uri.toString() &&
+        s.lastRendered.fileRequiredBytes === s.lastPosted.requiredBytes &&
+        pred(s)
+        ? s
+        : undefined;
     },
     what,
     20000,
@@ -65,7 +71,12 @@ describe('breakdown panel', () => {
     await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One });
     await vscode.commands.executeCommand('vramLens.showBreakdown', uri);
     const before = await rendered(uri, 'the page to draw panel_apply.py');
-    const result = await vscode.commands.executeCommand<{ type: string; applied: { field: string; how: string }[]; notApplied: { field: string; reason: string }[]; error: string | null }>('vramLens._panelReceive', {
+    const result = await vscode.commands.executeCommand<{
+      type: string;
+      applied: { field: string; how: string }[];
+      notApplied: { field: string; reason: string }[];
+      error: string | null;
+    }>('vramLens._panelReceive', {
       type: 'applyToFile',
       uri: uri.toString(),
       changes: [
@@ -77,10 +88,13 @@ describe('breakdown panel', () => {
     assert.equal(result?.type, 'applied');
     assert.equal(result.error, null);
     assert.deepEqual(result.notApplied, []);
-    assert.deepEqual(result.applied.map((a) => a.field), ['microBatch', 'gradientCheckpointing', 'optimizer']);
+    assert.deepEqual(
+      result.applied.map((a) => a.field),
+      ['microBatch', 'gradientCheckpointing', 'optimizer'],
+    );
     const text = doc.getText();
     assert.match(text, /per_device_train_batch_size=2,/);
-    assert.match(text, /optim="adamw_8bit",\n    gradient_checkpointing=True,\n\)/);
+    assert.match(text, /optim="adamw_8bit",\n {4}gradient_checkpointing=True,\n\)/);
     assert.equal(text.split('\n').length, original.split('\n').length + 1, 'one line added, nothing else moved');
     const after = await rendered(uri, 'the page to draw the edited file', (s) => s.lastPosted!.requiredBytes! < before.lastPosted!.requiredBytes!);
     assert.ok(after.lastPosted!.requiredBytes! < 78 * 1024 ** 3, 'the edited job fits an H100');
@@ -93,14 +107,26 @@ describe('breakdown panel', () => {
     const editor = await openFixture('full_ft_oom.py');
     await waitFor(() => panelTab('full_ft_oom.py'), 'the panel on full_ft_oom.py');
     await rendered(editor.document.uri, 'the page to draw full_ft_oom.py');
-    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('optim='));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('optim='));
     await vscode.commands.executeCommand('vramLens._panelReceive', { type: 'revealLine', line });
-    await waitFor(() => vscode.window.activeTextEditor?.document.uri.toString() === editor.document.uri.toString() && vscode.window.activeTextEditor.selection.active.line === line, 'the cursor on the optim line');
+    await waitFor(
+      () =>
+        vscode.window.activeTextEditor?.document.uri.toString() === editor.document.uri.toString() &&
+        vscode.window.activeTextEditor.selection.active.line === line,
+      'the cursor on the optim line',
+    );
   });
 
   it('rejects a page message that does not validate', async () => {
     const before = await state();
-    const r = await vscode.commands.executeCommand('vramLens._panelReceive', { type: 'applyToFile', uri: 'file:///x.py', changes: [{ field: 'microBatch', value: -3 }] });
+    const r = await vscode.commands.executeCommand('vramLens._panelReceive', {
+      type: 'applyToFile',
+      uri: 'file:///x.py',
+      changes: [{ field: 'microBatch', value: -3 }],
+    });
     assert.equal(r, undefined);
     const after = await state();
     assert.equal(after.received.applyToFile ?? 0, before.received.applyToFile ?? 0);

@@ -37,10 +37,24 @@ const axolotl = (over: Record<string, string | number | boolean> = {}) =>
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n') + '\n';
 
-const baseRecord: MeasurementRecord = MeasurementRecordSchema.parse(JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'measure', 'record.json'), 'utf8')));
+const baseRecord: MeasurementRecord = MeasurementRecordSchema.parse(
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'measure', 'record.json'), 'utf8')),
+);
 
 /** A record of `report`'s file as it was (its plan), measured at `reservedGiB` on `count`× `gpuName`. */
-function recordOf(report: Report, o: { reservedGiB: number; allocatedGiB?: number; gpuName?: string; totalGiB?: number; count?: number; at?: string; status?: MeasurementRecord['status']; steps?: number }): MeasurementRecord {
+function recordOf(
+  report: Report,
+  o: {
+    reservedGiB: number;
+    allocatedGiB?: number;
+    gpuName?: string;
+    totalGiB?: number;
+    count?: number;
+    at?: string;
+    status?: MeasurementRecord['status'];
+    steps?: number;
+  },
+): MeasurementRecord {
   const j = reportToJson(report);
   const reserved = o.reservedGiB * GiB;
   return {
@@ -50,7 +64,16 @@ function recordOf(report: Report, o: { reservedGiB: number; allocatedGiB?: numbe
     status: o.status ?? 'complete',
     stepsCompleted: o.steps ?? 3,
     gpu: { name: o.gpuName ?? 'NVIDIA H100 80GB HBM3', count: o.count ?? 1, totalBytes: (o.totalGiB ?? 79.1) * GiB, catalogId: null },
-    peak: o.status === 'oom' ? null : { allocatedBytes: (o.allocatedGiB ?? o.reservedGiB - 2) * GiB, reservedBytes: reserved, deviceUsedBytes: reserved + 0.5 * GiB, phase: 'optimizer', rank: 0 },
+    peak:
+      o.status === 'oom'
+        ? null
+        : {
+            allocatedBytes: (o.allocatedGiB ?? o.reservedGiB - 2) * GiB,
+            reservedBytes: reserved,
+            deviceUsedBytes: reserved + 0.5 * GiB,
+            phase: 'optimizer',
+            rank: 0,
+          },
     oom: o.status === 'oom' ? { message: 'CUDA out of memory.', step: 2, phase: 'forward', rank: 0 } : null,
     model: { ref: 'meta-llama/Llama-3.1-8B', id: 'meta-llama/Llama-3.1-8B', catalogId: 'meta-llama/Llama-3.1-8B', parameters: null, arch: null },
     plan: Object.fromEntries(Object.entries(j.plan!).map(([k, v]) => [k, { value: v.value, origin: v.origin }])),
@@ -103,7 +126,10 @@ describe('measurements: the estimate anchored on a measurement', () => {
     // and it is not the plain prediction: the measurement moves it by (41.2 GiB − P(mb=2))
     assert.ok(Math.abs(a.anchoredBytes - pNow - (41.2 * GiB - pMeasured)) < 1);
     const change = (pNow - pMeasured) / GiB;
-    assert.equal(m.words, `anchored on the measurement of 2026-12-01: measured 41.2 GiB + predicted change +${change.toFixed(1)} GiB (micro-batch 2→4) = ${(41.2 + change).toFixed(1)} GiB`);
+    assert.equal(
+      m.words,
+      `anchored on the measurement of 2026-12-01: measured 41.2 GiB + predicted change +${change.toFixed(1)} GiB (micro-batch 2→4) = ${(41.2 + change).toFixed(1)} GiB`,
+    );
   });
 
   it('a change that lowers the estimate lowers the anchored peak by the same bytes (sequence 2048→1024, checkpointing unchanged)', () => {
@@ -206,7 +232,10 @@ describe('measurements: the estimate anchored on a measurement', () => {
       `measured 41.2 GiB on 1× H100 SXM 80GB (3 steps, 2 days ago) · predicted ${predicted.toFixed(1)} (settings changed since: micro-batch 2→4, checkpointing on→off; anchored estimate ${anchored.toFixed(1)} GiB)`,
     );
     const a100 = matchMeasurement(before, [recordOf(before, { reservedGiB: 41.2, gpuName: 'NVIDIA A100-SXM4-80GB', totalGiB: 79.15 })], catalog)!;
-    assert.match(measuredLensTitle(a100, now), /^measured 41\.2 GiB on 1× A100 SXM 80GB \(3 steps, 2 days ago\) · predicted [\d.]+ · not used: measured on 1× A100 SXM 80GB, the target is 1× H100 SXM 80GB$/);
+    assert.match(
+      measuredLensTitle(a100, now),
+      /^measured 41\.2 GiB on 1× A100 SXM 80GB \(3 steps, 2 days ago\) · predicted [\d.]+ · not used: measured on 1× A100 SXM 80GB, the target is 1× H100 SXM 80GB$/,
+    );
     const oom = matchMeasurement(before, [recordOf(before, { reservedGiB: 0, status: 'oom' })], catalog)!;
     assert.match(measuredLensTitle(oom, now), /^measured: out of memory on 1× H100 SXM 80GB \(step 2, forward \+ loss, 2 days ago\) · predicted [\d.]+$/);
   });
@@ -241,7 +270,10 @@ describe('measurements: finding the records of a file', () => {
     fs.mkdirSync(path.join(dir, '.vram-lens'), { recursive: true });
     const rec = (file: string, at: string) => JSON.stringify({ ...baseRecord, file, measuredAt: at });
     // measured from the root (file relative to it) and from sub/ (relative to sub/), plus another file
-    fs.writeFileSync(path.join(dir, '.vram-lens', 'measurements.jsonl'), [rec('sub/train.py', '2026-11-02T00:00:00Z'), rec('other.py', '2026-11-03T00:00:00Z'), 'not json'].join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dir, '.vram-lens', 'measurements.jsonl'),
+      [rec('sub/train.py', '2026-11-02T00:00:00Z'), rec('other.py', '2026-11-03T00:00:00Z'), 'not json'].join('\n') + '\n',
+    );
     fs.writeFileSync(path.join(dir, 'sub', '.vram-lens', 'measurements.jsonl'), rec('train.py', '2026-11-01T00:00:00Z') + '\n');
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -263,7 +295,10 @@ describe('measurements: finding the records of a file', () => {
   it('sees a record appended after the first read (the cache follows the file)', () => {
     const file = path.join(dir, 'other.py');
     assert.equal(measurementRecordsFor(file, dir).length, 1);
-    fs.appendFileSync(path.join(dir, '.vram-lens', 'measurements.jsonl'), JSON.stringify({ ...baseRecord, file: 'other.py', measuredAt: '2026-11-05T00:00:00Z' }) + '\n');
+    fs.appendFileSync(
+      path.join(dir, '.vram-lens', 'measurements.jsonl'),
+      JSON.stringify({ ...baseRecord, file: 'other.py', measuredAt: '2026-11-05T00:00:00Z' }) + '\n',
+    );
     assert.equal(measurementRecordsFor(file, dir).length, 2);
   });
 });
@@ -281,7 +316,10 @@ describe('measurements: vram-lens check judges a measured file by its anchored e
     const m = matchMeasurement(report, [recordOf(report, { reservedGiB: 85 })], catalog)!;
     const judged = withMeasurement(entry, report, m);
     assert.equal(judged.status, 'fail');
-    assert.match(judged.summary, /^≈ 85\.0 GiB\/GPU of [\d.]+ GiB usable on 1× H100 SXM 80GB \(meta-llama\/Llama-3\.1-8B\), anchored on the measurement of 2026-12-01: measured 85\.0 GiB, settings unchanged$/);
+    assert.match(
+      judged.summary,
+      /^≈ 85\.0 GiB\/GPU of [\d.]+ GiB usable on 1× H100 SXM 80GB \(meta-llama\/Llama-3\.1-8B\), anchored on the measurement of 2026-12-01: measured 85\.0 GiB, settings unchanged$/,
+    );
     assert.deepEqual(
       judged.findings.filter((f) => f.code === 'vramLens.oom').map((f) => f.severity),
       ['error'],
@@ -294,6 +332,9 @@ describe('measurements: vram-lens check judges a measured file by its anchored e
     const m = matchMeasurement(report, [recordOf(report, { reservedGiB: 85, gpuName: 'NVIDIA A100-SXM4-80GB', totalGiB: 79.15 })], catalog)!;
     const judged = withMeasurement(entry, report, m);
     assert.equal(judged.status, entry.status);
-    assert.equal(judged.summary, `${entry.summary} (prediction only: the measurement of 2026-12-01 is not used: measured on 1× A100 SXM 80GB, the target is 1× H100 SXM 80GB)`);
+    assert.equal(
+      judged.summary,
+      `${entry.summary} (prediction only: the measurement of 2026-12-01 is not used: measured on 1× A100 SXM 80GB, the target is 1× H100 SXM 80GB)`,
+    );
   });
 });

@@ -2,11 +2,8 @@
 // style. Every edit is checked by reading the edited file again with the real extractor: the new plan
 // must say the new value, read from the file, and the file must still parse.
 import { strict as assert } from 'node:assert';
-import { emptyHyperparams } from '../../src/analysis/extract/hyperparams';
-import { LineIndex } from '../../src/analysis/extract/source';
 import { OptimizerKind } from '../../src/analysis/memory/setup';
-import { resolveModel } from '../../src/analysis/models/catalog';
-import { buildPlan, optimizerKind } from '../../src/analysis/plan/plan';
+import { optimizerKind } from '../../src/analysis/plan/plan';
 import { ApplyPlan, HF_OPTIM, literal, planApply, WhatIfChange } from '../../src/analysis/remedies/apply';
 import { applyEdits } from '../../src/analysis/remedies/edits';
 import { AnalysisDeps, analyzeText, DEFAULT_SETTINGS, Report, skippedReport } from '../../src/analysis/report';
@@ -83,7 +80,7 @@ describe('apply what-if changes to the file', () => {
   it('adds a keyword that is not in the file, one per line with a trailing comma like its neighbours', () => {
     const { plan, text, after } = apply(FULL_FT, [{ field: 'gradientCheckpointing', value: true }]);
     assert.deepEqual(plan.notApplied, []);
-    assert.match(text, /    optim="adamw_torch",\n    gradient_checkpointing=True,\n\)/);
+    assert.match(text, / {4}optim="adamw_torch",\n {4}gradient_checkpointing=True,\n\)/);
     assert.equal(after.plan!.gradientCheckpointing.value, true);
     assert.equal(after.plan!.gradientCheckpointing.origin, 'read');
   });
@@ -146,7 +143,10 @@ describe('apply what-if changes to the file', () => {
     assert.deepEqual(plan.notApplied, []);
     assert.match(text, /^from transformers import BitsAndBytesConfig$/m);
     assert.match(text, /^from peft import LoraConfig$/m);
-    assert.match(text, /^model = prepare_model_for_kbit_training\(model\)\nmodel = get_peft_model\(model, LoraConfig\(r=32, lora_alpha=64, target_modules="all-linear", task_type="CAUSAL_LM"\)\)$/m);
+    assert.match(
+      text,
+      /^model = prepare_model_for_kbit_training\(model\)\nmodel = get_peft_model\(model, LoraConfig\(r=32, lora_alpha=64, target_modules="all-linear", task_type="CAUSAL_LM"\)\)$/m,
+    );
     assert.equal((text.match(/prepare_model_for_kbit_training\(model\)/g) ?? []).length, 1, 'prepared once');
     const p = after.plan!;
     assert.equal(p.method.value, 'qlora');
@@ -218,7 +218,7 @@ describe('apply what-if changes to the file', () => {
       { key: 'targetGpu', value: 'a100-sxm-80gb' },
       { key: 'gpuCount', value: 4 },
     ]);
-    assert.match(text, /    fsdp="full_shard auto_wrap",\n\)/);
+    assert.match(text, / {4}fsdp="full_shard auto_wrap",\n\)/);
   });
 
   it('writes FSDP with CPU offload, and reads it back as sharded with the optimizer on the CPU', () => {
@@ -250,7 +250,7 @@ describe('apply what-if changes to the file', () => {
     assert.equal(plan.notApplied.length, 1);
   });
 
-  it('writes a YAML config in its framework\'s own keys: values in place, new keys added, and reads them back', () => {
+  it("writes a YAML config in its framework's own keys: values in place, new keys added, and reads them back", () => {
     const text = 'base_model: meta-llama/Llama-3.1-8B\nmicro_batch_size: 8\ngradient_checkpointing: false\noptimizer: adamw_torch\n';
     const analyzeYaml = (t: string) => analyzeText(t, 'axolotl.yml', DEFAULT_SETTINGS, deps, 'yaml');
     const r = analyzeYaml(text);

@@ -107,7 +107,20 @@ describe('architecture table (architectures.json)', () => {
       assert.ok(b.entry.fidelity, `${b.entry.id} has a fidelity`);
       assert.match(b.spec.source, /^architectures\.json \(/);
     }
-    for (const f of ['gpt_oss', 'gemma3n', 'gemma4', 'qwen3_5', 'qwen3_5_moe', 'glm4_moe', 'lfm2', 'falcon_h1', 'granitemoehybrid', 'nemotron_h', 'bert', 't5']) {
+    for (const f of [
+      'gpt_oss',
+      'gemma3n',
+      'gemma4',
+      'qwen3_5',
+      'qwen3_5_moe',
+      'glm4_moe',
+      'lfm2',
+      'falcon_h1',
+      'granitemoehybrid',
+      'nemotron_h',
+      'bert',
+      't5',
+    ]) {
       assert.ok(families.has(f), `family ${f}`);
     }
   });
@@ -127,13 +140,14 @@ describe('architecture table (architectures.json)', () => {
         else assert.ok(r.step === 'catalog' && (r.matchedBy === 'id' || r.matchedBy === 'alias'), `${t.id}: ${r.step} ${r.matchedBy}`);
       }
       const expected = resolveModel(t.base).spec ?? base(t.base);
-      if (r.spec.id !== expected.id && JSON.stringify(shape(r.spec)) !== JSON.stringify(shape(expected))) wrong.push(`${t.id} -> ${r.spec.id}, expected ${t.base}`);
+      if (r.spec.id !== expected.id && JSON.stringify(shape(r.spec)) !== JSON.stringify(shape(expected)))
+        wrong.push(`${t.id} -> ${r.spec.id}, expected ${t.base}`);
     }
     assert.deepEqual(wrong, []);
     assert.ok(derivatives >= 800, `${derivatives} ids matched as derivatives`);
   });
 
-  it('carries each derivative\'s quantization tag as pre-quantized weights', () => {
+  it("carries each derivative's quantization tag as pre-quantized weights", () => {
     const counted: Record<string, number> = {};
     for (const b of architectureTable().bases) {
       for (const d of b.entry.derivatives) {

@@ -30,11 +30,31 @@ describe('unified diff of a fix', () => {
   });
 
   it('one keyword added inside a call, three lines of context each side', () => {
-    const before = ['import torch', 'args = TrainingArguments(', '    output_dir="out",', '    per_device_train_batch_size=8,', '    bf16=True,', ')', 'trainer.train()', ''].join('\n');
+    const before = [
+      'import torch',
+      'args = TrainingArguments(',
+      '    output_dir="out",',
+      '    per_device_train_batch_size=8,',
+      '    bf16=True,',
+      ')',
+      'trainer.train()',
+      '',
+    ].join('\n');
     const after = before.replace('    bf16=True,\n', '    bf16=True,\n    gradient_checkpointing=True,\n');
     assert.equal(
       unifiedDiff(before, after, names),
-      ['--- a/t.py', '+++ b/t.py', '@@ -3,5 +3,6 @@', '     output_dir="out",', '     per_device_train_batch_size=8,', '     bf16=True,', '+    gradient_checkpointing=True,', ' )', ' trainer.train()', ''].join('\n'),
+      [
+        '--- a/t.py',
+        '+++ b/t.py',
+        '@@ -3,5 +3,6 @@',
+        '     output_dir="out",',
+        '     per_device_train_batch_size=8,',
+        '     bf16=True,',
+        '+    gradient_checkpointing=True,',
+        ' )',
+        ' trainer.train()',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -65,7 +85,18 @@ describe('unified diff of a fix', () => {
     const closeAfter = ['from peft import LoraConfig', 'import os', 'a = 1', 'b = 2', 'optim="adamw_8bit"', ''].join('\n');
     assert.equal(
       unifiedDiff(close, closeAfter, names),
-      ['--- a/t.py', '+++ b/t.py', '@@ -1,4 +1,5 @@', '+from peft import LoraConfig', ' import os', ' a = 1', ' b = 2', '-optim="adamw_torch"', '+optim="adamw_8bit"', ''].join('\n'),
+      [
+        '--- a/t.py',
+        '+++ b/t.py',
+        '@@ -1,4 +1,5 @@',
+        '+from peft import LoraConfig',
+        ' import os',
+        ' a = 1',
+        ' b = 2',
+        '-optim="adamw_torch"',
+        '+optim="adamw_8bit"',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -74,7 +105,10 @@ describe('unified diff of a fix', () => {
       unifiedDiff('a\nb', 'a\nc', names),
       ['--- a/t.py', '+++ b/t.py', '@@ -1,2 +1,2 @@', ' a', '-b', '\\ No newline at end of file', '+c', '\\ No newline at end of file', ''].join('\n'),
     );
-    assert.equal(unifiedDiff('a\nb', 'a\nb\n', names), ['--- a/t.py', '+++ b/t.py', '@@ -1,2 +1,2 @@', ' a', '-b', '\\ No newline at end of file', '+b', ''].join('\n'));
+    assert.equal(
+      unifiedDiff('a\nb', 'a\nb\n', names),
+      ['--- a/t.py', '+++ b/t.py', '@@ -1,2 +1,2 @@', ' a', '-b', '\\ No newline at end of file', '+b', ''].join('\n'),
+    );
     assert.equal(unifiedDiff('', 'x\n', names), ['--- a/t.py', '+++ b/t.py', '@@ -0,0 +1 @@', '+x', ''].join('\n'));
   });
 

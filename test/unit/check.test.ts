@@ -35,7 +35,20 @@ describe('vram-lens check: file patterns', () => {
   let tmp: string;
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-glob-'));
-    const files = ['top.py', 'a/x.py', 'a/b/c.py', 'a/b/d/e.py', 'a/n.yaml', 'a/n.yml', 'a/n.json', 'a/.hidden/y.py', 'node_modules/pkg/z.py', 'a/node_modules/w.py', '.git/hooks/h.py', 'a/.dot.py'];
+    const files = [
+      'top.py',
+      'a/x.py',
+      'a/b/c.py',
+      'a/b/d/e.py',
+      'a/n.yaml',
+      'a/n.yml',
+      'a/n.json',
+      'a/.hidden/y.py',
+      'node_modules/pkg/z.py',
+      'a/node_modules/w.py',
+      '.git/hooks/h.py',
+      'a/.dot.py',
+    ];
     for (const f of files) {
       fs.mkdirSync(path.join(tmp, path.dirname(f)), { recursive: true });
       fs.writeFileSync(path.join(tmp, f), '# test\n');
@@ -86,7 +99,9 @@ describe('vram-lens check (dist/cli.js)', () => {
     const r = run(['check', file]);
     assert.equal(r.code, 0, r.stderr);
     const gib = (requiredOf(file) / GiB).toFixed(1);
-    assert.deepEqual(lines(r.stdout), [`PASS ${file}: ≈ ${gib} GiB/GPU of ${usableGiB('h100-sxm-80gb').toFixed(1)} GiB usable on 1× H100 SXM 80GB (HuggingFaceTB/SmolLM2-135M)`]);
+    assert.deepEqual(lines(r.stdout), [
+      `PASS ${file}: ≈ ${gib} GiB/GPU of ${usableGiB('h100-sxm-80gb').toFixed(1)} GiB usable on 1× H100 SXM 80GB (HuggingFaceTB/SmolLM2-135M)`,
+    ]);
     assert.equal(usableGiB('h100-sxm-80gb').toFixed(1), '79.2'); // 81559 MiB = 79.65 GiB, less 0.5
   });
 
@@ -101,7 +116,9 @@ describe('vram-lens check (dist/cli.js)', () => {
     const required = requiredOf(file, '--gpu', 'a100-sxm-80gb', '--gpus', '8');
     assert.ok(required > (12 * 8_030_261_248) / 1.0001, `${required}`);
     assert.ok(
-      out[0].startsWith(`FAIL ${file}: ≈ ${(required / GiB).toFixed(1)} GiB/GPU of ${usableGiB('a100-sxm-80gb').toFixed(1)} GiB usable on 8× A100 SXM 80GB (meta-llama/Llama-3.1-8B)`),
+      out[0].startsWith(
+        `FAIL ${file}: ≈ ${(required / GiB).toFixed(1)} GiB/GPU of ${usableGiB('a100-sxm-80gb').toFixed(1)} GiB usable on 8× A100 SXM 80GB (meta-llama/Llama-3.1-8B)`,
+      ),
       out[0],
     );
   });
@@ -139,7 +156,11 @@ describe('vram-lens check (dist/cli.js)', () => {
   it('unusable input: a missing file, a pattern that matches nothing, a folder: ERROR lines, exit 2', () => {
     const r = run(['check', 'no/such.py', 'nothing/**/*.yaml', DIR]);
     assert.equal(r.code, 2);
-    assert.deepEqual(lines(r.stdout), ['ERROR no/such.py: no such file', 'ERROR nothing/**/*.yaml: no file matches this pattern', `ERROR ${DIR}: is a folder, not a file`]);
+    assert.deepEqual(lines(r.stdout), [
+      'ERROR no/such.py: no such file',
+      'ERROR nothing/**/*.yaml: no file matches this pattern',
+      `ERROR ${DIR}: is a folder, not a file`,
+    ]);
   });
 
   it('paths are shown relative to the working folder', () => {
@@ -154,7 +175,10 @@ describe('vram-lens check (dist/cli.js)', () => {
       const out = path.join(tmp, 'result.sarif');
       const r = run(['check', `${DIR}/train/full_8b.py`, `${DIR}/train/lora_small.py`, '--format', 'sarif', '--output', out]);
       assert.equal(r.code, 1);
-      assert.deepEqual(lines(r.stdout).map((l) => l.split(' ')[0]), ['FAIL', 'PASS']);
+      assert.deepEqual(
+        lines(r.stdout).map((l) => l.split(' ')[0]),
+        ['FAIL', 'PASS'],
+      );
       const log = JSON.parse(fs.readFileSync(out, 'utf8')) as { version: string; runs: unknown[] };
       assert.equal(log.version, '2.1.0');
       assert.equal(log.runs.length, 1);

@@ -90,7 +90,10 @@ describe('CLI --hub', () => {
     writeFileSync(path.join(snap, 'config.json'), JSON.stringify(CONFIG));
     mkdirSync(path.join(cache, 'models--acme--cached-1b', 'refs'), { recursive: true });
     writeFileSync(path.join(cache, 'models--acme--cached-1b', 'refs', 'main'), 'c'.repeat(40));
-    writeFileSync(path.join(dir, 'cached.py'), 'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/cached-1b")\nTrainer(model=m)\n');
+    writeFileSync(
+      path.join(dir, 'cached.py'),
+      'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/cached-1b")\nTrainer(model=m)\n',
+    );
     const before = requests.length;
     const r = await run(['analyze', path.join(dir, 'cached.py'), '--json'], { HF_ENDPOINT: endpoint, XDG_CACHE_HOME: dir, HF_HUB_CACHE: cache });
     assert.equal(requests.length, before);
@@ -102,7 +105,10 @@ describe('CLI --hub', () => {
   });
 
   it('HF_HUB_OFFLINE: --hub sends nothing and says why', async () => {
-    writeFileSync(path.join(dir, 'offline.py'), 'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/offline-3b")\nTrainer(model=m)\n');
+    writeFileSync(
+      path.join(dir, 'offline.py'),
+      'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/offline-3b")\nTrainer(model=m)\n',
+    );
     const before = requests.length;
     const r = await run(['analyze', path.join(dir, 'offline.py'), '--hub'], { HF_ENDPOINT: endpoint, XDG_CACHE_HOME: dir, HF_HUB_OFFLINE: '1' });
     assert.equal(requests.length, before);
@@ -111,7 +117,10 @@ describe('CLI --hub', () => {
   });
 
   it('an id whose family and size are in its name: an estimate and the assumption as a diagnostic', async () => {
-    writeFileSync(path.join(dir, 'assumed.py'), 'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/mistral-7b-sft-v3")\nTrainer(model=m)\n');
+    writeFileSync(
+      path.join(dir, 'assumed.py'),
+      'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/mistral-7b-sft-v3")\nTrainer(model=m)\n',
+    );
     const r = await run(['analyze', path.join(dir, 'assumed.py'), '--json'], { HF_ENDPOINT: endpoint, XDG_CACHE_HOME: dir });
     const [report] = JSON.parse(r.stdout);
     assert.equal(report.model.id, 'mistralai/Mistral-7B-v0.1');
@@ -124,11 +133,17 @@ describe('CLI --hub', () => {
     assert.match(d.message, /assumed from its name \(Mistral, 7B\)/);
   });
 
-  it('reads vramLens.modelAliases from the workspace\'s .vscode/settings.json (what the editor\'s quick fixes saved)', async () => {
+  it("reads vramLens.modelAliases from the workspace's .vscode/settings.json (what the editor's quick fixes saved)", async () => {
     const ws = path.join(dir, 'ws');
     mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-    writeFileSync(path.join(ws, '.vscode', 'settings.json'), '{\n  // saved by "Choose the architecture…"\n  "vramLens.modelAliases": { "acme/house-model": "meta-llama/Llama-3.2-1B", },\n}\n');
-    writeFileSync(path.join(ws, 'train.py'), 'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/house-model")\nTrainer(model=m)\n');
+    writeFileSync(
+      path.join(ws, '.vscode', 'settings.json'),
+      '{\n  // saved by "Choose the architecture…"\n  "vramLens.modelAliases": { "acme/house-model": "meta-llama/Llama-3.2-1B", },\n}\n',
+    );
+    writeFileSync(
+      path.join(ws, 'train.py'),
+      'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/house-model")\nTrainer(model=m)\n',
+    );
     const r = await run(['analyze', 'train.py', '--json'], { HF_ENDPOINT: endpoint, XDG_CACHE_HOME: dir }, ws);
     const [report] = JSON.parse(r.stdout);
     assert.equal(report.model.id, 'meta-llama/Llama-3.2-1B');
@@ -137,7 +152,10 @@ describe('CLI --hub', () => {
   });
 
   it('reports a model the hub does not have, without crashing', async () => {
-    writeFileSync(path.join(dir, 'missing.py'), 'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/nope-7b")\nTrainer(model=m)\n');
+    writeFileSync(
+      path.join(dir, 'missing.py'),
+      'from transformers import AutoModelForCausalLM, Trainer\nm = AutoModelForCausalLM.from_pretrained("acme/nope-7b")\nTrainer(model=m)\n',
+    );
     const r = await run(['analyze', path.join(dir, 'missing.py'), '--hub'], { HF_ENDPOINT: endpoint, XDG_CACHE_HOME: dir });
     assert.match(r.stderr, /not found on the hub/);
     assert.equal(r.code, 2);

@@ -33,7 +33,7 @@ function json(...args: string[]): { code: number | null; reports: JsonReport[]; 
   try {
     reports = JSON.parse(r.stdout) as JsonReport[];
   } catch (e) {
-    throw new Error(`stdout is not JSON (${(e as Error).message}):\n${r.stdout}\n${r.stderr}`);
+    throw new Error(`stdout is not JSON (${(e as Error).message}):\n${r.stdout}\n${r.stderr}`, { cause: e });
   }
   return { code: r.code, reports, stderr: r.stderr };
 }
@@ -77,7 +77,10 @@ describe('vram-lens CLI (dist/cli.js)', () => {
       assert.ok(r.target.usableBytes < h100.memoryGiB * GiB && r.target.usableBytes > (h100.memoryGiB - 2) * GiB);
       assert.equal(r.target.fits, true);
       assert.ok(Array.isArray(r.diagnostics));
-      assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+      assert.deepEqual(
+        r.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
       for (const d of r.diagnostics) {
         assert.deepEqual(Object.keys(d).sort(), ['code', 'column', 'line', 'message', 'severity']);
       }
@@ -122,7 +125,10 @@ describe('vram-lens CLI (dist/cli.js)', () => {
       assert.equal(json(QLORA).code, 0);
       const both = json(QLORA, FULL, '--gpu', 'rtx-4090-24gb');
       assert.equal(both.code, 1);
-      assert.deepEqual(both.reports.map((r) => r.target.fits), [true, false]);
+      assert.deepEqual(
+        both.reports.map((r) => r.target.fits),
+        [true, false],
+      );
     });
 
     it('--gpus 8 is the count of the target when the file does not say', () => {

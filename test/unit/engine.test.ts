@@ -30,7 +30,10 @@ function bytesOf(e: MemoryEstimate, name: ComponentName): number {
   return e.components.filter((x) => x.name === name).reduce((t, c) => t + c.bytes, 0);
 }
 function assertClose(actual: number, expected: number, rel: number, what: string): void {
-  assert.ok(Math.abs(actual / expected - 1) <= rel, `${what}: ${actual.toLocaleString('en')} vs ${expected.toLocaleString('en')} (more than ${rel * 100}% apart)`);
+  assert.ok(
+    Math.abs(actual / expected - 1) <= rel,
+    `${what}: ${actual.toLocaleString('en')} vs ${expected.toLocaleString('en')} (more than ${rel * 100}% apart)`,
+  );
 }
 
 // ---- Llama-3.1-8B by hand ----------------------------------------------------------------------------
@@ -47,7 +50,7 @@ const OTHER = 2 * EMBED + NORMS;
 const TOTAL = LINEAR + OTHER;
 /** LoRA r=16 on q,k,v,o,gate,up,down: A is r×in, B is out×r (Hu et al. 2021) */
 const R = 16;
-const LORA_ALL = LAYERS * R * ((H + H) + (H + KV) + (H + KV) + (H + H) + (H + FFN) + (H + FFN) + (FFN + H));
+const LORA_ALL = LAYERS * R * (H + H + (H + KV) + (H + KV) + (H + H) + (H + FFN) + (H + FFN) + (FFN + H));
 const ALL_PROJ = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
 function lora(overrides: Partial<LoraSetup> = {}): LoraSetup {
@@ -105,7 +108,7 @@ describe('estimateMemory: hand calculations on Llama-3.1-8B', () => {
 
   it('LoRA on q_proj, v_proj only (PEFT default for Llama) with r=8', () => {
     const e = estimateMemory(llama, defaultSetup({ method: 'lora', lora: lora({ r: 8, targets: ['q_proj', 'v_proj'] }) }));
-    assert.equal(e.params.trainable, LAYERS * 8 * ((H + H) + (H + KV)));
+    assert.equal(e.params.trainable, LAYERS * 8 * (H + H + (H + KV)));
   });
 
   it('AdamW state = 2 × trainable × param bytes (exp_avg, exp_avg_sq)', () => {
@@ -233,9 +236,12 @@ describe('estimateMemory against a published measurement', () => {
 });
 
 describe('engine: host RAM for offloaded state', () => {
-  it('FSDP CPU offload of a 70B full fine-tune on 8 GPUs keeps each rank\'s shard of weights, gradients and AdamW state in host RAM', () => {
+  it("FSDP CPU offload of a 70B full fine-tune on 8 GPUs keeps each rank's shard of weights, gradients and AdamW state in host RAM", () => {
     const m = spec('meta-llama/Llama-3.1-70B');
-    const e = estimateMemory(m, defaultSetup({ method: 'full', weightDtype: 'bf16', optimizer: 'adamw_fused', gpus: 8, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true }));
+    const e = estimateMemory(
+      m,
+      defaultSetup({ method: 'full', weightDtype: 'bf16', optimizer: 'adamw_fused', gpus: 8, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true }),
+    );
     // Llama-3.1-70B: 70,553,706,496 params (litgpt config, model card 70.6B).
     // Per rank, in bf16: weights 2 B + gradients 2 B + AdamW exp_avg/exp_avg_sq 2 × 2 B = 8 B/param, ÷ 8 ranks.
     const expected = (70_553_706_496 * 8) / 8;

@@ -131,7 +131,10 @@ describe('Python: command-line arguments and their defaults', () => {
     });
     it('the plan: QLoRA NF4, pure bf16 (no autocast), FSDP', () => {
       const r = analyzeText(text, 'call_parse_fsdp.py', settings(), deps);
-      assert.deepEqual([r.plan?.method.value, r.plan?.quantization.value, r.plan?.weightDtype.value, r.plan?.autocast.value, r.plan?.sharding.value], ['qlora', 'nf4', 'bf16', false, 'fsdp']);
+      assert.deepEqual(
+        [r.plan?.method.value, r.plan?.quantization.value, r.plan?.weightDtype.value, r.plan?.autocast.value, r.plan?.sharding.value],
+        ['qlora', 'nf4', 'bf16', false, 'fsdp'],
+      );
     });
   });
 
@@ -170,7 +173,10 @@ describe('Python: command-line arguments and their defaults', () => {
       const r = analyzeText(read('helper_module.py'), 'helper_module.py', settings(), deps);
       assert.equal(r.isTraining, false);
       assert.match(r.hyperparams.purpose!.reason, /no training call/);
-      assert.deepEqual(r.findings.filter((f) => f.severity === 'error' || f.severity === 'warning'), []);
+      assert.deepEqual(
+        r.findings.filter((f) => f.severity === 'error' || f.severity === 'warning'),
+        [],
+      );
     });
     it('a Python run config (module-level settings a training script executes) is a training file', () => {
       const text = read('run_config_module.py');
@@ -227,7 +233,7 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.deepEqual(r.plan?.task.value, { kind: 'seq-cls', labels: 1 });
       assert.equal(r.plan?.task.origin, 'read');
     });
-    it("PPO: the reward and value classifiers beside a causal-LM policy are not the trained model, whichever loads first", () => {
+    it('PPO: the reward and value classifiers beside a causal-LM policy are not the trained model, whichever loads first', () => {
       const text = [
         'from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification',
         'from trl import PPOConfig, PPOTrainer',
@@ -241,8 +247,11 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.equal(hp.model?.value, 'Qwen/Qwen2.5-0.5B-Instruct');
       assert.equal(hp.task, undefined);
     });
-    it("Liger: apply_liger_kernel_to_<model>() and AutoLigerKernelForCausalLM fuse the loss by default; fused_linear_cross_entropy=False does not", () => {
-      const head = ['from transformers import AutoModelForCausalLM, Trainer, TrainingArguments', 'from liger_kernel.transformers import apply_liger_kernel_to_llama, AutoLigerKernelForCausalLM'];
+    it('Liger: apply_liger_kernel_to_<model>() and AutoLigerKernelForCausalLM fuse the loss by default; fused_linear_cross_entropy=False does not', () => {
+      const head = [
+        'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
+        'from liger_kernel.transformers import apply_liger_kernel_to_llama, AutoLigerKernelForCausalLM',
+      ];
       const tail = ['args = TrainingArguments(output_dir="o", per_device_train_batch_size=1)', 'Trainer(model=model, args=args).train()'];
       const load = 'model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.2-1B")';
       const on = extractPython(parser, [...head, 'apply_liger_kernel_to_llama()', load, ...tail].join('\n'));
@@ -279,7 +288,15 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.deepEqual([hp.microBatch?.value, hp.gradAccumulation?.value, hp.bf16?.value], [4, 2, true]);
     });
     it('a condition that depends on run time keeps both branches readable (the first wins, as before)', () => {
-      const text = ['import torch', 'from transformers import TrainingArguments', 'if torch.cuda.device_count() > 1:', '    args = TrainingArguments(output_dir="o", per_device_train_batch_size=2)', 'else:', '    args = TrainingArguments(output_dir="o", per_device_train_batch_size=8)', ''].join('\n');
+      const text = [
+        'import torch',
+        'from transformers import TrainingArguments',
+        'if torch.cuda.device_count() > 1:',
+        '    args = TrainingArguments(output_dir="o", per_device_train_batch_size=2)',
+        'else:',
+        '    args = TrainingArguments(output_dir="o", per_device_train_batch_size=8)',
+        '',
+      ].join('\n');
       assert.equal(extractPython(parser, text).microBatch?.value, 2);
     });
   });

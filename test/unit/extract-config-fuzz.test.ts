@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeText, AnalysisDeps, Report, reportToJson } from '../../src/analysis/report';
 import { configsDir, memoryDeps } from './extract-config.test';
-import { fuzzVariants, loadDeps, mulberry32, repoRoot, settings } from './helpers';
+import { fuzzVariants, loadDeps, repoRoot, settings } from './helpers';
 
 const SEED = 0xc0f1_9004;
 const VARIANTS_PER_KIND = 6; // × 4 kinds × 16 fixtures = 384 variants
@@ -89,7 +89,8 @@ describe('fuzz: configs and notebooks, damaged', () => {
   before(async () => {
     // linked files are served from memory so that damaged links are followed too
     const files: Record<string, string> = {};
-    for (const f of ['deepspeed_configs/zero3_bf16.json', 'accelerate_fsdp2.yaml', 'scripts/launch_axolotl.sh', 'scripts/train_hf.sh']) files[f] = fs.readFileSync(path.join(configsDir, f), 'utf8');
+    for (const f of ['deepspeed_configs/zero3_bf16.json', 'accelerate_fsdp2.yaml', 'scripts/launch_axolotl.sh', 'scripts/train_hf.sh'])
+      files[f] = fs.readFileSync(path.join(configsDir, f), 'utf8');
     deps = memoryDeps(await loadDeps(), '/ws', files);
     for (const f of FILES) analyzeText(fs.readFileSync(f, 'utf8'), `/ws/${path.basename(f)}`, settings(), deps);
   });
@@ -116,7 +117,8 @@ describe('fuzz: configs and notebooks, damaged', () => {
   });
 
   it('pathological inputs: deep nesting, huge scalars, alias bombs, binary noise', () => {
-    const bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nbase_model: Qwen/Qwen2.5-0.5B\n';
+    const bomb =
+      'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nbase_model: Qwen/Qwen2.5-0.5B\n';
     const inputs: [string, string][] = [
       ['deep.json', '['.repeat(5000) + ']'.repeat(5000)],
       ['deep.yaml', Array.from({ length: 300 }, (_, i) => ' '.repeat(i) + `k${i}:`).join('\n')],

@@ -182,7 +182,10 @@ describe('axolotl', () => {
     });
     it('tensor_parallel_size is noted as not modelled, on its line; rl: dpo makes it a DPO job', () => {
       const hints = r.findings.filter((f) => f.code === 'vramLens.notModelled');
-      assert.deepEqual(hints.map((h) => h.span.line), [lineOf(text, /^tensor_parallel_size:/)]);
+      assert.deepEqual(
+        hints.map((h) => h.span.line),
+        [lineOf(text, /^tensor_parallel_size:/)],
+      );
       assert.ok(hints.every((h) => h.severity === 'hint'));
       // axolotl core/builders/rl.py runs TRL's DPOTrainer for rl: dpo; a full fine-tune keeps a reference copy
       assert.equal(r.plan!.jobKind?.value, 'dpo');
@@ -240,7 +243,10 @@ describe('LLaMA-Factory', () => {
       assert.deepEqual([p.method.value, p.method.origin], ['full', 'read']);
       assert.deepEqual([p.weightDtype.value, p.weightDtype.origin], ['fp32', 'defaulted']);
       assert.match(p.weightDtype.reason, /cast_trainable_params_to_fp32/);
-      assert.deepEqual([p.gradientCheckpointing.value, p.gradientCheckpointing.origin, p.gradientCheckpointing.span?.line], [false, 'read', lineOf(text, /^disable_gradient_checkpointing:/)]);
+      assert.deepEqual(
+        [p.gradientCheckpointing.value, p.gradientCheckpointing.origin, p.gradientCheckpointing.span?.line],
+        [false, 'read', lineOf(text, /^disable_gradient_checkpointing:/)],
+      );
       assert.deepEqual([p.attention.value, p.loss.value, p.optimizer.value, p.seqLen.value], ['flash_attention_2', 'fused_linear', 'adamw', 1024]);
       // hand calculation: fp32 weights are 4 bytes per parameter; AdamW keeps 2 fp32 states (8 bytes)
       const e = r.estimate!;
@@ -264,7 +270,12 @@ describe('LLaMA-Factory', () => {
 
   it('inference and export configs are not training', () => {
     const chat = analyzeText('model_name_or_path: Qwen/Qwen3-4B\ntemplate: qwen3\ninfer_backend: huggingface\n', 'chat.yaml', settings(), deps);
-    const merge = analyzeText('model_name_or_path: Qwen/Qwen3-4B\nadapter_name_or_path: saves/lora\ntemplate: qwen3\nexport_dir: merged\n', 'merge.yaml', settings(), deps);
+    const merge = analyzeText(
+      'model_name_or_path: Qwen/Qwen3-4B\nadapter_name_or_path: saves/lora\ntemplate: qwen3\nexport_dir: merged\n',
+      'merge.yaml',
+      settings(),
+      deps,
+    );
     assert.deepEqual([chat.hyperparams.purpose?.value, chat.isTraining], ['inference', false]);
     assert.deepEqual([merge.hyperparams.purpose?.value, merge.isTraining], ['merge', false]);
   });
@@ -283,7 +294,10 @@ describe('LLaMA-Factory', () => {
     it('micro 2 and accumulation from global_batch_size 16 / 2; v1 defaults bf16 and checkpointing on; torch AdamW', () => {
       const p = r.plan!;
       assert.deepEqual([p.microBatch.value, p.gradAccumulation.value], [2, 8]);
-      assert.deepEqual([p.autocast.value, p.autocast.origin, p.gradientCheckpointing.value, p.gradientCheckpointing.origin], [true, 'defaulted', true, 'defaulted']);
+      assert.deepEqual(
+        [p.autocast.value, p.autocast.origin, p.gradientCheckpointing.value, p.gradientCheckpointing.origin],
+        [true, 'defaulted', true, 'defaulted'],
+      );
       assert.deepEqual([p.optimizer.value, p.optimizer.origin], ['adamw', 'defaulted']);
       assert.deepEqual([p.sharding.value, p.sharding.origin], ['fsdp', 'read']);
     });
@@ -350,12 +364,16 @@ describe('torchtune', () => {
   });
 
   it('pure bf16 full fine-tune: AdamW states are bf16, no master copy (hand calculation: 2 states × 2 B)', () => {
-    const text = 'model:\n  _component_: torchtune.models.llama3_2.llama3_2_1b\ntokenizer:\n  _component_: torchtune.models.llama3.llama3_tokenizer\n  max_seq_len: 1024\nbatch_size: 1\noptimizer:\n  _component_: torch.optim.AdamW\n  fused: True\ndtype: bf16\n';
+    const text =
+      'model:\n  _component_: torchtune.models.llama3_2.llama3_2_1b\ntokenizer:\n  _component_: torchtune.models.llama3.llama3_tokenizer\n  max_seq_len: 1024\nbatch_size: 1\noptimizer:\n  _component_: torch.optim.AdamW\n  fused: True\ndtype: bf16\n';
     const r = analyzeText(text, 'full.yaml', settings(), deps);
     const e = r.estimate!;
     assert.equal(r.plan!.method.value, 'full');
     assert.equal(e.components.find((c) => c.name === 'optimizerState')!.bytes, e.params.trainable * 2 * 2);
-    assert.equal(e.components.find((c) => c.name === 'masterWeights'), undefined);
+    assert.equal(
+      e.components.find((c) => c.name === 'masterWeights'),
+      undefined,
+    );
     assert.equal(e.components.find((c) => c.name === 'weights')!.bytes, e.params.total * 2);
   });
 
@@ -448,7 +466,8 @@ describe('DeepSpeed and accelerate files on their own', () => {
 
 describe('YAML values as PyYAML reads them (docs/sources/parsing-pitfalls.md §6)', () => {
   it('yes/no are booleans (YAML 1.1), bare keys are null (the default applies), anchors and merge keys resolve', () => {
-    const text = 'base: &base\n  micro_batch_size: 3\n  sequence_len: 1024\nbase_model: Qwen/Qwen2.5-0.5B\n<<: *base\nsample_packing: yes\nlora_r:\ngradient_checkpointing: on\n';
+    const text =
+      'base: &base\n  micro_batch_size: 3\n  sequence_len: 1024\nbase_model: Qwen/Qwen2.5-0.5B\n<<: *base\nsample_packing: yes\nlora_r:\ngradient_checkpointing: on\n';
     const x = extractConfig(text, 'yaml');
     assert.equal(x.hp.framework, 'axolotl');
     assert.deepEqual([x.hp.microBatch?.value, x.hp.seqLen?.value, x.hp.packing?.value, x.hp.gradientCheckpointing?.value], [3, 1024, true, true]);

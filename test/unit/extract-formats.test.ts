@@ -58,7 +58,10 @@ describe('config formats', () => {
     });
     it('no lora keys: full fine-tuning; bf16-mixed is fp32 weights under bf16 autocast; devices × num_nodes GPUs', () => {
       const hp = hpOf('litgpt_full.yaml');
-      assert.deepEqual([hp.peft?.value, hp.dtype?.value, hp.bf16?.value, hp.gpus?.value, hp.gradAccumulation?.value, hp.optimizer?.value], [false, 'float32', true, 8, 8, 'sgd']);
+      assert.deepEqual(
+        [hp.peft?.value, hp.dtype?.value, hp.bf16?.value, hp.gpus?.value, hp.gradAccumulation?.value, hp.optimizer?.value],
+        [false, 'float32', true, 8, 8, 'sgd'],
+      );
     });
     it('pretrain: model_name; devices: auto is said, not guessed', () => {
       const hp = hpOf('litgpt_pretrain.yaml');
@@ -68,7 +71,10 @@ describe('config formats', () => {
     it('the plan: LoRA with adapters in bf16, pure bf16 weights and no autocast', () => {
       const r = analyzeText(read('litgpt_lora.yaml'), 'litgpt_lora.yaml', settings(), deps);
       assert.equal(r.isTraining, true);
-      assert.deepEqual([r.plan?.method.value, r.plan?.weightDtype.value, r.plan?.autocast.value, r.plan?.loraDtype.value, r.plan?.gpus.value], ['lora', 'bf16', false, 'bf16', 2]);
+      assert.deepEqual(
+        [r.plan?.method.value, r.plan?.weightDtype.value, r.plan?.autocast.value, r.plan?.loraDtype.value, r.plan?.gpus.value],
+        ['lora', 'bf16', false, 'bf16', 2],
+      );
     });
   });
 
@@ -89,15 +95,34 @@ describe('config formats', () => {
       const hp = hpOf('swift_sft.yaml');
       assert.equal(hp.framework, 'ms-swift');
       assert.deepEqual(
-        [hp.model?.value, hp.peft?.value, hp.loraR?.value, hp.loraTargets?.value, hp.loadIn4bit?.value, hp.quantType?.value, hp.zeroStage?.value, hp.offloadOptimizer?.value, hp.seqLen?.value, hp.microBatch?.value, hp.gradAccumulation?.value],
+        [
+          hp.model?.value,
+          hp.peft?.value,
+          hp.loraR?.value,
+          hp.loraTargets?.value,
+          hp.loadIn4bit?.value,
+          hp.quantType?.value,
+          hp.zeroStage?.value,
+          hp.offloadOptimizer?.value,
+          hp.seqLen?.value,
+          hp.microBatch?.value,
+          hp.gradAccumulation?.value,
+        ],
         ['Qwen/Qwen2.5-1.5B-Instruct', true, 16, 'all-linear', true, 'nf4', 3, true, 4096, 2, 16],
       );
-      assert.equal(hp.unread.find((u) => u.key === 'deepspeed'), undefined, 'a preset name is not a file to look for');
+      assert.equal(
+        hp.unread.find((u) => u.key === 'deepspeed'),
+        undefined,
+        'a preset name is not a file to look for',
+      );
     });
     it('megatron sft: full tuning, micro/global batch, recompute_granularity full is checkpointing, parallel sizes noted', () => {
       const hp = hpOf('swift_megatron.yaml');
       assert.equal(format('swift_megatron.yaml'), 'ms-swift', 'not LLaMA-Factory v1');
-      assert.deepEqual([hp.peft?.value, hp.microBatch?.value, hp.gradAccumulation?.value, hp.gradientCheckpointing?.value, hp.seqLen?.value], [false, 2, 16, true, 8192]);
+      assert.deepEqual(
+        [hp.peft?.value, hp.microBatch?.value, hp.gradAccumulation?.value, hp.gradientCheckpointing?.value, hp.seqLen?.value],
+        [false, 2, 16, true, 8192],
+      );
       assert.ok(hp.notModelled?.some((n) => n.key === 'tensor_model_parallel_size'));
     });
     it('swift sample generates data: no training', () => {
@@ -110,7 +135,16 @@ describe('config formats', () => {
       const hp = hpOf('verl_sft.yaml');
       assert.equal(hp.framework, 'verl');
       assert.deepEqual(
-        [hp.model?.value, hp.microBatch?.value, hp.seqLen?.value, hp.gradientCheckpointing?.value, hp.peft?.value, hp.loraR?.value, hp.fsdp?.value, hp.offloadParams?.value],
+        [
+          hp.model?.value,
+          hp.microBatch?.value,
+          hp.seqLen?.value,
+          hp.gradientCheckpointing?.value,
+          hp.peft?.value,
+          hp.loraR?.value,
+          hp.fsdp?.value,
+          hp.offloadParams?.value,
+        ],
         ['Qwen/Qwen2.5-0.5B-Instruct', 2, 2048, true, true, 32, 'full_shard', false],
       );
     });

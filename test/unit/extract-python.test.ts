@@ -96,12 +96,7 @@ describe('extractPython on fixtures', () => {
       assertFound(hp, 'loraR', 32, lineOf(text, 'r=32'));
       assertFound(hp, 'loraAlpha', 64, lineOf(text, 'lora_alpha=64'));
       assertFound(hp, 'loraDropout', 0.05, lineOf(text, 'lora_dropout=0.05'));
-      assertFound(
-        hp,
-        'loraTargets',
-        ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
-        lineOf(text, 'target_modules=['),
-      );
+      assertFound(hp, 'loraTargets', ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], lineOf(text, 'target_modules=['));
       assert.equal(hp.loraTargets?.span.endLine, lineOf(text, '    ],'));
     });
 
@@ -265,7 +260,8 @@ describe('extractPython on small snippets (edge cases)', () => {
   });
 
   it('Unsloth dtype=None (auto-detect) is not an unreadable value', () => {
-    const src = 'from unsloth import FastLanguageModel\ndtype = None\nmodel, tok = FastLanguageModel.from_pretrained(model_name="unsloth/Llama-3.2-3B", dtype=dtype, load_in_4bit=True)\n';
+    const src =
+      'from unsloth import FastLanguageModel\ndtype = None\nmodel, tok = FastLanguageModel.from_pretrained(model_name="unsloth/Llama-3.2-3B", dtype=dtype, load_in_4bit=True)\n';
     const hp = extractPython(parser, src);
     assert.equal(hp.dtype, undefined);
     assert.deepEqual(hp.unread, []);
@@ -307,7 +303,10 @@ describe('extractPython on small snippets (edge cases)', () => {
   it('**kwargs that cannot be read are still reported on the calls that matter', () => {
     const src = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", **load_cfg())\n';
     const hp = extractPython(parser, src);
-    assert.deepEqual(hp.unread.map((u) => u.key), ['**load_cfg()']);
+    assert.deepEqual(
+      hp.unread.map((u) => u.key),
+      ['**load_cfg()'],
+    );
   });
 
   it('FastVisionModel.get_peft_model is read like FastLanguageModel.get_peft_model', () => {
@@ -354,7 +353,10 @@ describe('analyzeText on fixtures (report behaviour the CLI relies on)', () => {
     );
     // a small GPU must not turn an inference script into an OOM error either
     const small = analyzeText(readFixture('inference_only.py'), 'inference_only.py', settings({ targetGpu: 't4-16gb' }), deps);
-    assert.deepEqual(small.findings.filter((f) => f.severity === 'error'), []);
+    assert.deepEqual(
+      small.findings.filter((f) => f.severity === 'error'),
+      [],
+    );
   });
 
   it('unknown_model.py: an information finding vramLens.unknownModel on the id, no estimate, and the values read in the plan', () => {
@@ -371,7 +373,10 @@ describe('analyzeText on fixtures (report behaviour the CLI relies on)', () => {
     assert.equal(f.span.line, lineOf(text, 'acme/secret-model-13b'));
     assert.match(f.message, /acme\/secret-model-13b/);
     assert.equal(r.model?.spec, null);
-    assert.deepEqual(r.findings.filter((x) => x.severity === 'error'), []);
+    assert.deepEqual(
+      r.findings.filter((x) => x.severity === 'error'),
+      [],
+    );
   });
 
   it('broken_half_typed.py: never throws, reports the syntax error as information', () => {

@@ -24,12 +24,25 @@ describe('GitHub workflow-command annotations', () => {
     assert.equal(escapeData('50% done\r\nnext: a, b'), '50%25 done%0D%0Anext: a, b');
     assert.equal(escapeProperty('50% done\r\nnext: a, b'), '50%25 done%0D%0Anext%3A a%2C b');
     assert.equal(annotation('notice', [], 'plain'), '::notice::plain');
-    assert.equal(annotation('warning', [['file', 'a,b.py'], ['line', 3]], 'x'), '::warning file=a%2Cb.py,line=3::x');
+    assert.equal(
+      annotation(
+        'warning',
+        [
+          ['file', 'a,b.py'],
+          ['line', 3],
+        ],
+        'x',
+      ),
+      '::warning file=a%2Cb.py,line=3::x',
+    );
   });
 
   it('hand-written entries give the hand-written lines: every status, escaping, multi-line span, hints left out', () => {
     const entries = JSON.parse(fs.readFileSync(path.join(FORMATS, 'entries.json'), 'utf8')) as CheckEntry[];
-    const expected = fs.readFileSync(path.join(FORMATS, 'entries.github.txt'), 'utf8').split('\n').filter((l) => l !== '');
+    const expected = fs
+      .readFileSync(path.join(FORMATS, 'entries.github.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     assert.deepEqual(githubLines(entries), expected);
   });
 
@@ -63,7 +76,10 @@ describe('GitHub workflow-command annotations', () => {
       const out = r.stdout.split('\n').filter((l) => l !== '');
       assert.equal(out.length, 2, r.stdout);
       assert.match(out[0], /^ERROR test\/fixtures\/check\/train\/unknown_model\.py: /);
-      assert.match(out[1], /^::error file=test\/fixtures\/check\/train\/unknown_model\.py,line=4,col=46,endColumn=76,title=Unknown model::Model "example-org\/private-model-7b" /);
+      assert.match(
+        out[1],
+        /^::error file=test\/fixtures\/check\/train\/unknown_model\.py,line=4,col=46,endColumn=76,title=Unknown model::Model "example-org\/private-model-7b" /,
+      );
     });
 
     it('the job that does not fit: its error sits where analyze --json puts the vramLens.oom diagnostic', () => {

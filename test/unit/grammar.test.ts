@@ -12,9 +12,9 @@ function bigScript(lines: number): string {
   let i = 0;
   while (out.length < lines - 9) {
     out.push(
-      `def helper_${i}(x, scale=${i % 7 + 1}):`,
+      `def helper_${i}(x, scale=${(i % 7) + 1}):`,
       `    """Helper ${i}."""`,
-      `    values = [x * scale for _ in range(${i % 5 + 1})]`,
+      `    values = [x * scale for _ in range(${(i % 5) + 1})]`,
       `    return {"sum": sum(values), "name": f"helper_${i}", "ok": x > ${i}}`,
       '',
     );
@@ -96,7 +96,13 @@ describe('Python grammar from dist/', () => {
   });
 
   it('parses empty, whitespace-only, binary-ish and non-ASCII text without throwing', () => {
-    for (const text of ['', '\n\n   \n', '\u0000\u0001\u0002', 'x = "héllo wörld ✓ 🚀"\nmodel = AutoModelForCausalLM.from_pretrained("🚀/x")\n', '\t'.repeat(1000)]) {
+    for (const text of [
+      '',
+      '\n\n   \n',
+      '\u0000\u0001\u0002',
+      'x = "héllo wörld ✓ 🚀"\nmodel = AutoModelForCausalLM.from_pretrained("🚀/x")\n',
+      '\t'.repeat(1000),
+    ]) {
       const hp = extractPython(parser, text);
       assert.equal(hp.kind, 'python');
     }

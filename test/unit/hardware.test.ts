@@ -25,7 +25,14 @@ const V = 128256;
 const P70 = L * (2 * H * H + 2 * H * KV + 3 * H * FFN) + 2 * V * H + (2 * L + 1) * H; // ≈ 70.55e9
 
 /** A 70B full fine-tune in pure bf16 with fused AdamW: 2 B weights + 2 B grads + 2 × 2 B Adam states. */
-const FULL_70B: TrainingSetup = defaultSetup({ method: 'full', weightDtype: 'bf16', optimizer: 'adamw_fused', microBatch: 1, seqLen: 2048, gradientCheckpointing: true });
+const FULL_70B: TrainingSetup = defaultSetup({
+  method: 'full',
+  weightDtype: 'bf16',
+  optimizer: 'adamw_fused',
+  microBatch: 1,
+  seqLen: 2048,
+  gradientCheckpointing: true,
+});
 
 describe('hardware recommendation (recommend.ts)', () => {
   it('tries 1, 2, 4 within a node, then whole nodes', () => {
@@ -35,17 +42,26 @@ describe('hardware recommendation (recommend.ts)', () => {
 
   it('offers DDP, then full sharding, then CPU optimizer offload at one count; ZeRO-Offload on one GPU', () => {
     const g = gpu('h100-sxm-80gb');
-    assert.deepEqual(candidatesAt(FULL_70B, 4, g).map((s) => [s.gpus, s.sharding, s.offloadOptimizer]), [
-      [4, 'ddp', false],
-      [4, 'fsdp', false],
-      [4, 'fsdp', true],
-    ]);
-    assert.deepEqual(candidatesAt(FULL_70B, 1, g).map((s) => [s.sharding, s.offloadOptimizer]), [
-      ['none', false],
-      ['zero2', true],
-    ]);
+    assert.deepEqual(
+      candidatesAt(FULL_70B, 4, g).map((s) => [s.gpus, s.sharding, s.offloadOptimizer]),
+      [
+        [4, 'ddp', false],
+        [4, 'fsdp', false],
+        [4, 'fsdp', true],
+      ],
+    );
+    assert.deepEqual(
+      candidatesAt(FULL_70B, 1, g).map((s) => [s.sharding, s.offloadOptimizer]),
+      [
+        ['none', false],
+        ['zero2', true],
+      ],
+    );
     // a DeepSpeed user gets ZeRO-3, not FSDP
-    assert.deepEqual(candidatesAt({ ...FULL_70B, sharding: 'zero2' }, 8, g).map((s) => s.sharding), ['zero2', 'zero3', 'zero3']);
+    assert.deepEqual(
+      candidatesAt({ ...FULL_70B, sharding: 'zero2' }, 8, g).map((s) => s.sharding),
+      ['zero2', 'zero3', 'zero3'],
+    );
   });
 
   it('a 70B full fine-tune needs FSDP across 80 GB H100s: 16 with the optimizer on the GPU, 8 with it offloaded (hand calculation)', () => {
@@ -67,7 +83,8 @@ describe('hardware recommendation (recommend.ts)', () => {
     assert.ok(statesPerGpu(16) < limit / 2);
 
     // The engine agrees: at 8 no set-up with the optimizer on the GPU fits, at 16 FSDP does.
-    for (const s of candidatesAt(FULL_70B, 8, g).filter((x) => !x.offloadOptimizer)) assert.ok(estimateMemory(m, s).requiredBytes > limit, `${s.sharding} at 8`);
+    for (const s of candidatesAt(FULL_70B, 8, g).filter((x) => !x.offloadOptimizer))
+      assert.ok(estimateMemory(m, s).requiredBytes > limit, `${s.sharding} at 8`);
     const at16 = fitOnGpu(m, FULL_70B, g, { headroomPercent: 10, preferredCount: 16 });
     assert.ok(at16.fit, at16.reason);
     assert.equal(at16.fit.count, 16);
@@ -104,16 +121,28 @@ describe('hardware recommendation (recommend.ts)', () => {
   it('activations that sharding cannot divide: the search stops once more GPUs stop helping, and says what to change', () => {
     const m = spec('meta-llama/Llama-3.1-8B');
     // 8 × 4096 tokens without checkpointing: tens of GiB of activations per GPU at any count
-    const s = defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' }, microBatch: 8, seqLen: 4096 });
+    const s = defaultSetup({
+      method: 'lora',
+      lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' },
+      microBatch: 8,
+      seqLen: 4096,
+    });
     const fit = fitOnGpu(m, s, gpu('l4-24gb'), { headroomPercent: 10 });
     assert.equal(fit.fit, null);
     assert.match(fit.reason ?? '', /largest part activations .*: more GPUs do not divide it; lower the micro-batch/);
     assert.doesNotMatch(fit.reason ?? '', /1024×/);
   });
 
-  it('uses the job\'s own count when it fits there, else the smallest count that does', () => {
+  it("uses the job's own count when it fits there, else the smallest count that does", () => {
     const m = spec('meta-llama/Llama-3.1-8B');
-    const qlora = defaultSetup({ method: 'qlora', quantization: 'nf4', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' }, microBatch: 1, seqLen: 1024, gradientCheckpointing: true });
+    const qlora = defaultSetup({
+      method: 'qlora',
+      quantization: 'nf4',
+      lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' },
+      microBatch: 1,
+      seqLen: 1024,
+      gradientCheckpointing: true,
+    });
     const g = gpu('a100-sxm-80gb');
     assert.equal(fitOnGpu(m, qlora, g, { headroomPercent: 10 }).fit?.count, 1);
     assert.equal(fitOnGpu(m, qlora, g, { headroomPercent: 10, preferredCount: 4 }).fit?.count, 4);
@@ -126,7 +155,14 @@ describe('hardware recommendation (recommend.ts)', () => {
 
 describe('GPU cost comparison (compare.ts)', () => {
   const m = spec('meta-llama/Llama-3.1-8B');
-  const lora = defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' }, microBatch: 2, seqLen: 2048, gradAccumulation: 8, gradientCheckpointing: true });
+  const lora = defaultSetup({
+    method: 'lora',
+    lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' },
+    microBatch: 2,
+    seqLen: 2048,
+    gradAccumulation: 8,
+    gradientCheckpointing: true,
+  });
   const tokens = { tokens: 1e9, source: 'cli' as const, how: 'test' };
 
   it('one row per catalog GPU, fitting rows first, sorted by total cost; cost = hours × GPUs × $/h', () => {
@@ -137,7 +173,8 @@ describe('GPU cost comparison (compare.ts)', () => {
     assert.ok(fitting.length >= 10);
     assert.deepEqual(c.rows.slice(0, fitting.length), fitting, 'fitting rows come first');
     const priced = fitting.filter((r) => r.costUsd !== null);
-    for (let i = 1; i < priced.length; i++) assert.ok(priced[i - 1].costUsd! <= priced[i].costUsd!, `${priced[i - 1].gpu} ${priced[i - 1].costUsd} before ${priced[i].gpu} ${priced[i].costUsd}`);
+    for (let i = 1; i < priced.length; i++)
+      assert.ok(priced[i - 1].costUsd! <= priced[i].costUsd!, `${priced[i - 1].gpu} ${priced[i - 1].costUsd} before ${priced[i].gpu} ${priced[i].costUsd}`);
     for (const r of priced) {
       const g = gpu(r.gpu);
       assert.ok(Math.abs(r.hours! - 1e9 / r.tokensPerSecond! / 3600) < 1e-9);
@@ -178,7 +215,7 @@ describe('GPU cost comparison (compare.ts)', () => {
     }
   });
 
-  it('a GPU without a price (one of the user\'s own) fits but has no cost, and sorts after the priced ones', () => {
+  it("a GPU without a price (one of the user's own) fits but has no cost, and sorts after the priced ones", () => {
     const unpriced = GpuSpecSchema.parse({ ...gpu('a100-sxm-80gb'), id: 'lab-a100', name: 'Lab A100', priceUsdPerHour: null, priceDate: null, aliases: [] });
     assert.equal(priceOf(unpriced).usd, null);
     const c = compareGpus(m, lora, { headroomPercent: 10, tokens, stack: 'hf', customGpus: [unpriced] });
@@ -200,7 +237,10 @@ describe('hardware settings (userSettings.ts)', () => {
       { id: 'lab-a100', name: 'duplicate', memoryGiB: 10 },
       'not an object',
     ]);
-    assert.deepEqual(r.value.map((g) => g.id), ['lab-a100']);
+    assert.deepEqual(
+      r.value.map((g) => g.id),
+      ['lab-a100'],
+    );
     assert.equal(r.errors.length, 4, r.errors.join('\n'));
     assert.match(r.errors[0], /customGpus\[1\] \(no-memory\).*memoryGiB/);
     assert.match(r.errors[1], /customGpus\[2\].*id/);
@@ -217,12 +257,21 @@ describe('hardware settings (userSettings.ts)', () => {
     assert.equal(findGpu('lab-a100', custom)?.name, 'Lab A100 80GB');
     assert.equal(findGpu('h100-sxm-80gb', custom)?.name, 'Our H100');
     const m = spec('meta-llama/Llama-3.1-8B');
-    const c = compareGpus(m, defaultSetup({ method: 'lora', lora: { r: 8, targets: ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' }, seqLen: 1024, gradientCheckpointing: true }), {
-      headroomPercent: 10,
-      tokens: { tokens: 1e8, source: 'cli', how: '' },
-      stack: 'hf',
-      customGpus: custom,
-    });
+    const c = compareGpus(
+      m,
+      defaultSetup({
+        method: 'lora',
+        lora: { r: 8, targets: ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' },
+        seqLen: 1024,
+        gradientCheckpointing: true,
+      }),
+      {
+        headroomPercent: 10,
+        tokens: { tokens: 1e8, source: 'cli', how: '' },
+        stack: 'hf',
+        customGpus: custom,
+      },
+    );
     assert.equal(c.rows.length, gpuCatalog().length + 1);
     assert.equal(c.rows.find((r) => r.gpu === 'h100-sxm-80gb')?.usdPerGpuHour, 1.0);
     assert.ok(c.rows.find((r) => r.gpu === 'lab-a100')?.fits);
@@ -244,10 +293,17 @@ describe('hardware settings (userSettings.ts)', () => {
 describe('package.json vramLens.targetGpu enum', () => {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   const prop = pkg.contributes.configuration.properties['vramLens.targetGpu'];
-  const gpus = JSON.parse(readFileSync(path.join(repoRoot, 'src', 'analysis', 'hardware', 'gpus.json'), 'utf8')).gpus as { id: string; name: string; memoryGiB: number }[];
+  const gpus = JSON.parse(readFileSync(path.join(repoRoot, 'src', 'analysis', 'hardware', 'gpus.json'), 'utf8')).gpus as {
+    id: string;
+    name: string;
+    memoryGiB: number;
+  }[];
 
   it('lists exactly the catalog ids, in order, each with a description naming its memory and price', () => {
-    assert.deepEqual(prop.enum, gpus.map((g) => g.id));
+    assert.deepEqual(
+      prop.enum,
+      gpus.map((g) => g.id),
+    );
     assert.equal(prop.enumDescriptions.length, gpus.length);
     gpus.forEach((g, i) => {
       assert.ok(prop.enumDescriptions[i].startsWith(g.name), prop.enumDescriptions[i]);

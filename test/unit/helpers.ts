@@ -110,7 +110,7 @@ export function fuzzVariants(
         try {
           r = analyze(variant, input.name);
         } catch (e) {
-          throw new Error(`${what} threw: ${(e as Error).stack}\n--- variant ---\n${variant}`);
+          throw new Error(`${what} threw: ${(e as Error).stack}\n--- variant ---\n${variant}`, { cause: e });
         }
         const ms = performance.now() - t0;
         if (ms > slowest.ms) slowest = { ms, what };

@@ -12,8 +12,15 @@ import { nodeModelSources, parseJsonc, workspaceModelAliases } from '../../src/m
 import { resolveModelRef } from '../../src/analysis/models/resolve';
 
 const CONFIG = {
-  model_type: 'llama', hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22, num_attention_heads: 32,
-  num_key_value_heads: 4, vocab_size: 32000, tie_word_embeddings: false, torch_dtype: 'bfloat16',
+  model_type: 'llama',
+  hidden_size: 2048,
+  intermediate_size: 5632,
+  num_hidden_layers: 22,
+  num_attention_heads: 32,
+  num_key_value_heads: 4,
+  vocab_size: 32000,
+  tie_word_embeddings: false,
+  torch_dtype: 'bfloat16',
 };
 
 /** Writes a huggingface_hub cache entry: refs/<rev> -> hash, snapshots/<hash>/config.json. */

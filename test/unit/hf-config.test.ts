@@ -31,9 +31,22 @@ describe('specFromHfConfig: hybrid attention + state-space / convolution models'
 
   it('nemotron_h with MoE blocks (E): experts on the E blocks only, transformers defaults for a real config', () => {
     const s = map({
-      model_type: 'nemotron_h', hidden_size: 2688, num_attention_heads: 32, num_key_value_heads: 2, head_dim: 128, vocab_size: 131072,
-      hybrid_override_pattern: 'MEMEM*EME', intermediate_size: 1856, mamba_num_heads: 64, mamba_head_dim: 64, ssm_state_size: 128,
-      n_groups: 8, n_routed_experts: 128, num_experts_per_tok: 6, moe_intermediate_size: 1856, moe_shared_expert_intermediate_size: 3712,
+      model_type: 'nemotron_h',
+      hidden_size: 2688,
+      num_attention_heads: 32,
+      num_key_value_heads: 2,
+      head_dim: 128,
+      vocab_size: 131072,
+      hybrid_override_pattern: 'MEMEM*EME',
+      intermediate_size: 1856,
+      mamba_num_heads: 64,
+      mamba_head_dim: 64,
+      ssm_state_size: 128,
+      n_groups: 8,
+      n_routed_experts: 128,
+      num_experts_per_tok: 6,
+      moe_intermediate_size: 1856,
+      moe_shared_expert_intermediate_size: 3712,
       n_shared_experts: 1,
     });
     assert.equal(s.numLayers, 9);
@@ -43,7 +56,11 @@ describe('specFromHfConfig: hybrid attention + state-space / convolution models'
     assert.equal(s.moe?.sharedIntermediateSize, 3712);
     assert.equal(s.moe?.denseLayers, 0, 'no "-" blocks: every MLP-carrying block is MoE');
     // a partial copy without the expert count is not guessed
-    const partial = specFromHfConfig({ model_type: 'nemotron_h', hidden_size: 2688, num_attention_heads: 32, vocab_size: 131072, hybrid_override_pattern: 'MEM*', intermediate_size: 1856 }, 'x/y', { partial: true });
+    const partial = specFromHfConfig(
+      { model_type: 'nemotron_h', hidden_size: 2688, num_attention_heads: 32, vocab_size: 131072, hybrid_override_pattern: 'MEM*', intermediate_size: 1856 },
+      'x/y',
+      { partial: true },
+    );
     assert.ok(partial.spec === null && /n_routed_experts/.test(partial.reason));
   });
 
@@ -80,7 +97,19 @@ describe('specFromHfConfig: hybrid attention + state-space / convolution models'
     assert.equal(moe.moe?.denseLayers, 2, 'num_dense_layers');
     assert.equal(moe.moe?.numExperts, 32);
     // full_attn_idxs instead of layer_types
-    const idx = map({ model_type: 'lfm2', hidden_size: 1024, num_hidden_layers: 16, num_attention_heads: 16, num_key_value_heads: 8, vocab_size: 65536, block_ff_dim: 6656, block_auto_adjust_ff_dim: true, block_multiple_of: 256, full_attn_idxs: [2, 5, 8, 10, 12, 14], conv_L_cache: 3 });
+    const idx = map({
+      model_type: 'lfm2',
+      hidden_size: 1024,
+      num_hidden_layers: 16,
+      num_attention_heads: 16,
+      num_key_value_heads: 8,
+      vocab_size: 65536,
+      block_ff_dim: 6656,
+      block_auto_adjust_ff_dim: true,
+      block_multiple_of: 256,
+      full_attn_idxs: [2, 5, 8, 10, 12, 14],
+      conv_L_cache: 3,
+    });
     assert.equal(idx.mixer?.attentionLayers, 6);
     assert.equal(idx.mixer?.convLayers, 10);
   });
@@ -129,9 +158,21 @@ describe('specFromHfConfig: MoE, MXFP4, per-layer embeddings, sliding windows', 
 
   it('ERNIE 4.5 MoE keys (moe_num_experts, moe_k, moe_num_shared_experts, moe_layer_start_index)', () => {
     const s = map({
-      model_type: 'ernie4_5_moe', hidden_size: 2560, num_hidden_layers: 28, num_attention_heads: 20, num_key_value_heads: 4, head_dim: 128,
-      vocab_size: 103424, intermediate_size: 12288, moe_intermediate_size: 1536, moe_num_experts: 64, moe_k: 6, moe_num_shared_experts: 2,
-      moe_layer_start_index: 1, moe_layer_interval: 1, tie_word_embeddings: true,
+      model_type: 'ernie4_5_moe',
+      hidden_size: 2560,
+      num_hidden_layers: 28,
+      num_attention_heads: 20,
+      num_key_value_heads: 4,
+      head_dim: 128,
+      vocab_size: 103424,
+      intermediate_size: 12288,
+      moe_intermediate_size: 1536,
+      moe_num_experts: 64,
+      moe_k: 6,
+      moe_num_shared_experts: 2,
+      moe_layer_start_index: 1,
+      moe_layer_interval: 1,
+      tie_word_embeddings: true,
     });
     assert.deepEqual({ ...s.moe }, { numExperts: 64, expertsPerToken: 6, sharedExperts: 2, expertIntermediateSize: 1536, denseLayers: 1, layerStep: 1 });
   });
@@ -166,11 +207,24 @@ describe('specFromHfConfig: MoE, MXFP4, per-layer embeddings, sliding windows', 
   });
 
   it('sliding windows from layer_types, sliding_window_pattern (number or EXAONE string) and Gemma 2', () => {
-    const base = { model_type: 'gemma3_text', hidden_size: 1152, num_hidden_layers: 26, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 256, intermediate_size: 6912, vocab_size: 262144, sliding_window: 512 };
+    const base = {
+      model_type: 'gemma3_text',
+      hidden_size: 1152,
+      num_hidden_layers: 26,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+      head_dim: 256,
+      intermediate_size: 6912,
+      vocab_size: 262144,
+      sliding_window: 512,
+    };
     assert.equal(map({ ...base, sliding_window_pattern: 6 }).slidingLayers, 26 - 4);
     assert.equal(map({ ...base, model_type: 'exaone4', sliding_window_pattern: 'LLLG', num_hidden_layers: 8 }).slidingLayers, 6);
     assert.equal(map({ ...base, model_type: 'gemma2', num_hidden_layers: 42 }).slidingLayers, 21);
-    assert.equal(map({ ...base, model_type: 'llama', layer_types: ['sliding_attention', 'full_attention', 'sliding_attention'], num_hidden_layers: 3 }).slidingLayers, 2);
+    assert.equal(
+      map({ ...base, model_type: 'llama', layer_types: ['sliding_attention', 'full_attention', 'sliding_attention'], num_hidden_layers: 3 }).slidingLayers,
+      2,
+    );
     assert.equal(map({ ...base, model_type: 'mistral', sliding_window: 4096 }).slidingLayers, 26, 'Mistral v0.1: every layer');
     const q = map({ ...base, model_type: 'qwen2', sliding_window: 32768, use_sliding_window: false });
     assert.equal(q.slidingWindow, null);
@@ -199,13 +253,31 @@ describe('specFromHfConfig: encoders and encoder-decoders', () => {
   });
 
   it('T5 (v1.0 relu, v1.1 gated-gelu, untied) and BART are encoder-decoders with decoderLayers', () => {
-    const t5 = map({ model_type: 't5', is_encoder_decoder: true, d_model: 768, d_ff: 3072, d_kv: 64, num_heads: 12, num_layers: 12, vocab_size: 32128 }, 'google-t5/t5-base');
+    const t5 = map(
+      { model_type: 't5', is_encoder_decoder: true, d_model: 768, d_ff: 3072, d_kv: 64, num_heads: 12, num_layers: 12, vocab_size: 32128 },
+      'google-t5/t5-base',
+    );
     assert.equal(t5.architecture, 'encoder-decoder');
     assert.equal(t5.numLayers, 24);
     assert.equal(t5.decoderLayers, 12);
     assert.equal(t5.mlp, 'standard');
     assert.equal(t5.tiedEmbeddings, true);
-    const v11 = map({ model_type: 't5', is_encoder_decoder: true, d_model: 1024, d_ff: 2816, d_kv: 64, num_heads: 16, num_layers: 24, num_decoder_layers: 24, vocab_size: 32128, feed_forward_proj: 'gated-gelu', tie_word_embeddings: false }, 'google/flan-t5-large');
+    const v11 = map(
+      {
+        model_type: 't5',
+        is_encoder_decoder: true,
+        d_model: 1024,
+        d_ff: 2816,
+        d_kv: 64,
+        num_heads: 16,
+        num_layers: 24,
+        num_decoder_layers: 24,
+        vocab_size: 32128,
+        feed_forward_proj: 'gated-gelu',
+        tie_word_embeddings: false,
+      },
+      'google/flan-t5-large',
+    );
     assert.equal(v11.mlp, 'gated');
     assert.equal(v11.tiedEmbeddings, false);
     // the table's copies of the v1.1 line lack the two keys: the model line supplies them, said in approximated
@@ -223,14 +295,34 @@ describe('specFromHfConfig: encoders and encoder-decoders', () => {
 
 describe('specFromHfConfig: unknown model_types and partial copies', () => {
   it('an unknown model_type with the usual keys maps as a decoder and says what was assumed', () => {
-    const s = map({ model_type: 'brand_new_lm', hidden_size: 2048, num_hidden_layers: 24, num_attention_heads: 16, num_key_value_heads: 4, intermediate_size: 5632, vocab_size: 50000 }, 'lab/new-2b');
+    const s = map(
+      {
+        model_type: 'brand_new_lm',
+        hidden_size: 2048,
+        num_hidden_layers: 24,
+        num_attention_heads: 16,
+        num_key_value_heads: 4,
+        intermediate_size: 5632,
+        vocab_size: 50000,
+      },
+      'lab/new-2b',
+    );
     assert.equal(s.architecture, 'decoder');
     assert.equal(s.mlp, 'gated');
     assert.match(s.approximated ?? '', /model_type brand_new_lm is not one VRAM Lens knows: read as a Llama-style decoder/);
   });
 
   it('partial copies name the transformers defaults they lean on; real configs do not', () => {
-    const cfg = { model_type: 'qwen3_5', hidden_size: 1024, num_hidden_layers: 24, num_attention_heads: 8, num_key_value_heads: 2, head_dim: 256, vocab_size: 248320, intermediate_size: 3584 };
+    const cfg = {
+      model_type: 'qwen3_5',
+      hidden_size: 1024,
+      num_hidden_layers: 24,
+      num_attention_heads: 8,
+      num_key_value_heads: 2,
+      head_dim: 256,
+      vocab_size: 248320,
+      intermediate_size: 3584,
+    };
     const partial = specFromHfConfig(cfg, 'Qwen/Qwen3.5-0.8B', { partial: true });
     assert.ok(partial.spec);
     assert.match(partial.spec.approximated ?? '', /linear_num_value_heads.*not in the table's copy/);

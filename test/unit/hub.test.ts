@@ -8,9 +8,17 @@ import { fetchHubConfig, hubCacheFile, isHubId } from '../../src/models/hub';
 
 // A real HTTP server on 127.0.0.1 standing in for the hub: no mocks of fetch.
 const QWEN_CONFIG = {
-  architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864,
-  num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936,
-  tie_word_embeddings: true, torch_dtype: 'bfloat16', max_position_embeddings: 32768,
+  architectures: ['Qwen2ForCausalLM'],
+  model_type: 'qwen2',
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  vocab_size: 151936,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  max_position_embeddings: 32768,
 };
 
 describe('fetchHubConfig', () => {

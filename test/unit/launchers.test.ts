@@ -15,7 +15,8 @@ const launches = (script: string, target: string, scriptPath = '/ws/run.sh') => 
 
 describe('findLaunches', () => {
   it('torchrun --nproc_per_node with variables, continuations and an env prefix', () => {
-    const sh = '#!/bin/bash\nexport NPROC=4\nNNODES=2\nCUDA_VISIBLE_DEVICES=0,1,2,3 torchrun \\\n  --nnodes=$NNODES --nproc_per_node ${NPROC} \\\n  --master_port 29500 train.py --per_device_train_batch_size 2 --bf16\n';
+    const sh =
+      '#!/bin/bash\nexport NPROC=4\nNNODES=2\nCUDA_VISIBLE_DEVICES=0,1,2,3 torchrun \\\n  --nnodes=$NNODES --nproc_per_node ${NPROC} \\\n  --master_port 29500 train.py --per_device_train_batch_size 2 --bf16\n';
     const [l] = launches(sh, 'train.py');
     assert.equal(l.launcher, 'torchrun');
     assert.deepEqual([l.gpus?.value, l.gpus?.how, l.line], [8, '--nproc_per_node 4 × --nnodes 2', 4]);
@@ -43,12 +44,18 @@ describe('findLaunches', () => {
     assert.equal(b.gpus?.value, 3);
   });
   it('llamafactory-cli train with NPROC_PER_NODE × NNODES and key=value overrides', () => {
-    const [l] = launches('FORCE_TORCHRUN=1 NNODES=2 NPROC_PER_NODE=8 llamafactory-cli train examples/train_lora/x.yaml cutoff_len=4096', 'examples/train_lora/x.yaml');
+    const [l] = launches(
+      'FORCE_TORCHRUN=1 NNODES=2 NPROC_PER_NODE=8 llamafactory-cli train examples/train_lora/x.yaml cutoff_len=4096',
+      'examples/train_lora/x.yaml',
+    );
     assert.deepEqual([l.launcher, l.gpus?.value], ['llamafactory-cli', 16]);
     assert.deepEqual(l.overrides, [{ key: 'cutoff_len', value: '4096' }]);
   });
   it('tune run --nproc_per_node N recipe --config file key=value', () => {
-    const [l] = launches('tune run --nproc_per_node 4 lora_finetune_distributed --config ./configs/8B_lora.yaml batch_size=8 model.lora_rank=32', 'configs/8B_lora.yaml');
+    const [l] = launches(
+      'tune run --nproc_per_node 4 lora_finetune_distributed --config ./configs/8B_lora.yaml batch_size=8 model.lora_rank=32',
+      'configs/8B_lora.yaml',
+    );
     assert.deepEqual([l.launcher, l.gpus?.value], ['tune', 4]);
     assert.deepEqual(l.overrides, [
       { key: 'batch_size', value: '8' },
@@ -74,7 +81,18 @@ describe('findLaunches', () => {
     assert.ok(!pathMatches('configs/*.yaml', '/ws/configs/a.yaml', ['/ws']));
   });
   it('never throws on odd shell', () => {
-    for (const sh of ['', '\\', '"unterminated', 'torchrun --nproc_per_node', 'cd', "a=1 b='2", 'accelerate launch', '|||&&;;', 'x=$(( 1 + 2 ))\n${', 'tune run --config']) {
+    for (const sh of [
+      '',
+      '\\',
+      '"unterminated',
+      'torchrun --nproc_per_node',
+      'cd',
+      "a=1 b='2",
+      'accelerate launch',
+      '|||&&;;',
+      'x=$(( 1 + 2 ))\n${',
+      'tune run --config',
+    ]) {
       assert.doesNotThrow(() => findLaunches(sh, '/ws/a.sh', '/ws/train.py', '/ws'), sh);
     }
   });
@@ -128,7 +146,10 @@ describe('launchers and linked files reach the plan', () => {
   });
 
   it('accelerate --config_file links an accelerate YAML: FSDP2 SHARD_GRAD_OP on its 8 processes', () => {
-    const deps = memoryDeps(base, ROOT, { 'scripts/trl_fsdp.sh': readConfig('scripts/trl_fsdp.sh'), 'accelerate_fsdp2.yaml': readConfig('accelerate_fsdp2.yaml') });
+    const deps = memoryDeps(base, ROOT, {
+      'scripts/trl_fsdp.sh': readConfig('scripts/trl_fsdp.sh'),
+      'accelerate_fsdp2.yaml': readConfig('accelerate_fsdp2.yaml'),
+    });
     const r = analyzeText(readConfig('trl_sft.yaml'), '/ws/trl_sft.yaml', settings(), deps);
     assert.deepEqual([r.plan!.gpus.value, r.plan!.sharding.value], [8, 'fsdp_grad_op']);
     assert.match(r.plan!.sharding.reason, /accelerate_fsdp2\.yaml \(line \d+\), linked by accelerate launch --config_file/);
@@ -155,8 +176,21 @@ describe('how a file is run: launch.json, usage examples, command-line keys thro
       // comments and trailing commas are fine in launch.json; this test writes plain JSON
       configurations: [
         { name: 'Eval', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/eval.py', args: ['--batch_size', '64'] },
-        { name: 'Train', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/train_hf.py', args: ['--per_device_train_batch_size', '2', '--gradient_checkpointing'], env: { CUDA_VISIBLE_DEVICES: '0' } },
-        { name: 'Train DDP', type: 'debugpy', request: 'launch', module: 'torch.distributed.run', args: ['--nproc_per_node', '4', 'train_hf.py', '--per_device_train_batch_size', '1'] },
+        {
+          name: 'Train',
+          type: 'debugpy',
+          request: 'launch',
+          program: '${workspaceFolder}/train_hf.py',
+          args: ['--per_device_train_batch_size', '2', '--gradient_checkpointing'],
+          env: { CUDA_VISIBLE_DEVICES: '0' },
+        },
+        {
+          name: 'Train DDP',
+          type: 'debugpy',
+          request: 'launch',
+          module: 'torch.distributed.run',
+          args: ['--nproc_per_node', '4', 'train_hf.py', '--per_device_train_batch_size', '1'],
+        },
         { name: 'Current file', type: 'debugpy', request: 'launch', program: '${file}', args: ['--per_device_train_batch_size', '32'] },
       ],
     },
@@ -179,7 +213,10 @@ describe('how a file is run: launch.json, usage examples, command-line keys thro
     const r = analyzeText(script, '/ws/train_hf.py', settings(), memoryDeps(base, ROOT, { '.vscode/launch.json': launchJson }));
     assert.deepEqual([r.plan!.gpus.value, r.plan!.microBatch.value, r.plan!.gradientCheckpointing.value], [1, 2, true]);
     assert.match(r.plan!.gpus.reason, /CUDA_VISIBLE_DEVICES=0 in \.vscode\/launch\.json \("Train"/);
-    assert.match(r.plan!.microBatch.reason, /--per_device_train_batch_size 2 on the command line in \.vscode\/launch\.json \("Train", line \d+\), overriding 8 in the file/);
+    assert.match(
+      r.plan!.microBatch.reason,
+      /--per_device_train_batch_size 2 on the command line in \.vscode\/launch\.json \("Train", line \d+\), overriding 8 in the file/,
+    );
     assert.ok(r.hyperparams.linkedFiles?.includes('/ws/.vscode/launch.json'));
     // without the env, the plain `python` launch says nothing about GPUs: the torch.distributed.run configuration does
     const noEnv = launchJson.replace(/"env": \{[^}]*\}/, '"env": {}');
@@ -199,13 +236,22 @@ describe('how a file is run: launch.json, usage examples, command-line keys thro
   });
 
   it('every launch of a shell text, whatever it runs (notebook cells, task files)', () => {
-    const ls = allLaunches('cd scripts\nexport CUDA_VISIBLE_DEVICES=0,1\nMODEL=org/m\npip install -U trl\npython -c "print(1)"\ntorchrun --nproc_per_node 2 sft.py --model_name_or_path $MODEL\n', '/ws/task.yml', '/ws');
-    assert.deepEqual(ls.map((l) => [l.launcher, l.targets[0], l.cwd, l.gpus?.value]), [['torchrun', 'sft.py', '/ws/scripts', 2]]);
+    const ls = allLaunches(
+      'cd scripts\nexport CUDA_VISIBLE_DEVICES=0,1\nMODEL=org/m\npip install -U trl\npython -c "print(1)"\ntorchrun --nproc_per_node 2 sft.py --model_name_or_path $MODEL\n',
+      '/ws/task.yml',
+      '/ws',
+    );
+    assert.deepEqual(
+      ls.map((l) => [l.launcher, l.targets[0], l.cwd, l.gpus?.value]),
+      [['torchrun', 'sft.py', '/ws/scripts', 2]],
+    );
     assert.deepEqual(ls[0].overrides, [{ key: 'model_name_or_path', value: 'org/m' }]);
   });
 
   it('llamafactory-cli key=value goes through the LLaMA-Factory reader: finetuning_type=full is full tuning with its fp32 rule', () => {
-    const deps = memoryDeps(base, ROOT, { 'run.sh': 'llamafactory-cli train llamafactory_qlora.yaml finetuning_type=full quantization_bit=null lora_rank=64\n' });
+    const deps = memoryDeps(base, ROOT, {
+      'run.sh': 'llamafactory-cli train llamafactory_qlora.yaml finetuning_type=full quantization_bit=null lora_rank=64\n',
+    });
     const r = analyzeText(readConfig('llamafactory_qlora.yaml'), '/ws/llamafactory_qlora.yaml', settings(), deps);
     assert.equal(r.hyperparams.peft?.value, false);
     assert.match(r.hyperparams.peft!.how, /finetuning_type=full on the command line in run\.sh \(line 1\)/);
@@ -226,4 +272,3 @@ describe('how a file is run: launch.json, usage examples, command-line keys thro
     assert.doesNotMatch(src, /OVERRIDES/);
   });
 });
-

@@ -132,7 +132,10 @@ describe('vram-lens mcp (stdio, official SDK client)', function () {
         if (fix.preferred) {
           // the recommended change (and fix-all), re-estimated from the patched file, gives the promised peak
           const after = analyzeJson(EXAMPLE_OOM, tmp) as { perGpu: { requiredBytes: number } };
-          assert.ok(Math.abs(after.perGpu.requiredBytes - fix.requiredBytesAfter) <= 1, `${fix.id}: ${after.perGpu.requiredBytes} vs ${fix.requiredBytesAfter}`);
+          assert.ok(
+            Math.abs(after.perGpu.requiredBytes - fix.requiredBytesAfter) <= 1,
+            `${fix.id}: ${after.perGpu.requiredBytes} vs ${fix.requiredBytesAfter}`,
+          );
         }
       }
     } finally {
@@ -159,7 +162,11 @@ describe('vram-lens mcp (stdio, official SDK client)', function () {
     assert.ok(rows.length >= 10);
     const firstMiss = rows.findIndex((x) => !x.fits);
     assert.ok(firstMiss !== 0, 'some GPU fits the 70B QLoRA example');
-    if (firstMiss > 0) assert.ok(rows.slice(firstMiss).every((x) => !x.fits), 'fitting rows first');
+    if (firstMiss > 0)
+      assert.ok(
+        rows.slice(firstMiss).every((x) => !x.fits),
+        'fitting rows first',
+      );
     // the 70B QLoRA example needs ≈ 53 GiB per GPU: its own count of 80 GB H100s fits
     assert.equal(rows.find((x) => x.gpu === 'h100-sxm-80gb')?.count, 2);
 
@@ -224,11 +231,22 @@ describe('vram-lens mcp (stdio, official SDK client)', function () {
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'estimate_memory', arguments: { path: EXAMPLE_FITS } } },
     ];
-    const r = spawnSync(process.execPath, [CLI, 'mcp'], { cwd: repoRoot, input: lines.map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n', encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, 'mcp'], {
+      cwd: repoRoot,
+      input: lines.map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(r.status, 0, r.stderr);
-    const out = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { jsonrpc: string; id?: number; result?: { structuredContent?: unknown } });
+    const out = r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { jsonrpc: string; id?: number; result?: { structuredContent?: unknown } });
     assert.ok(out.every((m) => m.jsonrpc === '2.0'));
-    assert.deepEqual(out.map((m) => m.id), [1, 2]);
+    assert.deepEqual(
+      out.map((m) => m.id),
+      [1, 2],
+    );
     assert.deepEqual(out[1].result?.structuredContent, analyzeJson(EXAMPLE_FITS));
     assert.match(r.stderr, /not json|not valid JSON/, 'a malformed line is logged on stderr and skipped');
   });
@@ -236,12 +254,17 @@ describe('vram-lens mcp (stdio, official SDK client)', function () {
   it('estimate_memory on a measured file adds the measurement and the estimate anchored on it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-mcp-measured-'));
     try {
-      const cfg = 'base_model: meta-llama/Llama-3.1-8B\nadapter: lora\nlora_r: 16\nlora_target_linear: true\nmicro_batch_size: 2\nsequence_len: 2048\nbf16: true\ngradient_checkpointing: true\n';
+      const cfg =
+        'base_model: meta-llama/Llama-3.1-8B\nadapter: lora\nlora_r: 16\nlora_target_linear: true\nmicro_batch_size: 2\nsequence_len: 2048\nbf16: true\ngradient_checkpointing: true\n';
       fs.writeFileSync(path.join(dir, 'cfg.yaml'), cfg);
       const plan = analyzeJson('cfg.yaml', dir).plan as Record<string, { value: unknown; origin: string }>;
       const record = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'measure', 'record.json'), 'utf8'));
       const GiB = 1024 ** 3;
-      Object.assign(record, { file: 'cfg.yaml', plan, peak: { allocatedBytes: 30 * GiB, reservedBytes: 32 * GiB, deviceUsedBytes: null, phase: 'optimizer', rank: 0 } });
+      Object.assign(record, {
+        file: 'cfg.yaml',
+        plan,
+        peak: { allocatedBytes: 30 * GiB, reservedBytes: 32 * GiB, deviceUsedBytes: null, phase: 'optimizer', rank: 0 },
+      });
       fs.mkdirSync(path.join(dir, '.vram-lens'));
       fs.writeFileSync(path.join(dir, '.vram-lens', 'measurements.jsonl'), JSON.stringify(record) + '\n');
       const r = await call('estimate_memory', { path: path.join(dir, 'cfg.yaml') });

@@ -22,7 +22,13 @@ describe('Measure on This Machine: the proposed command', () => {
       fileAbs: file('train.py'),
       launchConfigs: [
         { name: 'Other', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/other.py' },
-        { name: 'Train', type: 'debugpy', request: 'launch', program: '${workspaceFolder}/train.py', args: ['--config', '${workspaceFolder}/cfg.yaml', '--lr', '1e-4'] },
+        {
+          name: 'Train',
+          type: 'debugpy',
+          request: 'launch',
+          program: '${workspaceFolder}/train.py',
+          args: ['--config', '${workspaceFolder}/cfg.yaml', '--lr', '1e-4'],
+        },
       ],
     });
     assert.equal(p.command, 'python train.py --config cfg.yaml --lr 1e-4');
@@ -30,7 +36,13 @@ describe('Measure on This Machine: the proposed command', () => {
   });
 
   it('a launch configuration that runs a module with the file as its argument counts too', () => {
-    const p = proposeCommand({ ...base, kind: 'yaml', framework: 'unknown', fileAbs: file('cfg.yaml'), launchConfigs: [{ name: 'M', type: 'python', module: 'my_trainer', args: '${file} --steps 10' }] });
+    const p = proposeCommand({
+      ...base,
+      kind: 'yaml',
+      framework: 'unknown',
+      fileAbs: file('cfg.yaml'),
+      launchConfigs: [{ name: 'M', type: 'python', module: 'my_trainer', args: '${file} --steps 10' }],
+    });
     assert.equal(p.command, 'python -m my_trainer cfg.yaml --steps 10');
   });
 
@@ -53,19 +65,35 @@ describe('Measure on This Machine: the proposed command', () => {
 
 describe('Measure on This Machine: the command line', () => {
   it('splits words as sh does: quotes, escapes, no expansion', () => {
-    assert.deepEqual(shellWords(`HF_TOKEN=x python  "my train.py" --name 'a b' c\\ d "q\\"x" $HOME`), ['HF_TOKEN=x', 'python', 'my train.py', '--name', 'a b', 'c d', 'q"x', '$HOME']);
+    assert.deepEqual(shellWords(`HF_TOKEN=x python  "my train.py" --name 'a b' c\\ d "q\\"x" $HOME`), [
+      'HF_TOKEN=x',
+      'python',
+      'my train.py',
+      '--name',
+      'a b',
+      'c d',
+      'q"x',
+      '$HOME',
+    ]);
     assert.deepEqual(shellWords(`''`), ['']);
   });
 
   it('keeps the probe first when the command sets PYTHONPATH itself', () => {
     const probe = path.join('/ext', 'dist', 'probe');
     assert.equal(withProbeInCommand('PYTHONPATH=src python train.py', probe), `PYTHONPATH=${probe}${path.delimiter}src python train.py`);
-    assert.equal(withProbeInCommand('CUDA_VISIBLE_DEVICES=0 PYTHONPATH="a b" python t.py', probe), `CUDA_VISIBLE_DEVICES=0 PYTHONPATH=${probe}${path.delimiter}"a b" python t.py`);
+    assert.equal(
+      withProbeInCommand('CUDA_VISIBLE_DEVICES=0 PYTHONPATH="a b" python t.py', probe),
+      `CUDA_VISIBLE_DEVICES=0 PYTHONPATH=${probe}${path.delimiter}"a b" python t.py`,
+    );
     assert.equal(withProbeInCommand('python train.py PYTHONPATH=x', probe), 'python train.py PYTHONPATH=x', 'not an assignment of the command');
   });
 
   it("gives the terminal the probe's variables: probe first on PYTHONPATH, the folder to write to, the steps", () => {
-    assert.deepEqual(terminalProbeEnv('/a', '/probe', '/out', 4), { PYTHONPATH: ['/probe', '/a'].join(path.delimiter), VRAM_LENS_PROBE_DIR: '/out', VRAM_LENS_PROBE_STEPS: '4' });
+    assert.deepEqual(terminalProbeEnv('/a', '/probe', '/out', 4), {
+      PYTHONPATH: ['/probe', '/a'].join(path.delimiter),
+      VRAM_LENS_PROBE_DIR: '/out',
+      VRAM_LENS_PROBE_STEPS: '4',
+    });
     assert.equal(terminalProbeEnv(undefined, '/probe', '/out', 3).PYTHONPATH, '/probe');
   });
 });

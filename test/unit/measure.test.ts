@@ -51,7 +51,11 @@ interface Run {
 function runTrain(extra: Record<string, string> = {}, steps = 3): Run {
   const dir = tmpDir();
   const counter = path.join(dir, 'counter.txt');
-  const r = spawnSync('python3', [TRAIN], { env: probedEnv(path.join(dir, 'out'), { FAKE_COUNTER: counter, ...extra }, steps), encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('python3', [TRAIN], {
+    env: probedEnv(path.join(dir, 'out'), { FAKE_COUNTER: counter, ...extra }, steps),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   const { files, problems } = readProbeFiles(path.join(dir, 'out'));
   assert.deepEqual(problems, [], 'every probe file parses');
   const lines = fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n') : [];
@@ -80,7 +84,11 @@ describe('vram-lens measure: the probe against a stand-in torch', function () {
     // 2 states per weight from step 1 and a scratch copy of all weights during a step.
     const weights = 4 * 256 * MiB;
     assert.equal(f.phases.setup.allocatedBytes, weights + MiB, 'setup: the weights and the first input');
-    assert.equal(f.phases.forward.allocatedBytes, weights + 2 * weights + 4 * 64 * MiB * 2 + MiB + 4, 'forward: weights, AdamW states, activations, input, loss');
+    assert.equal(
+      f.phases.forward.allocatedBytes,
+      weights + 2 * weights + 4 * 64 * MiB * 2 + MiB + 4,
+      'forward: weights, AdamW states, activations, input, loss',
+    );
     assert.equal(f.phases.optimizer.allocatedBytes, weights + weights + 2 * weights + weights, 'optimizer: weights, gradients, states, scratch');
     assert.ok(f.phases.backward.allocatedBytes > f.phases.forward.allocatedBytes && f.phases.backward.allocatedBytes < f.phases.optimizer.allocatedBytes);
     assert.ok(f.phases.optimizer.reservedBytes >= f.phases.optimizer.allocatedBytes);
@@ -299,7 +307,11 @@ describe('vram-lens measure: merging, GPU names, the records file', () => {
   });
 
   it('lists the plan values that changed since the measurement, for the editor', () => {
-    const measured = { microBatch: { value: 2, origin: 'read' }, seqLen: { value: 2048, origin: 'read' }, loraTargets: { value: ['q_proj', 'v_proj'], origin: 'read' } };
+    const measured = {
+      microBatch: { value: 2, origin: 'read' },
+      seqLen: { value: 2048, origin: 'read' },
+      loraTargets: { value: ['q_proj', 'v_proj'], origin: 'read' },
+    };
     const now = { microBatch: { value: 4 }, seqLen: { value: 2048 }, loraTargets: { value: ['q_proj', 'v_proj'] } };
     assert.deepEqual(changedPlanValues(measured, now), [{ field: 'microBatch', measured: 2, now: 4 }]);
   });
@@ -454,7 +466,12 @@ describe('vram-lens measure (dist/cli.js) end to end', function () {
     const same = cli(['check', 'cfg.yaml']);
     assert.equal(same.code, 0, same.stderr);
     const date = records()[0].measuredAt.slice(0, 10);
-    assert.match(same.stdout, new RegExp(`^PASS cfg\\.yaml: ≈ 5\\.0 GiB/GPU of [\\d.]+ GiB usable on 1× H100 SXM 80GB \\(meta-llama/Llama-3\\.1-8B\\), anchored on the measurement of ${date}: measured 5\\.0 GiB, settings unchanged\n$`));
+    assert.match(
+      same.stdout,
+      new RegExp(
+        `^PASS cfg\\.yaml: ≈ 5\\.0 GiB/GPU of [\\d.]+ GiB usable on 1× H100 SXM 80GB \\(meta-llama/Llama-3\\.1-8B\\), anchored on the measurement of ${date}: measured 5\\.0 GiB, settings unchanged\n$`,
+      ),
+    );
     const original = fs.readFileSync(path.join(ws, 'cfg.yaml'), 'utf8');
     try {
       fs.writeFileSync(path.join(ws, 'cfg.yaml'), original.replace('micro_batch_size: 2', 'micro_batch_size: 4'));
@@ -488,7 +505,10 @@ describe('vram-lens measure (dist/cli.js) end to end', function () {
   it('check fails a file whose newest run on the target ran out of memory with the same settings', () => {
     const r = cli(['check', 'cfg.yaml']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^FAIL cfg\.yaml: out of memory on 1× H100 SXM 80GB \(meta-llama\/Llama-3\.1-8B\): the measurement of [\d-]+ ran out of memory with these settings \(step 1, forward \+ loss\)/);
+    assert.match(
+      r.stdout,
+      /^FAIL cfg\.yaml: out of memory on 1× H100 SXM 80GB \(meta-llama\/Llama-3\.1-8B\): the measurement of [\d-]+ ran out of memory with these settings \(step 1, forward \+ loss\)/,
+    );
   });
 
   it('--export prints the measurement as a calibration case without paths, file names, user or host names', () => {
@@ -496,7 +516,8 @@ describe('vram-lens measure (dist/cli.js) end to end', function () {
     assert.equal(r.code, 0, r.stderr);
     const c = JSON.parse(r.stdout);
     const calibration = JSON.parse(fs.readFileSync(path.join(repoRoot, 'bench', 'data', 'calibration.json'), 'utf8')).cases[0];
-    for (const k of Object.keys(calibration).filter((k) => !['excluded'].includes(k))) assert.ok(k in c, `the case has ${k}, as bench/data/calibration.json's cases`);
+    for (const k of Object.keys(calibration).filter((k) => !['excluded'].includes(k)))
+      assert.ok(k in c, `the case has ${k}, as bench/data/calibration.json's cases`);
     assert.equal(c.model_id, 'meta-llama/Llama-3.1-8B');
     assert.deepEqual([c.method, c.micro_batch, c.seq_len, c.grad_checkpointing, c.gpus], ['lora', 2, 2048, true, 1]);
     assert.deepEqual(c.measured, { value: 5, unit: 'GiB', metric: 'allocated' });

@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ambiguousCatalogKeys,
-  modelCatalog,
-  preQuantizedOf,
-  resolveModel,
-  specFromHfConfig,
-} from '../../src/analysis/models/catalog';
+import { ambiguousCatalogKeys, modelCatalog, preQuantizedOf, resolveModel, specFromHfConfig } from '../../src/analysis/models/catalog';
 import { resolveModelRef, Resolution } from '../../src/analysis/models/resolve';
 import { nodeModelSources } from '../../src/models/sources';
 import { paramBreakdown } from '../../src/analysis/models/params';
@@ -22,7 +16,10 @@ function entry(id: string): ModelSpec {
 
 function assertClose(actual: number, expected: number, tol: number, what: string): void {
   const rel = Math.abs(actual / expected - 1);
-  assert.ok(rel <= tol, `${what}: computed ${actual.toLocaleString('en')} vs ${expected.toLocaleString('en')} (${(rel * 100).toFixed(2)}% > ${(tol * 100).toFixed(2)}%)`);
+  assert.ok(
+    rel <= tol,
+    `${what}: computed ${actual.toLocaleString('en')} vs ${expected.toLocaleString('en')} (${(rel * 100).toFixed(2)}% > ${(tol * 100).toFixed(2)}%)`,
+  );
 }
 
 // Published totals, each with where it comes from and why the tolerance is what it is.
@@ -50,20 +47,40 @@ const TOTALS: Array<[id: string, expected: number, tol: number, reason: string]>
   ['google/gemma-2-9b', 9.24e9, 0.01, 'Gemma 2 report Table 1: 918M embedding + 8,324M non-embedding'],
   ['google/gemma-2-27b', 27.2e9, 0.01, 'Gemma 2 report Table 1: 1,181M embedding + 26,047M non-embedding'],
   ['google/gemma-3-1b-pt', 1.0e9, 0.01, 'Gemma 3 report Table 1: 302M embedding + 698M non-embedding'],
-  ['google/gemma-3-27b-pt', 27.016e9, 0.01, 'Gemma 3 report Table 1, text part only: 1,416M embedding + 25,600M non-embedding (the 417M SigLIP encoder is not modelled)'],
+  [
+    'google/gemma-3-27b-pt',
+    27.016e9,
+    0.01,
+    'Gemma 3 report Table 1, text part only: 1,416M embedding + 25,600M non-embedding (the 417M SigLIP encoder is not modelled)',
+  ],
   ['microsoft/Phi-3-mini-4k-instruct', 3_821_079_552, 1e-3, 'model card "3.8B"; HF num_parameters 3,821,079,552'],
   ['microsoft/Phi-3.5-MoE-instruct', 41.9e9, 0.01, 'Phi-3.5-MoE model card: 41.9B total (16 experts)'],
   ['microsoft/phi-4', 14.7e9, 0.01, 'hub safetensors count 14.7B (model card "14B")'],
   ['deepseek-ai/DeepSeek-V2-Lite', 15.7e9, 0.01, 'DeepSeek-V2 paper / model card: V2-Lite 15.7B total'],
-  ['tiiuae/falcon-7b', 6_921_720_704, 1e-3, 'exact: litgpt falcon-7b; +0.02% because params.ts counts two LayerNorms and o/fc biases per layer that Falcon-7B (bias=False, one shared norm) lacks'],
+  [
+    'tiiuae/falcon-7b',
+    6_921_720_704,
+    1e-3,
+    'exact: litgpt falcon-7b; +0.02% because params.ts counts two LayerNorms and o/fc biases per layer that Falcon-7B (bias=False, one shared norm) lacks',
+  ],
   ['allenai/OLMo-2-1124-7B', 7.3e9, 0.01, 'OLMo 2 release: 7.3B'],
   ['01-ai/Yi-34B', 34.4e9, 0.01, 'hub safetensors count 34.4B (model card "34B")'],
   ['TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T', 1_100_048_384, 1e-4, 'exact: litgpt tiny-llama-1.1b, calibration cases params_total'],
   ['HuggingFaceTB/SmolLM2-135M', 135e6, 0.01, 'model card: 135M'],
-  ['openai-community/gpt2', 124_439_808, 0.01, 'HF num_parameters 124,439,808; -0.63% because params.ts has no learned position table (wpe 1024x768 = 786,432)'],
+  [
+    'openai-community/gpt2',
+    124_439_808,
+    0.01,
+    'HF num_parameters 124,439,808; -0.63% because params.ts has no learned position table (wpe 1024x768 = 786,432)',
+  ],
   ['openai-community/gpt2-xl', 1_557_611_200, 0.01, 'HF num_parameters 1,557,611,200; -0.1% for the missing wpe (1024x1600)'],
   ['bigscience/bloom-7b1', 7_069_016_064, 1e-3, 'bloom-7b1 model card: 7,069,016,064 parameters'],
-  ['meta-llama/Llama-4-Scout-17B-16E', 109e9, 0.02, 'model card 109B counts the vision encoder and projector; the catalog models the text decoder (107.8B, -1.1%)'],
+  [
+    'meta-llama/Llama-4-Scout-17B-16E',
+    109e9,
+    0.02,
+    'model card 109B counts the vision encoder and projector; the catalog models the text decoder (107.8B, -1.1%)',
+  ],
 ];
 
 // Active (per-token) parameters of MoE models.
@@ -147,9 +164,17 @@ describe('model catalog', () => {
     assert.equal(gpt2.qkvBias, true);
     assert.equal(entry('tiiuae/falcon-7b').numKvHeads, 1);
     const scout = entry('meta-llama/Llama-4-Scout-17B-16E');
-    assert.deepEqual({ ...scout.moe }, {
-      numExperts: 16, expertsPerToken: 1, sharedExperts: 1, expertIntermediateSize: 8192, denseLayers: 0, layerStep: 1,
-    });
+    assert.deepEqual(
+      { ...scout.moe },
+      {
+        numExperts: 16,
+        expertsPerToken: 1,
+        sharedExperts: 1,
+        expertIntermediateSize: 8192,
+        denseLayers: 0,
+        layerStep: 1,
+      },
+    );
     const ds = entry('deepseek-ai/DeepSeek-V2-Lite');
     assert.equal(ds.mla?.qLoraRank, null);
     assert.equal(ds.moe?.denseLayers, 1);
@@ -260,7 +285,10 @@ describe('resolveModel', () => {
 
   it('never resolves an 8B name to a 70B entry (or the other way round)', () => {
     for (const ref of [
-      'meta-llama/Llama-3.1-8B', 'unsloth/Meta-Llama-3.1-8B-bnb-4bit', 'Llama-3.1-8B-Instruct', 'llama-3-8b',
+      'meta-llama/Llama-3.1-8B',
+      'unsloth/Meta-Llama-3.1-8B-bnb-4bit',
+      'Llama-3.1-8B-Instruct',
+      'llama-3-8b',
       'unsloth/llama-3-8b-Instruct-bnb-4bit',
     ]) {
       const r = resolveModel(ref);
@@ -297,9 +325,18 @@ describe('resolveModel', () => {
 
 describe('specFromHfConfig', () => {
   const llama31 = {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 4096, intermediate_size: 14336,
-    num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256,
-    max_position_embeddings: 131072, tie_word_embeddings: false, torch_dtype: 'bfloat16', attention_bias: false,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: 4096,
+    intermediate_size: 14336,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    num_key_value_heads: 8,
+    vocab_size: 128256,
+    max_position_embeddings: 131072,
+    tie_word_embeddings: false,
+    torch_dtype: 'bfloat16',
+    attention_bias: false,
     rope_theta: 500000.0,
   };
 
@@ -315,10 +352,21 @@ describe('specFromHfConfig', () => {
   });
 
   it('maps GPT-2 (n_embd, n_inner null, tied, Conv1D biases, LayerNorm, no dtype)', () => {
-    const r = specFromHfConfig({
-      activation_function: 'gelu_new', architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_ctx: 1024,
-      n_embd: 768, n_head: 12, n_inner: null, n_layer: 12, n_positions: 1024, vocab_size: 50257,
-    }, 'openai-community/gpt2');
+    const r = specFromHfConfig(
+      {
+        activation_function: 'gelu_new',
+        architectures: ['GPT2LMHeadModel'],
+        model_type: 'gpt2',
+        n_ctx: 1024,
+        n_embd: 768,
+        n_head: 12,
+        n_inner: null,
+        n_layer: 12,
+        n_positions: 1024,
+        vocab_size: 50257,
+      },
+      'openai-community/gpt2',
+    );
     assert.ok(r.spec);
     assert.equal(r.spec.intermediateSize, 3072);
     assert.equal(r.spec.mlp, 'standard');
@@ -330,10 +378,21 @@ describe('specFromHfConfig', () => {
   });
 
   it('maps Falcon-7B (multi_query -> one K/V head, 4 x hidden MLP)', () => {
-    const r = specFromHfConfig({
-      model_type: 'falcon', hidden_size: 4544, num_attention_heads: 71, num_hidden_layers: 32, multi_query: true,
-      parallel_attn: true, bias: false, vocab_size: 65024, torch_dtype: 'bfloat16', new_decoder_architecture: false,
-    }, 'tiiuae/falcon-7b');
+    const r = specFromHfConfig(
+      {
+        model_type: 'falcon',
+        hidden_size: 4544,
+        num_attention_heads: 71,
+        num_hidden_layers: 32,
+        multi_query: true,
+        parallel_attn: true,
+        bias: false,
+        vocab_size: 65024,
+        torch_dtype: 'bfloat16',
+        new_decoder_architecture: false,
+      },
+      'tiiuae/falcon-7b',
+    );
     assert.ok(r.spec);
     assert.equal(r.spec.numKvHeads, 1);
     assert.equal(r.spec.intermediateSize, 18176);
@@ -343,24 +402,55 @@ describe('specFromHfConfig', () => {
   });
 
   it('maps Mixtral and Qwen3-MoE experts', () => {
-    const mix = specFromHfConfig({
-      model_type: 'mixtral', hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32,
-      num_key_value_heads: 8, num_local_experts: 8, num_experts_per_tok: 2, vocab_size: 32000, sliding_window: null,
-      tie_word_embeddings: false,
-    }, 'mistralai/Mixtral-8x7B-v0.1');
+    const mix = specFromHfConfig(
+      {
+        model_type: 'mixtral',
+        hidden_size: 4096,
+        intermediate_size: 14336,
+        num_hidden_layers: 32,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        num_local_experts: 8,
+        num_experts_per_tok: 2,
+        vocab_size: 32000,
+        sliding_window: null,
+        tie_word_embeddings: false,
+      },
+      'mistralai/Mixtral-8x7B-v0.1',
+    );
     assert.ok(mix.spec);
     assert.deepEqual(mix.spec.moe, {
-      numExperts: 8, expertsPerToken: 2, sharedExperts: 0, expertIntermediateSize: 14336, denseLayers: 0, layerStep: 1,
+      numExperts: 8,
+      expertsPerToken: 2,
+      sharedExperts: 0,
+      expertIntermediateSize: 14336,
+      denseLayers: 0,
+      layerStep: 1,
     });
     assert.equal(mix.spec.slidingWindow, null);
     assertClose(paramBreakdown(mix.spec).total, 46.7e9, 0.01, 'mixtral from config');
 
-    const q = specFromHfConfig({
-      model_type: 'qwen3_moe', hidden_size: 2048, intermediate_size: 6144, moe_intermediate_size: 768,
-      num_hidden_layers: 48, num_attention_heads: 32, num_key_value_heads: 4, head_dim: 128, num_experts: 128,
-      num_experts_per_tok: 8, decoder_sparse_step: 1, mlp_only_layers: [], vocab_size: 151936,
-      tie_word_embeddings: false, attention_bias: false, torch_dtype: 'bfloat16',
-    }, 'Qwen/Qwen3-30B-A3B');
+    const q = specFromHfConfig(
+      {
+        model_type: 'qwen3_moe',
+        hidden_size: 2048,
+        intermediate_size: 6144,
+        moe_intermediate_size: 768,
+        num_hidden_layers: 48,
+        num_attention_heads: 32,
+        num_key_value_heads: 4,
+        head_dim: 128,
+        num_experts: 128,
+        num_experts_per_tok: 8,
+        decoder_sparse_step: 1,
+        mlp_only_layers: [],
+        vocab_size: 151936,
+        tie_word_embeddings: false,
+        attention_bias: false,
+        torch_dtype: 'bfloat16',
+      },
+      'Qwen/Qwen3-30B-A3B',
+    );
     assert.ok(q.spec);
     assert.equal(q.spec.moe?.expertIntermediateSize, 768);
     assert.equal(q.spec.headDim, 128);
@@ -368,14 +458,33 @@ describe('specFromHfConfig', () => {
   });
 
   it('maps DeepSeek-V2-Lite (MLA, shared experts, first dense layer)', () => {
-    const r = specFromHfConfig({
-      architectures: ['DeepseekV2ForCausalLM'], model_type: 'deepseek_v2', hidden_size: 2048, intermediate_size: 10944,
-      num_hidden_layers: 27, num_attention_heads: 16, num_key_value_heads: 16, vocab_size: 102400,
-      max_position_embeddings: 163840, tie_word_embeddings: false, q_lora_rank: null, kv_lora_rank: 512,
-      qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128, n_routed_experts: 64, num_experts_per_tok: 6,
-      n_shared_experts: 2, moe_intermediate_size: 1408, first_k_dense_replace: 1, moe_layer_freq: 1,
-      torch_dtype: 'bfloat16',
-    }, 'deepseek-ai/DeepSeek-V2-Lite');
+    const r = specFromHfConfig(
+      {
+        architectures: ['DeepseekV2ForCausalLM'],
+        model_type: 'deepseek_v2',
+        hidden_size: 2048,
+        intermediate_size: 10944,
+        num_hidden_layers: 27,
+        num_attention_heads: 16,
+        num_key_value_heads: 16,
+        vocab_size: 102400,
+        max_position_embeddings: 163840,
+        tie_word_embeddings: false,
+        q_lora_rank: null,
+        kv_lora_rank: 512,
+        qk_nope_head_dim: 128,
+        qk_rope_head_dim: 64,
+        v_head_dim: 128,
+        n_routed_experts: 64,
+        num_experts_per_tok: 6,
+        n_shared_experts: 2,
+        moe_intermediate_size: 1408,
+        first_k_dense_replace: 1,
+        moe_layer_freq: 1,
+        torch_dtype: 'bfloat16',
+      },
+      'deepseek-ai/DeepSeek-V2-Lite',
+    );
     assert.ok(r.spec);
     assert.deepEqual(r.spec.mla, { kvLoraRank: 512, qLoraRank: null, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128 });
     assert.equal(r.spec.moe?.sharedExperts, 2);
@@ -385,12 +494,16 @@ describe('specFromHfConfig', () => {
 
   it('reads the decoder of multimodal configs from text_config (Gemma 3 defaults, Llama 4 widths)', () => {
     // gemma-3-*-pt config.json leaves vocab_size/heads out of text_config: Gemma3TextConfig defaults apply.
-    const g = specFromHfConfig({
-      architectures: ['Gemma3ForConditionalGeneration'], model_type: 'gemma3', torch_dtype: 'bfloat16',
-      text_config: { model_type: 'gemma3_text', hidden_size: 2560, intermediate_size: 10240, num_hidden_layers: 34,
-        sliding_window: 1024 },
-      vision_config: { model_type: 'siglip_vision_model', hidden_size: 1152 },
-    }, 'google/gemma-3-4b-pt');
+    const g = specFromHfConfig(
+      {
+        architectures: ['Gemma3ForConditionalGeneration'],
+        model_type: 'gemma3',
+        torch_dtype: 'bfloat16',
+        text_config: { model_type: 'gemma3_text', hidden_size: 2560, intermediate_size: 10240, num_hidden_layers: 34, sliding_window: 1024 },
+        vision_config: { model_type: 'siglip_vision_model', hidden_size: 1152 },
+      },
+      'google/gemma-3-4b-pt',
+    );
     assert.ok(g.spec, g.spec === null ? g.reason : '');
     assert.equal(g.spec.family, 'gemma3');
     assert.equal(g.spec.vocabSize, 262208);
@@ -401,12 +514,28 @@ describe('specFromHfConfig', () => {
     assert.equal(g.spec.savedDtype, 'bfloat16');
     assert.equal(paramBreakdown(g.spec).total, paramBreakdown(entry('google/gemma-3-4b-pt')).total);
 
-    const l4 = specFromHfConfig({
-      model_type: 'llama4', tie_word_embeddings: false,
-      text_config: { model_type: 'llama4_text', hidden_size: 5120, intermediate_size: 8192, intermediate_size_mlp: 16384,
-        num_hidden_layers: 48, num_attention_heads: 40, num_key_value_heads: 8, head_dim: 128, vocab_size: 202048,
-        num_local_experts: 16, num_experts_per_tok: 1, interleave_moe_layer_step: 1, torch_dtype: 'bfloat16' },
-    }, 'meta-llama/Llama-4-Scout-17B-16E');
+    const l4 = specFromHfConfig(
+      {
+        model_type: 'llama4',
+        tie_word_embeddings: false,
+        text_config: {
+          model_type: 'llama4_text',
+          hidden_size: 5120,
+          intermediate_size: 8192,
+          intermediate_size_mlp: 16384,
+          num_hidden_layers: 48,
+          num_attention_heads: 40,
+          num_key_value_heads: 8,
+          head_dim: 128,
+          vocab_size: 202048,
+          num_local_experts: 16,
+          num_experts_per_tok: 1,
+          interleave_moe_layer_step: 1,
+          torch_dtype: 'bfloat16',
+        },
+      },
+      'meta-llama/Llama-4-Scout-17B-16E',
+    );
     assert.ok(l4.spec);
     assert.equal(l4.spec.intermediateSize, 16384);
     assert.equal(l4.spec.moe?.expertIntermediateSize, 8192);
@@ -415,20 +544,40 @@ describe('specFromHfConfig', () => {
   });
 
   it('Qwen2: q/k/v bias, no window when use_sliding_window is false', () => {
-    const r = specFromHfConfig({
-      model_type: 'qwen2', hidden_size: 3584, intermediate_size: 18944, num_hidden_layers: 28, num_attention_heads: 28,
-      num_key_value_heads: 4, vocab_size: 152064, sliding_window: 131072, use_sliding_window: false,
-      tie_word_embeddings: false, torch_dtype: 'bfloat16',
-    }, 'Qwen/Qwen2-7B');
+    const r = specFromHfConfig(
+      {
+        model_type: 'qwen2',
+        hidden_size: 3584,
+        intermediate_size: 18944,
+        num_hidden_layers: 28,
+        num_attention_heads: 28,
+        num_key_value_heads: 4,
+        vocab_size: 152064,
+        sliding_window: 131072,
+        use_sliding_window: false,
+        tie_word_embeddings: false,
+        torch_dtype: 'bfloat16',
+      },
+      'Qwen/Qwen2-7B',
+    );
     assert.ok(r.spec);
     assert.equal(r.spec.qkvBias, true);
     assert.equal(r.spec.slidingWindow, null);
   });
 
   it('reads quantization_config as pre-quantized weights', () => {
-    const bnb = specFromHfConfig({ ...llama31, quantization_config: {
-      quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_use_double_quant: true,
-    } }, 'unsloth/x-bnb-4bit');
+    const bnb = specFromHfConfig(
+      {
+        ...llama31,
+        quantization_config: {
+          quant_method: 'bitsandbytes',
+          load_in_4bit: true,
+          bnb_4bit_quant_type: 'nf4',
+          bnb_4bit_use_double_quant: true,
+        },
+      },
+      'unsloth/x-bnb-4bit',
+    );
     assert.ok(bnb.spec);
     assert.equal(bnb.spec.preQuantized, 'bnb-nf4');
     assert.equal(preQuantizedOf({ quant_method: 'bitsandbytes', load_in_8bit: true }), 'bnb-int8');
@@ -461,7 +610,7 @@ describe('specFromHfConfig', () => {
   });
 });
 
-describe('local model folders (the chain\'s local step, Node side)', () => {
+describe("local model folders (the chain's local step, Node side)", () => {
   let tmp: string;
   const readLocal = (ref: string): Resolution => resolveModelRef(ref, path.join(tmp, 'train.py'), nodeModelSources({ hfCache: false }));
   before(() => {
@@ -474,11 +623,21 @@ describe('local model folders (the chain\'s local step, Node side)', () => {
   it('reads config.json from a folder', () => {
     const dir = path.join(tmp, 'merged');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
-      _name_or_path: 'meta-llama/Llama-3.2-1B', model_type: 'llama', hidden_size: 2048, intermediate_size: 8192,
-      num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256,
-      tie_word_embeddings: true, torch_dtype: 'float32',
-    }));
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({
+        _name_or_path: 'meta-llama/Llama-3.2-1B',
+        model_type: 'llama',
+        hidden_size: 2048,
+        intermediate_size: 8192,
+        num_hidden_layers: 16,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        vocab_size: 128256,
+        tie_word_embeddings: true,
+        torch_dtype: 'float32',
+      }),
+    );
     const r = readLocal(dir);
     assert.ok(r.spec, r.spec === null ? r.reason : '');
     assert.equal(r.step, 'local');
@@ -496,10 +655,19 @@ describe('local model folders (the chain\'s local step, Node side)', () => {
   it('reports pre-quantized local checkpoints', () => {
     const dir = path.join(tmp, 'gptq');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
-      model_type: 'mistral', hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32,
-      num_key_value_heads: 8, vocab_size: 32000, quantization_config: { quant_method: 'gptq', bits: 4 },
-    }));
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({
+        model_type: 'mistral',
+        hidden_size: 4096,
+        intermediate_size: 14336,
+        num_hidden_layers: 32,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        vocab_size: 32000,
+        quantization_config: { quant_method: 'gptq', bits: 4 },
+      }),
+    );
     const r = readLocal(dir);
     assert.ok(r.spec);
     assert.equal(r.preQuantized, 'gptq-int4');
@@ -509,9 +677,14 @@ describe('local model folders (the chain\'s local step, Node side)', () => {
   it('follows a PEFT adapter folder to its base model', () => {
     const dir = path.join(tmp, 'adapter');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({
-      base_model_name_or_path: 'unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit', peft_type: 'LORA', r: 16,
-    }));
+    fs.writeFileSync(
+      path.join(dir, 'adapter_config.json'),
+      JSON.stringify({
+        base_model_name_or_path: 'unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit',
+        peft_type: 'LORA',
+        r: 16,
+      }),
+    );
     const r = readLocal(dir);
     assert.ok(r.spec, r.spec === null ? r.reason : '');
     assert.equal(r.spec.id, 'meta-llama/Llama-3.1-8B');

@@ -35,9 +35,15 @@ describe('notebooks', () => {
     it('reads the cells; markdown and the install cell take no part in the program', () => {
       const nb = parseIpynb(text);
       assert.equal(nb.error, undefined);
-      assert.deepEqual(nb.cells.map((c) => c.kind), ['markdown', 'code', 'code', 'code', 'markdown', 'code', 'code', 'code']);
+      assert.deepEqual(
+        nb.cells.map((c) => c.kind),
+        ['markdown', 'code', 'code', 'code', 'markdown', 'code', 'code', 'code'],
+      );
       const j = joinCells(nb.cells, nb.language);
-      assert.deepEqual(j.segments.map((s) => s.cell), [1, 2, 3, 5, 6, 7]);
+      assert.deepEqual(
+        j.segments.map((s) => s.cell),
+        [1, 2, 3, 5, 6, 7],
+      );
       assert.ok(!/^\s*!pip/m.test(j.text));
     });
     it('values flow across cells: max_seq_length and load_in_4bit are constants of an earlier cell', () => {
@@ -78,11 +84,17 @@ describe('notebooks', () => {
       const cellLines = cells[3].source.split('\n');
       const line = cellLines.findIndex((l) => l.includes('per_device_train_batch_size'));
       assert.deepEqual([oom.span.line, oom.span.column, oom.span.endLine, oom.span.endColumn], [line, 4, line, 4 + 'per_device_train_batch_size=8'.length]);
-      assert.ok(oom.related.every((x) => x.span.line < cellLines.length), 'related locations stay in the cell');
+      assert.ok(
+        oom.related.every((x) => x.span.line < cellLines.length),
+        'related locations stay in the cell',
+      );
       // the model load is in cell 2 (0-based): the CodeLens anchor goes there and nowhere else
       assert.equal(reportForCell(report, joined, 2).anchor?.line, 1);
       assert.equal(trainerCell.anchor, null);
-      assert.deepEqual(reportForCell(report, joined, 4).findings.filter((f) => f.code === 'vramLens.oom'), []);
+      assert.deepEqual(
+        reportForCell(report, joined, 4).findings.filter((f) => f.code === 'vramLens.oom'),
+        [],
+      );
       // the original report is untouched (each cell gets a copy)
       assert.ok(report.findings.some((f) => f.code === 'vramLens.oom' && f.span.line > 5));
     });
@@ -97,7 +109,14 @@ describe('notebooks', () => {
 
   it('cells with CRLF line ends, a string source (not a list) and escapes map to the right columns', () => {
     const nb = JSON.stringify({
-      cells: [{ cell_type: 'code', metadata: {}, outputs: [], source: 'from transformers import TrainingArguments\r\nargs = TrainingArguments(output_dir="o\\u00e9", per_device_train_batch_size=3)' }],
+      cells: [
+        {
+          cell_type: 'code',
+          metadata: {},
+          outputs: [],
+          source: 'from transformers import TrainingArguments\r\nargs = TrainingArguments(output_dir="o\\u00e9", per_device_train_batch_size=3)',
+        },
+      ],
       metadata: {},
       nbformat: 4,
       nbformat_minor: 5,
@@ -119,14 +138,23 @@ describe('notebooks', () => {
   });
 
   it('non-Python notebooks (an R kernel) are not read as Python', () => {
-    const nb = JSON.stringify({ cells: [{ cell_type: 'code', source: ['library(torch)\n'] }], metadata: { kernelspec: { language: 'R', name: 'ir' } }, nbformat: 4 });
+    const nb = JSON.stringify({
+      cells: [{ cell_type: 'code', source: ['library(torch)\n'] }],
+      metadata: { kernelspec: { language: 'R', name: 'ir' } },
+      nbformat: 4,
+    });
     const r = analyzeText(nb, 'r.ipynb', settings(), deps);
     assert.deepEqual([r.framework, r.isTraining, r.findings.length], ['unknown', false, 0]);
   });
 
   describe('cells that launch the training', () => {
     const nbOf = (...cells: string[]) =>
-      JSON.stringify({ cells: cells.map((c) => ({ cell_type: c.startsWith('#md ') ? 'markdown' : 'code', metadata: {}, outputs: [], source: c.split(/(?<=\n)/) })), metadata: { kernelspec: { language: 'python' } }, nbformat: 4, nbformat_minor: 5 });
+      JSON.stringify({
+        cells: cells.map((c) => ({ cell_type: c.startsWith('#md ') ? 'markdown' : 'code', metadata: {}, outputs: [], source: c.split(/(?<=\n)/) })),
+        metadata: { kernelspec: { language: 'python' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      });
     const trainScript = [
       'import transformers',
       'from dataclasses import dataclass, field',
@@ -150,13 +178,21 @@ describe('notebooks', () => {
       '',
     ].join('\n');
 
-    it('!python script.py --… with the script in the workspace: the script read with the cell\'s values, every finding on that cell', () => {
-      const nb = nbOf('#md # Fine-tune', 'import json\nprint("prepare data")', '!export CUDA_VISIBLE_DEVICES=0\n!python ../train.py \\\n    --model_name_or_path Qwen/Qwen2.5-0.5B \\\n    --per_device_train_batch_size 2 \\\n    --use_lora \\\n    --model_max_length 1024\n', 'print("done")');
+    it("!python script.py --… with the script in the workspace: the script read with the cell's values, every finding on that cell", () => {
+      const nb = nbOf(
+        '#md # Fine-tune',
+        'import json\nprint("prepare data")',
+        '!export CUDA_VISIBLE_DEVICES=0\n!python ../train.py \\\n    --model_name_or_path Qwen/Qwen2.5-0.5B \\\n    --per_device_train_batch_size 2 \\\n    --use_lora \\\n    --model_max_length 1024\n',
+        'print("done")',
+      );
       const deps2 = memoryDeps(deps, '/ws', { 'train.py': trainScript });
       const r = analyzeText(nb, '/ws/notebooks/run.ipynb', settings(), deps2);
       assert.equal(r.isTraining, true);
       const p = r.plan!;
-      assert.deepEqual([r.hyperparams.model?.value, p.method.value, p.loraR.value, p.microBatch.value, p.seqLen.value, p.gpus.value], ['Qwen/Qwen2.5-0.5B', 'lora', 64, 2, 1024, 1]);
+      assert.deepEqual(
+        [r.hyperparams.model?.value, p.method.value, p.loraR.value, p.microBatch.value, p.seqLen.value, p.gpus.value],
+        ['Qwen/Qwen2.5-0.5B', 'lora', 64, 2, 1024, 1],
+      );
       assert.match(p.microBatch.reason, /--per_device_train_batch_size 2 on the command line in the launch cell \(python \.\.\/train\.py/);
       assert.match(p.loraR.reason, /LoraConfig\(r=…\) in train\.py/);
       assert.ok(r.hyperparams.linkedFiles?.includes('/ws/train.py'));
@@ -166,23 +202,39 @@ describe('notebooks', () => {
       const cellStart = lineOf(nb, '!export');
       assert.ok(p.microBatch.span!.line >= cellStart, JSON.stringify(p.microBatch.span));
       const j = reportToJson(r);
-      assert.ok(j.diagnostics.every((d) => d.cell === undefined || d.cell === 3), JSON.stringify(j.diagnostics));
+      assert.ok(
+        j.diagnostics.every((d) => d.cell === undefined || d.cell === 3),
+        JSON.stringify(j.diagnostics),
+      );
     });
 
-    it('the launched script is not in the workspace: its command line is read as the script\'s arguments', () => {
-      const nb = nbOf('!torchrun --nproc_per_node 2 --nnodes 1 ../../finetune.py \\\n  --model_name_or_path "Qwen/Qwen2.5-1.5B/" \\\n  --bf16 True \\\n  --per_device_train_batch_size 1 \\\n  --gradient_accumulation_steps 16 \\\n  --model_max_length 512 \\\n  --gradient_checkpointing True \\\n  --deepspeed ds_config_zero2.json \\\n  --use_lora\n');
+    it("the launched script is not in the workspace: its command line is read as the script's arguments", () => {
+      const nb = nbOf(
+        '!torchrun --nproc_per_node 2 --nnodes 1 ../../finetune.py \\\n  --model_name_or_path "Qwen/Qwen2.5-1.5B/" \\\n  --bf16 True \\\n  --per_device_train_batch_size 1 \\\n  --gradient_accumulation_steps 16 \\\n  --model_max_length 512 \\\n  --gradient_checkpointing True \\\n  --deepspeed ds_config_zero2.json \\\n  --use_lora\n',
+      );
       const r = analyzeText(nb, '/ws/recipes/x/nb.ipynb', settings(), memoryDeps(deps, '/ws', {}));
       assert.equal(r.isTraining, true);
       const p = r.plan!;
       assert.deepEqual(
-        [r.hyperparams.model?.value, p.method.value, p.microBatch.value, p.gradAccumulation.value, p.seqLen.value, p.gradientCheckpointing.value, p.autocast.value, p.gpus.value, p.sharding.value],
+        [
+          r.hyperparams.model?.value,
+          p.method.value,
+          p.microBatch.value,
+          p.gradAccumulation.value,
+          p.seqLen.value,
+          p.gradientCheckpointing.value,
+          p.autocast.value,
+          p.gpus.value,
+          p.sharding.value,
+        ],
         ['Qwen/Qwen2.5-1.5B/', 'lora', 1, 16, 512, true, true, 2, 'zero2'],
       );
       assert.match(r.hyperparams.purpose!.reason, /launches \.\.\/\.\.\/finetune\.py/);
     });
 
     it('%%bash cells and llamafactory-cli: the config read with its key=value overrides', () => {
-      const cfg = 'model_name_or_path: Qwen/Qwen2.5-0.5B\nstage: sft\ndo_train: true\nfinetuning_type: lora\ncutoff_len: 2048\nper_device_train_batch_size: 4\n';
+      const cfg =
+        'model_name_or_path: Qwen/Qwen2.5-0.5B\nstage: sft\ndo_train: true\nfinetuning_type: lora\ncutoff_len: 2048\nper_device_train_batch_size: 4\n';
       const nb = nbOf('%%bash\ncd /ws/LLaMA-Factory\nFORCE_TORCHRUN=1 NPROC_PER_NODE=2 llamafactory-cli train examples/sft.yaml cutoff_len=1024\n');
       const r = analyzeText(nb, '/ws/nb.ipynb', settings(), memoryDeps(deps, '/ws', { 'LLaMA-Factory/examples/sft.yaml': cfg }));
       assert.deepEqual([r.isTraining, r.framework, r.plan!.seqLen.value, r.plan!.microBatch.value, r.plan!.gpus.value], [true, 'llama-factory', 1024, 4, 2]);
@@ -190,7 +242,10 @@ describe('notebooks', () => {
     });
 
     it('a notebook that trains in its own cells ignores its launch cells; one that only merges or evaluates does not train', () => {
-      const own = nbOf('!python prepare_data.py --max_length 64', 'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments\nmodel = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B")\nTrainer(model=model, args=TrainingArguments(output_dir="o", per_device_train_batch_size=3)).train()');
+      const own = nbOf(
+        '!python prepare_data.py --max_length 64',
+        'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments\nmodel = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B")\nTrainer(model=model, args=TrainingArguments(output_dir="o", per_device_train_batch_size=3)).train()',
+      );
       const r = analyzeText(own, '/ws/own.ipynb', settings(), memoryDeps(deps, '/ws', {}));
       assert.equal(r.plan!.microBatch.value, 3);
       const merge = nbOf('!python scripts/merge_adapter_weights.py --peft_model_id runs/x --push_to_hub True');
@@ -199,7 +254,10 @@ describe('notebooks', () => {
       const tools = nbOf('!python -m spacy download en_core_web_sm\n!python -m torch.utils.collect_env');
       assert.equal(analyzeText(tools, '/ws/tools.ipynb', settings(), memoryDeps(deps, '/ws', {})).isTraining, false);
       // a plain PyTorch loop in the cells wins over a launch cell that prepares data
-      const loop = nbOf('!python -m spacy download en_core_web_sm', 'import torch\nfrom transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B")\nopt = torch.optim.AdamW(model.parameters())\nfor b in []:\n    model(**b).loss.backward()\n    opt.step()');
+      const loop = nbOf(
+        '!python -m spacy download en_core_web_sm',
+        'import torch\nfrom transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2.5-0.5B")\nopt = torch.optim.AdamW(model.parameters())\nfor b in []:\n    model(**b).loss.backward()\n    opt.step()',
+      );
       const lr = analyzeText(loop, '/ws/loop.ipynb', settings(), memoryDeps(deps, '/ws', {}));
       assert.deepEqual([lr.isTraining, lr.plan?.optimizer.value], [true, 'adamw']);
     });
@@ -212,4 +270,3 @@ describe('notebooks', () => {
     });
   });
 });
-

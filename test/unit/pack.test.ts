@@ -66,7 +66,10 @@ describe('npm package (npm pack, installed offline into an empty project)', func
   });
 
   it('declares no runtime dependencies (the bundle inlines them) and its bin is the bundle', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; bin: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      bin: Record<string, string>;
+    };
     assert.deepEqual(Object.keys(pkg.dependencies ?? {}), []);
     assert.equal(pkg.bin['vram-lens'], './dist/cli.js');
   });
@@ -74,7 +77,11 @@ describe('npm package (npm pack, installed offline into an empty project)', func
   it('installs offline with an empty cache, and `vram-lens analyze` runs from the project', () => {
     const inst = sh(NPM, ['install', '--offline', '--cache', cache, tgz], { cwd: project });
     assert.equal(inst.code, 0, inst.stderr);
-    assert.deepEqual(fs.readdirSync(path.join(project, 'node_modules')).filter((d) => !d.startsWith('.')), ['vram-lens'], 'nothing else is installed');
+    assert.deepEqual(
+      fs.readdirSync(path.join(project, 'node_modules')).filter((d) => !d.startsWith('.')),
+      ['vram-lens'],
+      'nothing else is installed',
+    );
     const example = path.join(repoRoot, 'examples', 'llama-3.1-70b-qlora.py');
     const r = sh(NPX, ['--offline', '--cache', cache, 'vram-lens', 'analyze', example], { cwd: project });
     assert.equal(r.code, 0, r.stderr);
@@ -98,7 +105,10 @@ describe('npm package (npm pack, installed offline into an empty project)', func
     try {
       const { tools } = await client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), ['compare_gpus', 'estimate_memory', 'suggest_fixes']);
-      const r = (await client.callTool({ name: 'estimate_memory', arguments: { path: 'examples/llama-3.1-70b-qlora.py' } })) as { isError?: boolean; structuredContent?: { target: { fits: boolean } } };
+      const r = (await client.callTool({ name: 'estimate_memory', arguments: { path: 'examples/llama-3.1-70b-qlora.py' } })) as {
+        isError?: boolean;
+        structuredContent?: { target: { fits: boolean } };
+      };
       assert.ok(!r.isError);
       assert.equal(r.structuredContent?.target.fits, true);
     } finally {

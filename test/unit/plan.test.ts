@@ -227,7 +227,10 @@ describe('buildPlan', () => {
       const h = extractPython(parser, text);
       const p = plan(h, h.model!.value);
       assert.deepEqual([p.method.value, p.quantization.value, p.doubleQuant.value], ['qlora', 'nf4', true]);
-      assert.deepEqual([p.kbitUpcast.value, p.kbitUpcast.origin, p.kbitUpcast.span?.line], [true, 'read', lineOf(text, 'prepare_model_for_kbit_training(model)')]);
+      assert.deepEqual(
+        [p.kbitUpcast.value, p.kbitUpcast.origin, p.kbitUpcast.span?.line],
+        [true, 'read', lineOf(text, 'prepare_model_for_kbit_training(model)')],
+      );
       assert.deepEqual([p.optimizer.value, p.optimizer.span?.line], ['paged_adamw_8bit', lineOf(text, 'optim="paged_adamw_8bit"')]);
       assert.deepEqual([p.loraR.value, p.seqLen.value, p.microBatch.value, p.gradAccumulation.value], [32, 4096, 2, 4]);
       assert.equal(p.gradientCheckpointing.value, true);

@@ -9,18 +9,29 @@ import { analyzeText, AnalysisDeps, DEFAULT_SETTINGS, reportToJson } from '../..
 import { loadDeps } from './helpers';
 
 const LLAMA_1B = {
-  model_type: 'llama', hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16, num_attention_heads: 32,
-  num_key_value_heads: 8, vocab_size: 128256, tie_word_embeddings: true, torch_dtype: 'bfloat16',
+  model_type: 'llama',
+  hidden_size: 2048,
+  intermediate_size: 8192,
+  num_hidden_layers: 16,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  vocab_size: 128256,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
 };
 const TINY = { ...LLAMA_1B, hidden_size: 256, intermediate_size: 512, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4, vocab_size: 1000 };
 
 /** Sources that answer from fixed tables, recording what was asked. */
-function fake(over: { local?: Record<string, LocalRead>; cache?: Record<string, unknown>; hub?: Record<string, unknown>; aliases?: Record<string, string> } = {}) {
+function fake(
+  over: { local?: Record<string, LocalRead>; cache?: Record<string, unknown>; hub?: Record<string, unknown>; aliases?: Record<string, string> } = {},
+) {
   const asked: string[] = [];
-  const found = (table: Record<string, unknown> | undefined, where: string) => (id: string): FoundConfig | undefined => {
-    asked.push(`${where}:${id}`);
-    return table && id in table ? { config: table[id], path: `/${where}/${id}/config.json` } : undefined;
-  };
+  const found =
+    (table: Record<string, unknown> | undefined, where: string) =>
+    (id: string): FoundConfig | undefined => {
+      asked.push(`${where}:${id}`);
+      return table && id in table ? { config: table[id], path: `/${where}/${id}/config.json` } : undefined;
+    };
   const sources: ModelSources = {
     readLocal: (ref) => {
       asked.push(`local:${ref}`);
@@ -69,7 +80,10 @@ describe('resolution chain: order of the steps', () => {
   });
 
   it('an alias to a config path resolves through the local reader; a broken alias falls through and says so', () => {
-    const f = fake({ local: { '/cfg/my.json': { kind: 'config', path: '/cfg/my.json', config: TINY } }, aliases: { 'acme/x': '/cfg/my.json', 'acme/y': 'no/such-thing' } });
+    const f = fake({
+      local: { '/cfg/my.json': { kind: 'config', path: '/cfg/my.json', config: TINY } },
+      aliases: { 'acme/x': '/cfg/my.json', 'acme/y': 'no/such-thing' },
+    });
     const r = resolveModelRef('acme/x', '/w/train.py', f.sources);
     assert.equal(r.step, 'alias');
     assert.equal(r.spec?.hiddenSize, 256);
@@ -80,10 +94,12 @@ describe('resolution chain: order of the steps', () => {
   });
 
   it('an adapter folder resolves its base through the whole chain', () => {
-    const f = fake({ local: { './lora-out': { kind: 'adapter', path: '/w/lora-out/adapter_config.json', adapter: { base_model_name_or_path: 'unsloth/Qwen3.5-9B-Base' } } } });
+    const f = fake({
+      local: { './lora-out': { kind: 'adapter', path: '/w/lora-out/adapter_config.json', adapter: { base_model_name_or_path: 'unsloth/Qwen3.5-9B-Base' } } },
+    });
     const r = resolveModelRef('./lora-out', '/w/train.py', f.sources);
     assert.equal(r.spec?.id, 'Qwen/Qwen3.5-9B');
-    assert.match(r.spec ? r.note ?? '' : '', /PEFT adapter folder; base model unsloth\/Qwen3\.5-9B-Base/);
+    assert.match(r.spec ? (r.note ?? '') : '', /PEFT adapter folder; base model unsloth\/Qwen3\.5-9B-Base/);
   });
 
   it('does not loop on aliases that name each other', () => {
@@ -199,7 +215,10 @@ describe('resolution chain in the report', () => {
     const f = r.findings.find((x) => x.code === 'vramLens.modelAssumed');
     assert.match(f?.message ?? '', /Gated DeltaNet linear-attention layers modelled as Mamba-2/);
     const exact = analyzeText(script('meta-llama/Llama-3.1-8B'), 'train.py', DEFAULT_SETTINGS, { ...deps, models: {} });
-    assert.equal(exact.findings.find((x) => x.code === 'vramLens.modelAssumed'), undefined);
+    assert.equal(
+      exact.findings.find((x) => x.code === 'vramLens.modelAssumed'),
+      undefined,
+    );
   });
 
   it('the aliases of the deps resolve the model on the next analysis', () => {
@@ -212,7 +231,11 @@ describe('resolution chain in the report', () => {
 
   it('specs the caller supplies by id (bench cases) are used at the hub step', () => {
     const spec = { ...resolveModelRef('meta-llama/Llama-3.2-1B', '').spec!, id: 'acme/secret-model-13b' };
-    const r = analyzeText(script('acme/secret-model-13b'), 'train.py', DEFAULT_SETTINGS, { ...deps, models: {}, hubModels: new Map([['acme/secret-model-13b', spec]]) });
+    const r = analyzeText(script('acme/secret-model-13b'), 'train.py', DEFAULT_SETTINGS, {
+      ...deps,
+      models: {},
+      hubModels: new Map([['acme/secret-model-13b', spec]]),
+    });
     assert.equal(r.model?.step, 'hub');
     assert.ok(r.estimate);
   });

@@ -58,31 +58,74 @@ describe('RL plan (TRL defaults)', () => {
 describe('RL engine terms', () => {
   const qwen = spec('Qwen/Qwen2.5-7B-Instruct');
 
-  it('DPO concatenates chosen and rejected: twice the SFT activations; 16-bit logits with the reference\'s', () => {
-    const sft = estimateMemory(qwen, defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 2, seqLen: 1024 }));
-    const dpo = estimateMemory(qwen, defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 2, seqLen: 1024, job: defaultJob('dpo', { reference: 'adapter-disabled' }) }));
+  it("DPO concatenates chosen and rejected: twice the SFT activations; 16-bit logits with the reference's", () => {
+    const sft = estimateMemory(
+      qwen,
+      defaultSetup({
+        method: 'lora',
+        lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' },
+        microBatch: 2,
+        seqLen: 1024,
+      }),
+    );
+    const dpo = estimateMemory(
+      qwen,
+      defaultSetup({
+        method: 'lora',
+        lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' },
+        microBatch: 2,
+        seqLen: 1024,
+        job: defaultJob('dpo', { reference: 'adapter-disabled' }),
+      }),
+    );
     assert.equal(bytes(dpo, 'activations'), 2 * bytes(sft, 'activations'));
     // SFT: transformers' fp32 loss, 12 B per logit at the start of backward (log-softmax, its grad, the logits' grad)
     assert.equal(bytes(sft, 'logits'), 2 * 1024 * 152_064 * 12);
     // DPO: TRL's per-token log-probs of the bf16 logits, no upcast: policy logits, saved log-softmax and the
     // reference's logits, 3 × 2 B, over 2 × 2 sequences (docs/sources/allocations-distributed-rl.md §1)
     assert.equal(bytes(dpo, 'logits'), 4 * 1024 * 152_064 * 6);
-    const orpo = estimateMemory(qwen, defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 2, seqLen: 1024, job: defaultJob('orpo') }));
+    const orpo = estimateMemory(
+      qwen,
+      defaultSetup({
+        method: 'lora',
+        lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' },
+        microBatch: 2,
+        seqLen: 1024,
+        job: defaultJob('orpo'),
+      }),
+    );
     assert.equal(bytes(orpo, 'logits'), 4 * 1024 * 152_064 * 4, 'no reference: logits and log-softmax');
   });
 
   it('a colocated vLLM takes gpu_memory_utilization × the GPU memory in both phases unless it sleeps', () => {
-    const base = { method: 'lora' as const, lora: { r: 16, targets: 'all-linear' as const, dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const }, microBatch: 8, gpuTotalBytes: 80e9 };
-    const awake = estimateMemory(qwen, defaultSetup({ ...base, job: defaultJob('grpo', { reference: 'none', generation: 'vllm-colocate', vllmMemoryUtilization: 0.3 }) }));
+    const base = {
+      method: 'lora' as const,
+      lora: { r: 16, targets: 'all-linear' as const, dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const },
+      microBatch: 8,
+      gpuTotalBytes: 80e9,
+    };
+    const awake = estimateMemory(
+      qwen,
+      defaultSetup({ ...base, job: defaultJob('grpo', { reference: 'none', generation: 'vllm-colocate', vllmMemoryUtilization: 0.3 }) }),
+    );
     assert.equal(bytes(awake, 'vllmEngine'), 0.3 * 80e9);
-    const asleep = estimateMemory(qwen, defaultSetup({ ...base, job: defaultJob('grpo', { reference: 'none', generation: 'vllm-colocate', vllmMemoryUtilization: 0.3, vllmSleep: true }) }));
+    const asleep = estimateMemory(
+      qwen,
+      defaultSetup({ ...base, job: defaultJob('grpo', { reference: 'none', generation: 'vllm-colocate', vllmMemoryUtilization: 0.3, vllmSleep: true }) }),
+    );
     assert.ok(asleep.phases[0].requiredBytes < awake.phases[0].requiredBytes - 20e9, 'training phase frees the block');
   });
 
   it('HF generation keeps a KV cache of 2 × layers × KV heads × head dim × 2 B per token', () => {
     const e = estimateMemory(
       qwen,
-      defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 1, gradientCheckpointing: true, job: defaultJob('grpo', { reference: 'none', generation: 'hf', generationBatch: 64, promptLength: 4096, completionLength: 4096 }) }),
+      defaultSetup({
+        method: 'lora',
+        lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' },
+        microBatch: 1,
+        gradientCheckpointing: true,
+        job: defaultJob('grpo', { reference: 'none', generation: 'hf', generationBatch: 64, promptLength: 4096, completionLength: 4096 }),
+      }),
     );
     // Qwen2.5-7B: 28 layers, 4 KV heads × 128 = 512 → 2 × 28 × 512 × 2 B = 57,344 B/token
     const kv = 64 * (4096 + 4096) * 57_344;

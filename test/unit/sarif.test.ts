@@ -27,9 +27,17 @@ interface SarifResult {
   ruleIndex?: number;
   level: string;
   message: { text: string };
-  locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number; endLine: number; endColumn: number } } }[];
+  locations: {
+    physicalLocation: {
+      artifactLocation: { uri: string; uriBaseId?: string };
+      region: { startLine: number; startColumn: number; endLine: number; endColumn: number };
+    };
+  }[];
   relatedLocations?: unknown[];
-  fixes?: { description: { text: string }; artifactChanges: { replacements: { deletedRegion: { charOffset: number; charLength: number }; insertedContent: { text: string } }[] }[] }[];
+  fixes?: {
+    description: { text: string };
+    artifactChanges: { replacements: { deletedRegion: { charOffset: number; charLength: number }; insertedContent: { text: string } }[] }[];
+  }[];
 }
 interface SarifLog {
   $schema: string;
@@ -104,7 +112,8 @@ describe('SARIF 2.1.0 output', () => {
     const codes = findingCodes();
     assert.ok(codes.length >= 7 && codes.includes('vramLens.oom'), codes.join());
     assert.deepEqual(run0.tool.driver.rules.map((x) => x.id).sort(), [...codes].sort());
-    for (const rule of run0.tool.driver.rules as unknown as { id: string; shortDescription: { text: string } }[]) assert.notEqual(rule.shortDescription.text, rule.id, `${rule.id} has a description in src/cli/sarif.ts`);
+    for (const rule of run0.tool.driver.rules as unknown as { id: string; shortDescription: { text: string } }[])
+      assert.notEqual(rule.shortDescription.text, rule.id, `${rule.id} has a description in src/cli/sarif.ts`);
     assert.equal(run0.tool.driver.rules.find((x) => x.id === 'vramLens.oom')!.defaultConfiguration.level, 'error');
     for (const res of run0.results) {
       assert.equal(run0.tool.driver.rules[res.ruleIndex!].id, res.ruleId);
@@ -126,12 +135,23 @@ describe('SARIF 2.1.0 output', () => {
     assertValid(v.errata01, log, 'errata 01 schema');
     const results = log.runs[0].results;
     // the hint is left out: error, note, warning, note (promoted nowhere: SARIF keeps the finding's own level), note
-    assert.deepEqual(results.map((x) => x.level), ['error', 'note', 'warning', 'note', 'note']);
+    assert.deepEqual(
+      results.map((x) => x.level),
+      ['error', 'note', 'warning', 'note', 'note'],
+    );
     const uris = results.map((x) => x.locations[0].physicalLocation.artifactLocation.uri);
-    assert.deepEqual(uris, ['train/full.py', 'train/full.py', 'train/lora%2C%20v2%3A%20final.py', 'train/private.py', 'file:///abs/dir%20with%20space/t%231.py']);
+    assert.deepEqual(uris, [
+      'train/full.py',
+      'train/full.py',
+      'train/lora%2C%20v2%3A%20final.py',
+      'train/private.py',
+      'file:///abs/dir%20with%20space/t%231.py',
+    ]);
     assert.deepEqual(results[0].locations[0].physicalLocation.region, { startLine: 25, startColumn: 5, endLine: 25, endColumn: 35 });
     assert.equal(results[0].relatedLocations?.length, 1);
-    assert.deepEqual(results[0].fixes?.[0].artifactChanges[0].replacements, [{ deletedRegion: { charOffset: 712, charLength: 0 }, insertedContent: { text: '\n    gradient_checkpointing=True,' } }]);
+    assert.deepEqual(results[0].fixes?.[0].artifactChanges[0].replacements, [
+      { deletedRegion: { charOffset: 712, charLength: 0 }, insertedContent: { text: '\n    gradient_checkpointing=True,' } },
+    ]);
   });
 
   it('the out-of-memory result sits on the line analyze --json reports, with a relative URI', () => {
@@ -152,8 +172,11 @@ describe('SARIF 2.1.0 output', () => {
     const fix = log.runs[0].results.find((x) => x.ruleId === 'vramLens.oom')!.fixes?.[0];
     assert.ok(fix, 'a sufficient fix exists for an 8B full fine-tune on an 80 GB GPU (e.g. QLoRA)');
     let text = fs.readFileSync(path.join(repoRoot, file), 'utf8');
-    const reps = fix.artifactChanges[0].replacements.map((x, i) => ({ ...x, i })).sort((a, b) => b.deletedRegion.charOffset - a.deletedRegion.charOffset || b.i - a.i);
-    for (const x of reps) text = text.slice(0, x.deletedRegion.charOffset) + x.insertedContent.text + text.slice(x.deletedRegion.charOffset + x.deletedRegion.charLength);
+    const reps = fix.artifactChanges[0].replacements
+      .map((x, i) => ({ ...x, i }))
+      .sort((a, b) => b.deletedRegion.charOffset - a.deletedRegion.charOffset || b.i - a.i);
+    for (const x of reps)
+      text = text.slice(0, x.deletedRegion.charOffset) + x.insertedContent.text + text.slice(x.deletedRegion.charOffset + x.deletedRegion.charLength);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-fix-'));
     try {
       fs.writeFileSync(path.join(tmp, 'fixed.py'), text);

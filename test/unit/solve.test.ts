@@ -39,7 +39,13 @@ const LORA_8B = defaultSetup({
 
 const CASES: { name: string; model: string; gpu: string; setup: TrainingSetup; headroom: number }[] = [
   { name: 'Llama-3.1-8B LoRA, no checkpointing, on an 80 GB A100', model: 'meta-llama/Llama-3.1-8B', gpu: 'a100-sxm-80gb', setup: LORA_8B, headroom: 10 },
-  { name: 'Llama-3.1-8B LoRA with checkpointing on a 24 GB RTX 4090', model: 'meta-llama/Llama-3.1-8B', gpu: 'rtx-4090-24gb', setup: { ...LORA_8B, gradientCheckpointing: true, microBatch: 1, seqLen: 1024 }, headroom: 5 },
+  {
+    name: 'Llama-3.1-8B LoRA with checkpointing on a 24 GB RTX 4090',
+    model: 'meta-llama/Llama-3.1-8B',
+    gpu: 'rtx-4090-24gb',
+    setup: { ...LORA_8B, gradientCheckpointing: true, microBatch: 1, seqLen: 1024 },
+    headroom: 5,
+  },
   {
     name: 'Qwen2.5-7B QLoRA, eager attention, on a 16 GB T4',
     model: 'Qwen/Qwen2.5-7B',
@@ -58,10 +64,23 @@ const CASES: { name: string; model: string; gpu: string; setup: TrainingSetup; h
 
 describe('solve: the largest value that fits (solve.ts)', () => {
   it('largestFitting finds the boundary of a monotone predicate, 0 when nothing fits, the cap when all do', () => {
-    for (const b of [1, 2, 3, 7, 8, 9, 1000, 65535]) assert.equal(largestFitting((v) => v <= b, 1 << 16), b);
-    assert.equal(largestFitting(() => false, 100), 0);
-    assert.equal(largestFitting(() => true, 100), 100);
-    assert.equal(largestFitting((v) => v <= 100, 100), 100);
+    for (const b of [1, 2, 3, 7, 8, 9, 1000, 65535])
+      assert.equal(
+        largestFitting((v) => v <= b, 1 << 16),
+        b,
+      );
+    assert.equal(
+      largestFitting(() => false, 100),
+      0,
+    );
+    assert.equal(
+      largestFitting(() => true, 100),
+      100,
+    );
+    assert.equal(
+      largestFitting((v) => v <= 100, 100),
+      100,
+    );
   });
 
   for (const c of CASES) {

@@ -74,7 +74,10 @@ describe('time model: FLOPs per token (time.ts)', () => {
 
   it('LoRA: 4N + attention + 6 × adapter params (r = 8 on q, v: 32 × 8 × 2 × (4096 + 4096))', () => {
     const adapters = L * 8 * 2 * (H + H);
-    const f = flopsPerToken(m, defaultSetup({ method: 'lora', seqLen: 2048, lora: { r: 8, targets: ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' } }));
+    const f = flopsPerToken(
+      m,
+      defaultSetup({ method: 'lora', seqLen: 2048, lora: { r: 8, targets: ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' } }),
+    );
     assert.equal(f.adapterParams, adapters);
     assert.equal(f.model, 4 * N7 + attn(2048) + 6 * adapters);
   });
@@ -150,7 +153,8 @@ describe('time model: throughput (time.ts)', () => {
     close(capped.terms.compute / tp(m, s, gpu('a100-sxm-80gb'), 'unsloth', { unslothSpeedup: 2 }).terms.compute, 2);
     assert.equal(tp(m, { ...s, gpus: 4, sharding: 'ddp' }, gpu('l40s-48gb'), 'hf', { scalingEfficiency: 0.9 }).scalingEfficiency, 0.9);
     // every factor names where its default comes from
-    for (const f of tp(m, { ...s, gpus: 16, sharding: 'fsdp', offloadOptimizer: true, compiled: true }, gpu('h100-sxm-80gb')).factors) assert.ok(f.source.length > 10, f.name);
+    for (const f of tp(m, { ...s, gpus: 16, sharding: 'fsdp', offloadOptimizer: true, compiled: true }, gpu('h100-sxm-80gb')).factors)
+      assert.ok(f.source.length > 10, f.name);
   });
 
   it('a GPU without a BF16 figure has no time estimate', () => {
@@ -191,7 +195,14 @@ describe('time model: interconnect bandwidth (time-model.md §communication)', (
 
 describe('time model: collectives, offload and overlap (time-model.md §communication, §offload)', () => {
   const m = spec('meta-llama/Llama-2-7b-hf');
-  const lora64 = { r: 64, targets: ['q_proj', 'k_proj', 'v_proj', 'up_proj', 'down_proj', 'gate_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const };
+  const lora64 = {
+    r: 64,
+    targets: ['q_proj', 'k_proj', 'v_proj', 'up_proj', 'down_proj', 'gate_proj'],
+    dora: false,
+    modulesToSave: [],
+    dropout: 0,
+    dtype: 'bf16' as const,
+  };
   // adapters: per layer r × (in + out) for q, k, v (4096 → 4096), up, gate (4096 → 11008), down (11008 → 4096)
   const adapters = L * 64 * (3 * (H + H) + 3 * (H + 11008));
   const linear = L * (4 * H * H + 3 * H * 11008);
@@ -211,7 +222,16 @@ describe('time model: collectives, offload and overlap (time-model.md §communic
   });
 
   it('FSDP / ZeRO-3: two all-gathers of the weights and a reduce-scatter of the gradients per micro-step, (n−1)/n each', () => {
-    const s = defaultSetup({ method: 'qlora', quantization: 'nf4', lora: lora64, gpus: 2, sharding: 'fsdp', microBatch: 1, seqLen: 2048, gradientCheckpointing: true });
+    const s = defaultSetup({
+      method: 'qlora',
+      quantization: 'nf4',
+      lora: lora64,
+      gpus: 2,
+      sharding: 'fsdp',
+      microBatch: 1,
+      seqLen: 2048,
+      gradientCheckpointing: true,
+    });
     const p = parameterBytes(m, s);
     const t = transferTerms(m, s, gpu('rtx-4090-24gb'));
     close(t.commMicro, (2 * (p.stored / 2) + p.gradBytes / 2) / (PCIE4 * 1e9), 1e-12);
@@ -232,7 +252,18 @@ describe('time model: collectives, offload and overlap (time-model.md §communic
   });
 
   it('CPU offload: weights copied host→device for the forward and the backward, gradients back, AdamW on the host at its DRAM bandwidth', () => {
-    const s = defaultSetup({ method: 'qlora', quantization: 'nf4', lora: lora64, gpus: 2, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true, microBatch: 2, seqLen: 2048, gradientCheckpointing: true });
+    const s = defaultSetup({
+      method: 'qlora',
+      quantization: 'nf4',
+      lora: lora64,
+      gpus: 2,
+      sharding: 'fsdp',
+      offloadOptimizer: true,
+      offloadParams: true,
+      microBatch: 2,
+      seqLen: 2048,
+      gradientCheckpointing: true,
+    });
     const p = parameterBytes(m, s);
     const t = transferTerms(m, s, gpu('rtx-4090-24gb'));
     const host = Math.min(PCIE4, 409.6 / 2); // the link, or the host DRAM shared by the node's 2 GPUs
@@ -251,7 +282,19 @@ describe('time model: collectives, offload and overlap (time-model.md §communic
     assert.equal(exposedTransfer(0, 5, 32), 0);
     close(exposedTransfer(3.2, 10, 32), 0.1, 1e-12, 'fully overlapped but the first of 32 layers');
     close(exposedTransfer(12.8, 10, 32), 0.4 + 2.8, 1e-12, 'longer than the window');
-    const terms = { compute: 2, dequant: 0.5, commMicro: 1, pcieMicro: 0.6, sharedLink: true, commStep: 3, serialTransfer: 0.2, optimizerGpu: 0.1, optimizerCpu: 0.3, units: 10, buckets: 4 };
+    const terms = {
+      compute: 2,
+      dequant: 0.5,
+      commMicro: 1,
+      pcieMicro: 0.6,
+      sharedLink: true,
+      commStep: 3,
+      serialTransfer: 0.2,
+      optimizerGpu: 0.1,
+      optimizerCpu: 0.3,
+      units: 10,
+      buckets: 4,
+    };
     const r = stepSeconds(terms, 4);
     const micro = 2.5 + exposedTransfer(1.6, 2.5, 10);
     close(r.micro, micro, 1e-12);
@@ -273,11 +316,11 @@ describe('time model: sustained rates, memory-bound work, packing, the range (ti
     const s = defaultSetup({ method: 'lora', lora, seqLen: 2048, gradientCheckpointing: true });
     const a = tp(m, s, gpu('rtx-4090-24gb'), 'hf', { mfu: 0.35 });
     const b = tp(m, s, gpu('rtx-4090-24gb'), 'torchtune');
-    assert.ok(!a.factors.some((f) => f.name === 'sustained matmul rate'), 'an MFU override is already the card\'s own');
+    assert.ok(!a.factors.some((f) => f.name === 'sustained matmul rate'), "an MFU override is already the card's own");
     assert.ok(b.factors.some((f) => f.name === 'sustained matmul rate'));
   });
 
-  it('memory-bound work: bytes per token from the eager code path, moved to the card\'s own bandwidth', () => {
+  it("memory-bound work: bytes per token from the eager code path, moved to the card's own bandwidth", () => {
     const full = defaultSetup({ method: 'full', seqLen: 2048 });
     // per layer forward: 2 norms × 36 B × h, rotary 22 B and SDPA 4 B per q/k element, transpose 4 B per q element,
     // 2 residual adds × 6 B × h, SiLU × up 10 B per intermediate element; × (1 + 2 backward); loss 38 B × vocab
@@ -289,7 +332,7 @@ describe('time model: sustained rates, memory-bound work, packing, the range (ti
     close(elementwiseBytesPerToken(m, withLora), L * (layer + 2 * H * 14 + 2 * H * 12) * 3 + 38 * 32000, 1e-12);
     const E = elementwiseBytesPerToken(m, full);
     assert.equal(memoryBoundSeconds(E, gpu('a100-sxm-80gb'), 1), 0, 'zero on the reference card');
-    close(memoryBoundSeconds(E, gpu('l40s-48gb'), 1), (E / 0.91) * (1 / 0.864e12 - 312 / 2.04 / 362e12), 1e-12, 'L40S: 419 FLOP/B vs the A100\'s 153');
+    close(memoryBoundSeconds(E, gpu('l40s-48gb'), 1), (E / 0.91) * (1 / 0.864e12 - 312 / 2.04 / 362e12), 1e-12, "L40S: 419 FLOP/B vs the A100's 153");
     assert.ok(memoryBoundSeconds(E, gpu('a10g-24gb'), 1) < 0, 'A10G has more bandwidth per FLOP than the A100');
   });
 
@@ -301,7 +344,10 @@ describe('time model: sustained rates, memory-bound work, packing, the range (ti
     const fullModel = 6 * N7 + attn(2048);
     const fullHw = fullModel + 2 * N7 + attn(2048) / 3;
     close(f.value, loraHw / loraModel / (fullHw / fullModel), 1e-12);
-    assert.equal(tp(m, s, gpu('h100-sxm-80gb'), 'torchtitan').factors.find((x) => x.name === 'full fine-tuning'), undefined);
+    assert.equal(
+      tp(m, s, gpu('h100-sxm-80gb'), 'torchtitan').factors.find((x) => x.name === 'full fine-tuning'),
+      undefined,
+    );
   });
 
   it('padding (an input): computed tokens that are padding do not count as trained tokens', () => {
@@ -312,11 +358,24 @@ describe('time model: sustained rates, memory-bound work, packing, the range (ti
     close(padded.secondsPerStep, packed.secondsPerStep);
   });
 
-  it('the range of every estimate contains the point estimate; its compute part is the project cases\' p10–p90', () => {
+  it("the range of every estimate contains the point estimate; its compute part is the project cases' p10–p90", () => {
     assert.ok(COMPUTE_RANGE[0] < 1 && COMPUTE_RANGE[1] > 1);
     const jobs: [TrainingSetup, string][] = [
       [defaultSetup({ method: 'lora', lora, seqLen: 2048, gradientCheckpointing: true }), 'a100-sxm-80gb'],
-      [defaultSetup({ method: 'qlora', quantization: 'nf4', lora, seqLen: 2048, gpus: 2, sharding: 'fsdp', offloadOptimizer: true, offloadParams: true, gradientCheckpointing: true }), 'rtx-4090-24gb'],
+      [
+        defaultSetup({
+          method: 'qlora',
+          quantization: 'nf4',
+          lora,
+          seqLen: 2048,
+          gpus: 2,
+          sharding: 'fsdp',
+          offloadOptimizer: true,
+          offloadParams: true,
+          gradientCheckpointing: true,
+        }),
+        'rtx-4090-24gb',
+      ],
       [defaultSetup({ method: 'full', seqLen: 4096, gpus: 16, sharding: 'zero3', gradientCheckpointing: true }), 'h100-sxm-80gb'],
     ];
     for (const [s, id] of jobs) {
@@ -344,9 +403,23 @@ describe('GPU catalog: prices and provenance (docs/sources/hardware.md)', () => 
     const m8 = spec('meta-llama/Llama-3.1-8B');
     const tokens = { tokens: 1e9, source: 'cli' as const, how: 'test' };
     const jobs = [
-      defaultSetup({ method: 'lora', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' }, microBatch: 2, seqLen: 2048, gradAccumulation: 8, gradientCheckpointing: true }),
+      defaultSetup({
+        method: 'lora',
+        lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'fp32' },
+        microBatch: 2,
+        seqLen: 2048,
+        gradAccumulation: 8,
+        gradientCheckpointing: true,
+      }),
       defaultSetup({ method: 'full', microBatch: 1, seqLen: 4096, gradAccumulation: 8, gradientCheckpointing: true, gpus: 8, sharding: 'fsdp' }),
-      defaultSetup({ method: 'qlora', quantization: 'nf4', lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' }, microBatch: 4, seqLen: 1024, gradientCheckpointing: true }),
+      defaultSetup({
+        method: 'qlora',
+        quantization: 'nf4',
+        lora: { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' },
+        microBatch: 4,
+        seqLen: 1024,
+        gradientCheckpointing: true,
+      }),
     ];
     for (const job of jobs) {
       const c = compareGpus(m8, job, { headroomPercent: 10, tokens, stack: 'hf', preferredCount: job.gpus });
@@ -372,7 +445,10 @@ describe('training tokens', () => {
   const setup = defaultSetup({ microBatch: 4, gradAccumulation: 4, gpus: 2, seqLen: 2048 });
 
   it('max_steps × global batch × sequence; max_steps wins over epochs; -1 means not set', () => {
-    const hp = extractPython(parser, 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", num_train_epochs=3, max_steps=1000)\n');
+    const hp = extractPython(
+      parser,
+      'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", num_train_epochs=3, max_steps=1000)\n',
+    );
     assert.equal(hp.maxSteps?.value, 1000);
     assert.equal(hp.numTrainEpochs?.value, 3);
     const t = tokensFromFile(hp, setup)!;
@@ -400,7 +476,10 @@ describe('training tokens', () => {
   });
 
   it('unreadable epochs or steps are left out quietly (they do not change memory)', () => {
-    const hp = extractPython(parser, 'import sys\nfrom transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", num_train_epochs=float(sys.argv[1]), max_steps=compute())\n');
+    const hp = extractPython(
+      parser,
+      'import sys\nfrom transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", num_train_epochs=float(sys.argv[1]), max_steps=compute())\n',
+    );
     assert.equal(hp.numTrainEpochs, undefined);
     assert.deepEqual(hp.unread, []);
   });
@@ -431,7 +510,15 @@ describe('vram-lens analyze --compare', () => {
     assert.equal(out.status, 0, out.stderr);
     const j = JSON.parse(out.stdout)[0];
     assert.deepEqual(j.trainingTokens.source, 'cli');
-    const rows = j.comparison as { gpu: string; count: number | null; fits: boolean; hours: number | null; costUsd: number | null; requiredBytes: number | null; usableBytes: number }[];
+    const rows = j.comparison as {
+      gpu: string;
+      count: number | null;
+      fits: boolean;
+      hours: number | null;
+      costUsd: number | null;
+      requiredBytes: number | null;
+      usableBytes: number;
+    }[];
     assert.equal(rows.length, 26);
     for (const r of rows) for (const k of ['gpu', 'count', 'fits', 'hours', 'costUsd']) assert.ok(k in r, k);
     const priced = rows.filter((r) => r.costUsd !== null);

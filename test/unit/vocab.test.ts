@@ -9,7 +9,19 @@ import { applyEdits } from '../../src/analysis/remedies/edits';
 import { AnalysisDeps, analyzeText, DEFAULT_SETTINGS, Report } from '../../src/analysis/report';
 import { TrainingPlan } from '../../src/analysis/plan/plan';
 import { frameworkDefaults } from '../../src/analysis/vocab/defaults';
-import { asAdapterType, asAdapterType4bit, asBool, asDtype, asFsdpStrategy, asNameList, asOptimizerClass, asSwiftZeroStage, asTargets, litQuantizeOf, precisionOf } from '../../src/analysis/vocab/values';
+import {
+  asAdapterType,
+  asAdapterType4bit,
+  asBool,
+  asDtype,
+  asFsdpStrategy,
+  asNameList,
+  asOptimizerClass,
+  asSwiftZeroStage,
+  asTargets,
+  litQuantizeOf,
+  precisionOf,
+} from '../../src/analysis/vocab/values';
 import { HF_TRAINING_ARGS, TRL_LORA, TRL_MODEL_CONFIG } from '../../src/analysis/vocab/dialects/hf';
 import { PY_SCRIPT_ARGS } from '../../src/analysis/vocab/dialects/python';
 import { fixturesDir, loadDeps, repoRoot } from './helpers';
@@ -148,14 +160,31 @@ describe('vocabulary: every key a fix writes is read back to the same plan value
     assert.deepEqual(litQuantizeOf('bnb.nf4-dq'), { bits: 4, type: 'nf4', doubleQuant: true });
     assert.deepEqual(litQuantizeOf('bnb.int8'), { bits: 8, doubleQuant: false });
     assert.equal(litQuantizeOf('gptq'), undefined);
-    assert.deepEqual(['full_shard', 'ddp', 'hybrid_full_shard', 'fsdp2', 2].map((v) => asFsdpStrategy(v)), ['full_shard', '', 'hybrid_shard', 'full_shard', 'shard_grad_op']);
-    assert.deepEqual(['qlora', 'full', 'bnb_dora', 'custom_lora', 'longlora'].map((v) => [asAdapterType(v), asAdapterType4bit(v)]), [[true, true], [false, false], [true, true], [true, false], [true, undefined]]);
-    assert.deepEqual(['torch.optim.AdamW', 'bitsandbytes.optim.PagedAdamW8bit', 'SGD'].map((v) => asOptimizerClass(v)), ['adamw_torch', 'paged_adamw_8bit', 'sgd']);
-    assert.deepEqual(['zero2', 'zero3_offload', 'ds.json'].map((v) => asSwiftZeroStage(v)), [2, 3, undefined]);
+    assert.deepEqual(
+      ['full_shard', 'ddp', 'hybrid_full_shard', 'fsdp2', 2].map((v) => asFsdpStrategy(v)),
+      ['full_shard', '', 'hybrid_shard', 'full_shard', 'shard_grad_op'],
+    );
+    assert.deepEqual(
+      ['qlora', 'full', 'bnb_dora', 'custom_lora', 'longlora'].map((v) => [asAdapterType(v), asAdapterType4bit(v)]),
+      [
+        [true, true],
+        [false, false],
+        [true, true],
+        [true, false],
+        [true, undefined],
+      ],
+    );
+    assert.deepEqual(
+      ['torch.optim.AdamW', 'bitsandbytes.optim.PagedAdamW8bit', 'SGD'].map((v) => asOptimizerClass(v)),
+      ['adamw_torch', 'paged_adamw_8bit', 'sgd'],
+    );
+    assert.deepEqual(
+      ['zero2', 'zero3_offload', 'ds.json'].map((v) => asSwiftZeroStage(v)),
+      [2, 3, undefined],
+    );
   });
 
   it('command-line arguments of scripts are read through the HF dialect: every TrainingArguments / ModelConfig key is one', () => {
     for (const k of [...HF_TRAINING_ARGS, ...TRL_MODEL_CONFIG, ...TRL_LORA]) assert.ok(PY_SCRIPT_ARGS.includes(k), k.keys.join('/'));
   });
 });
-

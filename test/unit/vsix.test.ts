@@ -13,9 +13,21 @@ describe('.vsix contents', function () {
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean);
-    for (const f of ['dist/extension.js', 'dist/web-tree-sitter.wasm', 'dist/grammars/tree-sitter-python.wasm', 'dist/webview/panel.js', 'dist/webview/panel.css', 'package.json', 'README.md', 'LICENSE']) {
+    for (const f of [
+      'dist/extension.js',
+      'dist/web-tree-sitter.wasm',
+      'dist/grammars/tree-sitter-python.wasm',
+      'dist/webview/panel.js',
+      'dist/webview/panel.css',
+      'package.json',
+      'README.md',
+      'LICENSE',
+    ]) {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
-    assert.deepEqual(files.filter((f) => /^(src|test|media|bench|node_modules)\/|\.map$|\.ts$|\.vsix$/.test(f)), []);
+    assert.deepEqual(
+      files.filter((f) => /^(src|test|media|bench|node_modules)\/|\.map$|\.ts$|\.vsix$/.test(f)),
+      [],
+    );
   });
 });

@@ -187,7 +187,12 @@ describe('breakdown page (headless Chromium)', function () {
         { field: 'gpu', value: 'a100-sxm-80gb' },
       ],
     });
-    await p.post({ type: 'applied', applied: [{ field: 'microBatch', how: 'line 12: 8 → 2' }], notApplied: [{ field: 'gpu', reason: 'test reason' }], error: null });
+    await p.post({
+      type: 'applied',
+      applied: [{ field: 'microBatch', how: 'line 12: 8 → 2' }],
+      notApplied: [{ field: 'gpu', reason: 'test reason' }],
+      error: null,
+    });
     assert.equal(await p.page.textContent('#apply-result'), 'Applied: Micro-batch per GPU (line 12: 8 → 2). Not applied: GPU type: test reason.');
     // The edit makes the host re-analyse: the new report says 2; the GPU what-if stays, the micro-batch one is gone.
     const text = fs.readFileSync(path.join(workspace, 'full_ft_oom.py'), 'utf8').replace('per_device_train_batch_size=8', 'per_device_train_batch_size=2');
@@ -207,7 +212,13 @@ describe('breakdown page (headless Chromium)', function () {
     const p = await panel();
     await shown(p, oom);
     const microLine = oom.fields.find((f) => f.name === 'microBatch')!.line!;
-    assert.equal(microLine, fs.readFileSync(path.join(workspace, 'full_ft_oom.py'), 'utf8').split('\n').findIndex((l) => l.includes('per_device_train_batch_size')));
+    assert.equal(
+      microLine,
+      fs
+        .readFileSync(path.join(workspace, 'full_ft_oom.py'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('per_device_train_batch_size')),
+    );
     await p.page.click(`.assumptions button[data-line="${microLine}"]`);
     assert.deepEqual(await last(p, 'revealLine'), { type: 'revealLine', line: microLine });
     const seq = await p.page.$eval('.assumptions tr.assumed', (tr) => tr.textContent);
@@ -229,7 +240,11 @@ describe('breakdown page (headless Chromium)', function () {
     assert.ok(rows.length >= 3, 'several GPU types fit');
     // no token count in the file or settings: ordered by cost per million trained tokens
     const perToken = rows.map((r) => (r[5] === '–' ? Infinity : Number(r[5]!.slice(1))));
-    assert.deepEqual(perToken, [...perToken].sort((a, b) => a - b), 'cheapest per trained token first');
+    assert.deepEqual(
+      perToken,
+      [...perToken].sort((a, b) => a - b),
+      'cheapest per trained token first',
+    );
     const h100 = rows.find((r) => r[0] === 'H100 SXM 80GB');
     assert.ok(h100, 'with one sequence and checkpointing the H100 appears, with more GPUs or sharding');
     assert.equal(await p.page.locator('#hardware > tbody:first-of-type > tr').count(), 8, 'the cheapest eight first');
@@ -264,7 +279,9 @@ describe('breakdown page (headless Chromium)', function () {
     const p = await panel();
     await shown(p, oom);
     await p.page.fill('#c-seqLen', '4096');
-    await p.page.waitForFunction(() => ((window as unknown as { __state?: { overrides?: object } }).__state?.overrides as { seqLen?: number } | undefined)?.seqLen === 4096);
+    await p.page.waitForFunction(
+      () => ((window as unknown as { __state?: { overrides?: object } }).__state?.overrides as { seqLen?: number } | undefined)?.seqLen === 4096,
+    );
     const state = (await p.state()) as { uri: string };
     assert.equal(state.uri, URI, 'the serializer reads the uri from the state');
     const q = await panel(DARK, { state });
@@ -280,7 +297,8 @@ describe('breakdown page (headless Chromium)', function () {
     await p.post({ type: 'report', data: { ...oom, setup: { ...oom.setup, microBatch: -1 } } });
     await p.post({ type: 'bogus' });
     assert.equal(await p.page.inputValue('#c-microBatch'), '8', 'the invalid report was dropped');
-    const text = 'from transformers import AutoModelForCausalLM, Trainer\nmodel = AutoModelForCausalLM.from_pretrained("acme/unknown-model-7b")\nTrainer(model=model).train()\n';
+    const text =
+      'from transformers import AutoModelForCausalLM, Trainer\nmodel = AutoModelForCausalLM.from_pretrained("acme/unknown-model-7b")\nTrainer(model=model).train()\n';
     const unknown = panelDataOf(analyzeText(text, 'unknown.py', DEFAULT_SETTINGS, deps, 'python'), 'file:///ws/unknown.py');
     await p.post({ type: 'report', data: unknown });
     await p.page.waitForSelector('.message');
@@ -298,7 +316,10 @@ describe('breakdown page (headless Chromium)', function () {
     });
     await p.page.waitForTimeout(100);
     assert.equal(await p.page.evaluate(() => (window as unknown as { __inline?: number }).__inline), undefined);
-    assert.ok(p.csp.some((c) => /script-src/.test(c)), `a violation was reported: ${p.csp}`);
+    assert.ok(
+      p.csp.some((c) => /script-src/.test(c)),
+      `a violation was reported: ${p.csp}`,
+    );
     await p.close();
   });
 
@@ -342,7 +363,8 @@ describe('breakdown page (headless Chromium)', function () {
     await shown(p, qlora);
     assert.equal(await p.page.locator('#measured').count(), 0);
     const measured = {
-      title: 'measured 41.2 GiB on 1× H100 SXM 80GB (3 steps, 2 days ago) · predicted 43.0 (settings changed since: micro-batch 2→4; anchored estimate 47.1 GiB)',
+      title:
+        'measured 41.2 GiB on 1× H100 SXM 80GB (3 steps, 2 days ago) · predicted 43.0 (settings changed since: micro-batch 2→4; anchored estimate 47.1 GiB)',
       words: 'anchored on the measurement of 2026-12-01: measured 41.2 GiB + predicted change +5.9 GiB (micro-batch 2→4) = 47.1 GiB',
       rows: [
         { label: 'measured reserved peak', value: '41.2 GiB (rank 0)' },
@@ -359,7 +381,10 @@ describe('breakdown page (headless Chromium)', function () {
     assert.equal(await p.page.textContent('#h-measured'), 'Measured vs predicted');
     assert.equal(await p.page.textContent('#measured .measured-title'), measured.title);
     const rows = await p.page.$$eval('#measured tr', (trs) => trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('td')?.textContent]));
-    assert.deepEqual(rows, measured.rows.map((r) => [r.label, r.value]));
+    assert.deepEqual(
+      rows,
+      measured.rows.map((r) => [r.label, r.value]),
+    );
     assert.match((await p.page.textContent('#measured'))!, /anchored on the measurement of 2026-12-01/);
     assert.equal(await p.page.getAttribute('#measured', 'class'), 'measured fits');
   });

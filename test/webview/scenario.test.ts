@@ -75,7 +75,16 @@ describe('what-if model of the page', () => {
     for (const [change, get, want] of cases) {
       const s = setupOf(d, { ...file, ...change });
       assert.deepEqual(get(s), want, JSON.stringify(change));
-      const others = { ...s, microBatch: d.setup!.microBatch, seqLen: d.setup!.seqLen, gradientCheckpointing: d.setup!.gradientCheckpointing, optimizer: d.setup!.optimizer, attention: d.setup!.attention, gpus: d.setup!.gpus, sharding: d.setup!.sharding };
+      const others = {
+        ...s,
+        microBatch: d.setup!.microBatch,
+        seqLen: d.setup!.seqLen,
+        gradientCheckpointing: d.setup!.gradientCheckpointing,
+        optimizer: d.setup!.optimizer,
+        attention: d.setup!.attention,
+        gpus: d.setup!.gpus,
+        sharding: d.setup!.sharding,
+      };
       assert.deepEqual(others, d.setup, `${JSON.stringify(change)} changes nothing else`);
     }
     // LoRA rank and targets mean nothing for a full fine-tune, so they are not changes
@@ -138,9 +147,18 @@ describe('what-if model of the page', () => {
     for (const r of fitting) if (r.usdPerHour !== null) assert.equal(r.usdPerHour, r.gpu.priceUsdPerHour! * r.count!);
     // without a token count the rows are ordered by cost per trained token, which orders total cost the same way
     const perToken = fitting.map((r) => r.usdPerMillionTokens ?? Infinity);
-    assert.deepEqual(perToken, [...perToken].sort((a, b) => a - b));
-    assert.ok(fitting.every((r) => r.hours === null && r.costUsd === null), 'no time or cost without tokens');
-    assert.ok(rows.slice(fitting.length).every((r) => !r.fits && r.reason), 'the others say why');
+    assert.deepEqual(
+      perToken,
+      [...perToken].sort((a, b) => a - b),
+    );
+    assert.ok(
+      fitting.every((r) => r.hours === null && r.costUsd === null),
+      'no time or cost without tokens',
+    );
+    assert.ok(
+      rows.slice(fitting.length).every((r) => !r.fits && r.reason),
+      'the others say why',
+    );
   });
 
   it('with a token count: time and total cost per GPU type, cheapest run first, cost = hours × $/h', () => {
@@ -150,7 +168,10 @@ describe('what-if model of the page', () => {
     const priced = rows.filter((r) => r.fits && r.costUsd !== null);
     assert.ok(priced.length > 5);
     const costs = priced.map((r) => r.costUsd!);
-    assert.deepEqual(costs, [...costs].sort((a, b) => a - b));
+    assert.deepEqual(
+      costs,
+      [...costs].sort((a, b) => a - b),
+    );
     for (const r of priced) assert.ok(Math.abs(r.costUsd! - r.hours! * r.usdPerHour!) < 0.01 * r.costUsd!, `${r.gpu.id}: cost = hours × $/h`);
   });
 

@@ -152,7 +152,23 @@ export interface Hyperparams {
   syntaxErrors: SourceSpan[];
 }
 
-export type HyperparamKey = Exclude<keyof Hyperparams, 'kind' | 'framework' | 'modelLoad' | 'trainer' | 'argsClass' | 'trainerClass' | 'sites' | 'imports' | 'unread' | 'syntaxErrors' | 'purpose' | 'dialect' | 'notModelled' | 'linkedFiles'>;
+export type HyperparamKey = Exclude<
+  keyof Hyperparams,
+  | 'kind'
+  | 'framework'
+  | 'modelLoad'
+  | 'trainer'
+  | 'argsClass'
+  | 'trainerClass'
+  | 'sites'
+  | 'imports'
+  | 'unread'
+  | 'syntaxErrors'
+  | 'purpose'
+  | 'dialect'
+  | 'notModelled'
+  | 'linkedFiles'
+>;
 
 export function emptyHyperparams(kind: FileKind): Hyperparams {
   return { kind, framework: 'unknown', sites: {}, unread: [], syntaxErrors: [] };

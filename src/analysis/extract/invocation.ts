@@ -47,8 +47,19 @@ export function cliValuesOf(inv: Invocation): Map<string, CliValue> {
   for (const o of inv.launch.overrides) {
     const key = o.key.includes('.') ? o.key : cliKey(o.key);
     const cmd = inv.launch.command;
-    const flag = !cmd.includes(`--${o.key}`) ? `${o.key}=${o.value}` : cmd.includes(`--${o.key}=`) ? `--${o.key}=${o.value}` : o.value === 'true' && !cmd.includes(`--${o.key} true`) ? `--${o.key}` : `--${o.key} ${o.value}`;
-    const v: CliValue = { value: o.value, how: `${flag} ${inv.assumed ? 'in' : 'on the command line in'} ${inv.where}`, ...(inv.assumed ? { assumed: true } : {}), ...(inv.span ? { span: inv.span } : {}) };
+    const flag = !cmd.includes(`--${o.key}`)
+      ? `${o.key}=${o.value}`
+      : cmd.includes(`--${o.key}=`)
+        ? `--${o.key}=${o.value}`
+        : o.value === 'true' && !cmd.includes(`--${o.key} true`)
+          ? `--${o.key}`
+          : `--${o.key} ${o.value}`;
+    const v: CliValue = {
+      value: o.value,
+      how: `${flag} ${inv.assumed ? 'in' : 'on the command line in'} ${inv.where}`,
+      ...(inv.assumed ? { assumed: true } : {}),
+      ...(inv.span ? { span: inv.span } : {}),
+    };
     out.set(key, v);
     const neg = /^no_(\w+)$/.exec(key);
     if (neg && o.value === 'true' && !out.has(neg[1])) out.set(neg[1], { ...v, value: 'false' });
@@ -82,13 +93,17 @@ export function launchJsonInvocations(file: string, root: string, ctx: Invocatio
     const argsNode = entryOf(c, 'args')?.value;
     const args =
       argsNode?.kind === 'seq'
-        ? argsNode.items.map((i) => (i.kind === 'scalar' && i.value !== null ? String(i.value) : '')).filter(Boolean).map(subst)
+        ? argsNode.items
+            .map((i) => (i.kind === 'scalar' && i.value !== null ? String(i.value) : ''))
+            .filter(Boolean)
+            .map(subst)
         : str(argsNode)
           ? [str(argsNode)!]
           : [];
     const envNode = entryOf(c, 'env')?.value;
     const env: string[] = [];
-    if (isMap(envNode)) for (const e of envNode.entries) if (e.value.kind === 'scalar' && e.value.value !== null) env.push(`${e.key}=${quote(String(e.value.value))}`);
+    if (isMap(envNode))
+      for (const e of envNode.entries) if (e.value.kind === 'scalar' && e.value.value !== null) env.push(`${e.key}=${quote(String(e.value.value))}`);
     const cwdRaw = str(entryOf(c, 'cwd')?.value);
     const cwd = cwdRaw ? (isAbsolutePath(subst(cwdRaw)) ? normalizePath(subst(cwdRaw)) : joinPath(root, subst(cwdRaw))) : root;
     // the configuration as the command it runs; a string of args is already shell words
@@ -199,7 +214,13 @@ export function usageInvocation(text: string, file: string, root: string, kind: 
 }
 
 /** How `file` is run: launch.json, then a launch script, then the file's own usage example. */
-export function findInvocation(text: string, file: string, root: string | undefined, kind: 'python' | 'config', ctx: InvocationContext): Invocation | undefined {
+export function findInvocation(
+  text: string,
+  file: string,
+  root: string | undefined,
+  kind: 'python' | 'config',
+  ctx: InvocationContext,
+): Invocation | undefined {
   if (root) {
     const lj = launchJsonInvocations(file, root, ctx);
     if (lj.length) return { ...(lj.find((x) => x.launch.gpus && !x.launch.gpus.implicit) ?? lj[0]), found: lj.length };
@@ -212,7 +233,8 @@ export function findInvocation(text: string, file: string, root: string | undefi
 // ---- commands that launch something else: notebook cells, task files ------------------------------------
 
 /** Script names that prepare, convert, serve or evaluate rather than train. */
-const NOT_TRAINING_SCRIPT = /(^|[/_-])(merge|export|convert|download|prepare|preprocess|process_data|data_prep|eval|evaluate|infer|inference|generate|generation|serve|server|upload|push|quantize|quant|sample|chat|demo|app|setup|install|test)[\w-]*\.(py|ya?ml|json)$/i;
+const NOT_TRAINING_SCRIPT =
+  /(^|[/_-])(merge|export|convert|download|prepare|preprocess|process_data|data_prep|eval|evaluate|infer|inference|generate|generation|serve|server|upload|push|quantize|quant|sample|chat|demo|app|setup|install|test)[\w-]*\.(py|ya?ml|json)$/i;
 
 export interface ShellChunk {
   /** shell text (magics and `!` removed, continuations kept) */

@@ -78,7 +78,11 @@ class JsonParser {
       this.i += m[0].length;
       return { kind: 'scalar', value: Number(m[0]), quoted: false, span: this.span(start, this.i) };
     }
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (s.startsWith(word, this.i) && !/[\w$]/.test(s[this.i + word.length] ?? '')) {
         this.i += word.length;
         return { kind: 'scalar', value: v, quoted: false, span: this.span(start, this.i) };
@@ -192,7 +196,10 @@ class JsonParser {
       }
       this.i++;
       this.ws();
-      const value = this.i < s.length && s[this.i] !== '}' && s[this.i] !== ',' ? this.value(depth + 1) : { kind: 'scalar' as const, value: null, quoted: false, span: this.span(this.i, this.i) };
+      const value =
+        this.i < s.length && s[this.i] !== '}' && s[this.i] !== ','
+          ? this.value(depth + 1)
+          : { kind: 'scalar' as const, value: null, quoted: false, span: this.span(this.i, this.i) };
       entries.push({ key, keySpan, value, span: this.span(keyStart, value.span.end) });
       this.ws();
       if (s[this.i] === ',') this.i++;

@@ -119,12 +119,87 @@ const WRAPPERS = /^(nohup|time|exec|env|sudo|stdbuf|srun|numactl)$/;
 const VAR_ASSIGN = /^([A-Za-z_]\w*)=(.*)$/;
 
 // options that take a value, per launcher (everything else starting with -- is a flag)
-const TORCHRUN_VALUED = new Set(['--nproc_per_node', '--nproc-per-node', '--nnodes', '--node_rank', '--node-rank', '--master_addr', '--master-addr', '--master_port', '--master-port', '--rdzv_backend', '--rdzv-backend', '--rdzv_endpoint', '--rdzv-endpoint', '--rdzv_id', '--rdzv-id', '--rdzv_conf', '--rdzv-conf', '--max_restarts', '--max-restarts', '--monitor_interval', '--monitor-interval', '--start_method', '--start-method', '--role', '--log_dir', '--log-dir', '-r', '--redirects', '-t', '--tee', '--local_addr', '--local-addr', '--logs_specs', '--local-ranks-filter']);
-const ACCELERATE_FLAGS = new Set(['--multi_gpu', '--use_deepspeed', '--use_fsdp', '--use_megatron_lm', '--cpu', '--tpu', '--debug', '-q', '--quiet', '--no_python', '--module', '-m', '--same_network', '--rdzv_conf', '--enable_cpu_affinity', '--dynamo_use_fullgraph', '--dynamo_use_dynamic']);
-const DEEPSPEED_VALUED = new Set(['--num_gpus', '--num_nodes', '--include', '--exclude', '--hostfile', '-H', '--master_port', '--master_addr', '--launcher', '--launcher_args', '--module', '--ssh_port', '--node_rank', '--elastic_training', '--min_elastic_nodes', '--max_elastic_nodes', '--bind_core_list', '--venv_script']);
+const TORCHRUN_VALUED = new Set([
+  '--nproc_per_node',
+  '--nproc-per-node',
+  '--nnodes',
+  '--node_rank',
+  '--node-rank',
+  '--master_addr',
+  '--master-addr',
+  '--master_port',
+  '--master-port',
+  '--rdzv_backend',
+  '--rdzv-backend',
+  '--rdzv_endpoint',
+  '--rdzv-endpoint',
+  '--rdzv_id',
+  '--rdzv-id',
+  '--rdzv_conf',
+  '--rdzv-conf',
+  '--max_restarts',
+  '--max-restarts',
+  '--monitor_interval',
+  '--monitor-interval',
+  '--start_method',
+  '--start-method',
+  '--role',
+  '--log_dir',
+  '--log-dir',
+  '-r',
+  '--redirects',
+  '-t',
+  '--tee',
+  '--local_addr',
+  '--local-addr',
+  '--logs_specs',
+  '--local-ranks-filter',
+]);
+const ACCELERATE_FLAGS = new Set([
+  '--multi_gpu',
+  '--use_deepspeed',
+  '--use_fsdp',
+  '--use_megatron_lm',
+  '--cpu',
+  '--tpu',
+  '--debug',
+  '-q',
+  '--quiet',
+  '--no_python',
+  '--module',
+  '-m',
+  '--same_network',
+  '--rdzv_conf',
+  '--enable_cpu_affinity',
+  '--dynamo_use_fullgraph',
+  '--dynamo_use_dynamic',
+]);
+const DEEPSPEED_VALUED = new Set([
+  '--num_gpus',
+  '--num_nodes',
+  '--include',
+  '--exclude',
+  '--hostfile',
+  '-H',
+  '--master_port',
+  '--master_addr',
+  '--launcher',
+  '--launcher_args',
+  '--module',
+  '--ssh_port',
+  '--node_rank',
+  '--elastic_training',
+  '--min_elastic_nodes',
+  '--max_elastic_nodes',
+  '--bind_core_list',
+  '--venv_script',
+]);
 
 function countDevices(list: string): number | undefined {
-  const ids = list.split(',').map((s) => s.trim()).filter((s) => /^\d+$/.test(s));
+  const ids = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^\d+$/.test(s));
   return ids.length ? ids.length : undefined;
 }
 
@@ -181,7 +256,9 @@ function overridesOf(args: string[]): { key: string; value: string }[] {
  * launched script). `root` is where the script is assumed to run from (the workspace folder).
  */
 export function findLaunches(scriptText: string, scriptPath: string, target: string, root: string): Launch[] {
-  return allLaunches(scriptText, scriptPath, root).filter((l) => l.targets.some((c) => pathMatches(c, target, [l.cwd, dirnameOf(normalizePath(scriptPath)), normalizePath(root)])));
+  return allLaunches(scriptText, scriptPath, root).filter((l) =>
+    l.targets.some((c) => pathMatches(c, target, [l.cwd, dirnameOf(normalizePath(scriptPath)), normalizePath(root)])),
+  );
 }
 
 /** Every training launch of a shell text, whatever it runs (notebook cells, task files, usage examples). */
@@ -340,12 +417,15 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
     const nodes = num('--nnodes') ?? 1;
     const perRaw = o.get('--nproc_per_node');
     if (per) out.gpus = { value: per * nodes, how: `--nproc_per_node ${per}${nodes > 1 ? ` × --nnodes ${nodes}` : ''}` };
-    else if ((perRaw === 'gpu' || perRaw === 'auto') && visibleCount) out.gpus = { value: visibleCount * nodes, how: `--nproc_per_node ${perRaw} with CUDA_VISIBLE_DEVICES=${visible}` };
-    else if (launcher === 'torchrun' && perRaw === undefined) out.gpus = { value: nodes, how: 'torchrun without --nproc_per_node (1 process per node)', implicit: true };
+    else if ((perRaw === 'gpu' || perRaw === 'auto') && visibleCount)
+      out.gpus = { value: visibleCount * nodes, how: `--nproc_per_node ${perRaw} with CUDA_VISIBLE_DEVICES=${visible}` };
+    else if (launcher === 'torchrun' && perRaw === undefined)
+      out.gpus = { value: nodes, how: 'torchrun without --nproc_per_node (1 process per node)', implicit: true };
   } else if (launcher === 'accelerate') {
     const n = num('--num_processes');
     if (n) out.gpus = { value: n, how: `--num_processes ${n}` };
-    else if (o.get('--gpu_ids') && countDevices(o.get('--gpu_ids')!)) out.gpus = { value: countDevices(o.get('--gpu_ids')!)!, how: `--gpu_ids ${o.get('--gpu_ids')}` };
+    else if (o.get('--gpu_ids') && countDevices(o.get('--gpu_ids')!))
+      out.gpus = { value: countDevices(o.get('--gpu_ids')!)!, how: `--gpu_ids ${o.get('--gpu_ids')}` };
     out.accelerateConfig = o.get('--config_file');
     if (p.flags.has('--use_deepspeed')) out.zeroStage = num('--zero_stage') ?? 2;
     if (p.flags.has('--use_fsdp')) out.fsdp = true;

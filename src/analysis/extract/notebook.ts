@@ -116,7 +116,15 @@ function shellOf(src: string): { text: string; start: number; end: number; cd?: 
       cur.text.push(l);
       cur.end = offset + l.length;
     } else if (/^%cd\s+\S/.test(t)) {
-      out.push({ text: '', start: at, end: offset + l.length, cd: t.slice(3).trim().replace(/^["']|["']$/g, '') });
+      out.push({
+        text: '',
+        start: at,
+        end: offset + l.length,
+        cd: t
+          .slice(3)
+          .trim()
+          .replace(/^["']|["']$/g, ''),
+      });
     } else if (t.startsWith('!')) {
       cur ??= { text: [], start: at, end: at };
       cur.text.push(t.slice(1));
@@ -155,7 +163,9 @@ export function parseIpynb(text: string): { cells: NotebookCell[]; language?: st
   const doc = parseJsonConfig(text);
   const root = doc.root;
   if (!isMap(root)) return { cells: [], error: 'not a notebook (no JSON object)' };
-  const lang = entryOf(entryOf(entryOf(root, 'metadata')?.value, 'kernelspec')?.value, 'language')?.value ?? entryOf(entryOf(entryOf(root, 'metadata')?.value, 'language_info')?.value, 'name')?.value;
+  const lang =
+    entryOf(entryOf(entryOf(root, 'metadata')?.value, 'kernelspec')?.value, 'language')?.value ??
+    entryOf(entryOf(entryOf(root, 'metadata')?.value, 'language_info')?.value, 'name')?.value;
   const language = lang?.kind === 'scalar' && typeof lang.value === 'string' ? lang.value : undefined;
   let cellsNode = entryOf(root, 'cells')?.value;
   if (!cellsNode) {
@@ -163,7 +173,8 @@ export function parseIpynb(text: string): { cells: NotebookCell[]; language?: st
     const ws = entryOf(root, 'worksheets')?.value;
     if (ws?.kind === 'seq' && ws.items[0]) cellsNode = entryOf(ws.items[0], 'cells')?.value;
   }
-  if (!cellsNode || cellsNode.kind !== 'seq') return { cells: [], language, error: doc.errors.length ? `the notebook JSON is damaged (${doc.errors[0].message})` : 'no cells' };
+  if (!cellsNode || cellsNode.kind !== 'seq')
+    return { cells: [], language, error: doc.errors.length ? `the notebook JSON is damaged (${doc.errors[0].message})` : 'no cells' };
   const cells: NotebookCell[] = [];
   for (const c of cellsNode.items) {
     if (!isMap(c)) continue;
@@ -174,7 +185,12 @@ export function parseIpynb(text: string): { cells: NotebookCell[]; language?: st
     const { source, offsets } = sourceOf(text, src);
     const mdLang = entryOf(entryOf(c, 'metadata')?.value, 'vscode')?.value;
     const cellLang = entryOf(mdLang, 'languageId')?.value;
-    cells.push({ kind, source, fileOffsets: offsets, ...(cellLang?.kind === 'scalar' && typeof cellLang.value === 'string' ? { language: cellLang.value } : {}) });
+    cells.push({
+      kind,
+      source,
+      fileOffsets: offsets,
+      ...(cellLang?.kind === 'scalar' && typeof cellLang.value === 'string' ? { language: cellLang.value } : {}),
+    });
   }
   return { cells, language };
 }
@@ -217,7 +233,14 @@ export function spanInFile(j: JoinedNotebook, cells: NotebookCell[], fileLines: 
 function isSpan(o: unknown): o is SourceSpan {
   if (!o || typeof o !== 'object') return false;
   const s = o as Record<string, unknown>;
-  return typeof s.start === 'number' && typeof s.end === 'number' && typeof s.line === 'number' && typeof s.column === 'number' && typeof s.endLine === 'number' && typeof s.endColumn === 'number';
+  return (
+    typeof s.start === 'number' &&
+    typeof s.end === 'number' &&
+    typeof s.line === 'number' &&
+    typeof s.column === 'number' &&
+    typeof s.endLine === 'number' &&
+    typeof s.endColumn === 'number'
+  );
 }
 
 /** Replaces every SourceSpan-shaped object inside `root` (shared spans are mapped once). */

@@ -377,7 +377,15 @@ class PythonReader {
         const obj = left.childForFieldName('object')?.text;
         if (attr && obj) {
           const list = this.bindings.get(attr) ?? [];
-          list.push({ value: right, at: a.endIndex, how: `${left.text} = … (line ${a.startPosition.row + 1})`, site: a, scope: this.enclosingFunction(a), kind: 'attr', obj });
+          list.push({
+            value: right,
+            at: a.endIndex,
+            how: `${left.text} = … (line ${a.startPosition.row + 1})`,
+            site: a,
+            scope: this.enclosingFunction(a),
+            kind: 'attr',
+            obj,
+          });
           this.bindings.set(attr, list);
         }
         continue;
@@ -422,14 +430,17 @@ class PythonReader {
       const def = defs.get(fn.text);
       const params = def?.childForFieldName('parameters');
       if (!def || !params || contains(def, call.startIndex)) continue;
-      const names = params.namedChildren.filter((p): p is Node => !!p).map((p) => (p.type === 'identifier' ? p : p.childForFieldName('name') ?? p.namedChildren[0]));
+      const names = params.namedChildren
+        .filter((p): p is Node => !!p)
+        .map((p) => (p.type === 'identifier' ? p : (p.childForFieldName('name') ?? p.namedChildren[0])));
       const positional = (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
         (a): a is Node => !!a && !['keyword_argument', 'dictionary_splat', 'list_splat', 'comment'].includes(a.type),
       );
       const at = (params.endIndex ?? def.startIndex) + 0;
       positional.forEach((a, i) => {
         const pn = names[i];
-        if (pn && pn.type === 'identifier' && pn.text !== 'self') this.bind(pn.text, a, at, `${fn.text}(…${a.text.slice(0, 40)}…) (line ${call.startPosition.row + 1})`, call, 'call-arg', def);
+        if (pn && pn.type === 'identifier' && pn.text !== 'self')
+          this.bind(pn.text, a, at, `${fn.text}(…${a.text.slice(0, 40)}…) (line ${call.startPosition.row + 1})`, call, 'call-arg', def);
       });
       for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
         if (a?.type !== 'keyword_argument') continue;
@@ -464,7 +475,13 @@ class PythonReader {
       const flag = flags[0] ?? `--${name}`;
       // store_true / store_false: the opposite of the flag is the default
       const value = dflt ?? (actionName === 'store_true' || actionName === 'store_false' ? action : undefined);
-      const how = dflt ? `argparse default of ${flag} (line ${line(call)})` : actionName === 'store_true' ? `argparse ${flag} is off unless passed (store_true, line ${line(call)})` : actionName === 'store_false' ? `argparse ${flag} is on unless passed (store_false, line ${line(call)})` : `argparse ${flag} (line ${line(call)})`;
+      const how = dflt
+        ? `argparse default of ${flag} (line ${line(call)})`
+        : actionName === 'store_true'
+          ? `argparse ${flag} is off unless passed (store_true, line ${line(call)})`
+          : actionName === 'store_false'
+            ? `argparse ${flag} is on unless passed (store_false, line ${line(call)})`
+            : `argparse ${flag} (line ${line(call)})`;
       this.args.set(name, { name, default: value, how, site: call, required: required || (!value && !actionName) });
       if (value) this.argparseDefaults.set(name, { value, at: call.startIndex, how, site: call, scope: null, kind: 'assign' });
     }
@@ -495,7 +512,13 @@ class PythonReader {
         let dflt: Node | undefined = right ?? undefined;
         if (right?.type === 'call' && calleeName(right).last === 'field') dflt = this.keyword(right, 'default');
         const hasFactory = right?.type === 'call' && !!this.keyword(right, 'default_factory');
-        this.args.set(left.text, { name: left.text, default: dflt, how: `dataclass field default of ${name}.${left.text} (line ${line(a)})`, site: a, required: !dflt && !hasFactory });
+        this.args.set(left.text, {
+          name: left.text,
+          default: dflt,
+          how: `dataclass field default of ${name}.${left.text} (line ${line(a)})`,
+          site: a,
+          required: !dflt && !hasFactory,
+        });
       }
     }
     // fire.Fire(train) / typer.run(main) / @call_parse def main(...): the entry function's parameters
@@ -510,14 +533,23 @@ class PythonReader {
     for (const f of entries.size || decorators ? this.ofType('function_definition') : []) {
       if (!f) continue;
       const name = f.childForFieldName('name')?.text ?? '';
-      const decorated = decorators && f.parent?.type === 'decorated_definition' && /@(fastcore\.script\.)?call_parse|@(\w+\.)?command\b|@click\./.test(f.parent.text.slice(0, f.startIndex - f.parent.startIndex));
+      const decorated =
+        decorators &&
+        f.parent?.type === 'decorated_definition' &&
+        /@(fastcore\.script\.)?call_parse|@(\w+\.)?command\b|@click\./.test(f.parent.text.slice(0, f.startIndex - f.parent.startIndex));
       if (!entries.has(name) && !decorated) continue;
       for (const p of f.childForFieldName('parameters')?.namedChildren ?? []) {
         if (!p) continue;
         const id = p.type === 'identifier' ? p : p.childForFieldName('name');
         if (!id || id.type !== 'identifier' || id.text === 'self') continue;
         const dflt = p.childForFieldName('value') ?? undefined;
-        this.args.set(id.text, { name: id.text, default: dflt, how: `default of ${name}(${id.text}=…) (line ${line(p)}; ${decorated ? 'call_parse' : 'fire'} command-line argument)`, site: p, required: !dflt });
+        this.args.set(id.text, {
+          name: id.text,
+          default: dflt,
+          how: `default of ${name}(${id.text}=…) (line ${line(p)}; ${decorated ? 'call_parse' : 'fire'} command-line argument)`,
+          site: p,
+          required: !dflt,
+        });
       }
     }
   }
@@ -589,7 +621,11 @@ class PythonReader {
   private required(name: string, n: Node): Eval | undefined {
     const a = this.args.get(name);
     if (!a?.required) return undefined;
-    return { ok: false, reason: `${name} is a required command-line argument with no default (${a.how.replace(/^.*?\((line \d+).*$/, '$1')}): pass --${name} in a launch script or .vscode/launch.json "args"`, node: n };
+    return {
+      ok: false,
+      reason: `${name} is a required command-line argument with no default (${a.how.replace(/^.*?\((line \d+).*$/, '$1')}): pass --${name} in a launch script or .vscode/launch.json "args"`,
+      node: n,
+    };
   }
 
   evaluate(n: Node, depth = 0): Eval {
@@ -666,7 +702,8 @@ class PythonReader {
         let r: boolean | undefined;
         if (op === '==' || op === 'is') r = scalar(x) && scalar(y) ? x === y : undefined;
         else if (op === '!=' || op === 'is not') r = scalar(x) && scalar(y) ? x !== y : undefined;
-        else if (typeof x === 'number' && typeof y === 'number') r = op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : op === '>=' ? x >= y : undefined;
+        else if (typeof x === 'number' && typeof y === 'number')
+          r = op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : op === '>=' ? x >= y : undefined;
         else if ((op === 'in' || op === 'not in') && Array.isArray(y) && scalar(x)) r = y.includes(x) === (op === 'in');
         else if ((op === 'in' || op === 'not in') && typeof y === 'string' && typeof x === 'string') r = y.includes(x) === (op === 'in');
         if (r === undefined) return { ok: false, reason: 'a comparison VRAM Lens does not evaluate', node: n };
@@ -690,7 +727,23 @@ class PythonReader {
           const x = a.value;
           const y = b.value;
           const v =
-            op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : op === '//' ? Math.floor(x / y) : op === '**' ? x ** y : op === '%' ? x % y : op === '<<' ? x * 2 ** y : NaN;
+            op === '+'
+              ? x + y
+              : op === '-'
+                ? x - y
+                : op === '*'
+                  ? x * y
+                  : op === '/'
+                    ? x / y
+                    : op === '//'
+                      ? Math.floor(x / y)
+                      : op === '**'
+                        ? x ** y
+                        : op === '%'
+                          ? x % y
+                          : op === '<<'
+                            ? x * 2 ** y
+                            : NaN;
           if (Number.isFinite(v)) return { ok: true, value: v, node: n, via: a.via ?? b.via, cli: a.cli ?? b.cli };
         }
         return { ok: false, reason: 'an expression that depends on run-time values', node: n };
@@ -805,7 +858,13 @@ class PythonReader {
             if (v.ok && last === 'len' && (typeof v.value === 'string' || Array.isArray(v.value))) return { ...v, value: v.value.length, node: n };
             if (v.ok && last === 'bool' && truthy(v.value) !== undefined) return { ...v, value: truthy(v.value)!, node: n };
             if (v.ok && last === 'str' && (typeof v.value === 'string' || typeof v.value === 'number')) return { ...v, value: String(v.value), node: n };
-            if (v.ok && (last === 'int' || last === 'float') && (typeof v.value === 'number' || typeof v.value === 'string') && v.value !== '' && Number.isFinite(Number(v.value)))
+            if (
+              v.ok &&
+              (last === 'int' || last === 'float') &&
+              (typeof v.value === 'number' || typeof v.value === 'string') &&
+              v.value !== '' &&
+              Number.isFinite(Number(v.value))
+            )
               return { ...v, value: last === 'int' ? Math.trunc(Number(v.value)) : Number(v.value), node: n };
           }
         }
@@ -921,7 +980,13 @@ class PythonReader {
         const left = inner.childForFieldName('left')?.text ?? '';
         if (PY_RUN_CONFIG.some((k) => k.keys.includes(left))) settings++;
         // constants and lookup tables; a call on the right runs something
-        if (inner.childForFieldName('right')?.type === 'call' && !/^(dict|list|tuple|set|field|TypeVar|namedtuple|getLogger|logging\.getLogger)$/.test(calleeName(inner.childForFieldName('right')!).full.split('.').pop() ?? '')) onlyDefinitions = false;
+        if (
+          inner.childForFieldName('right')?.type === 'call' &&
+          !/^(dict|list|tuple|set|field|TypeVar|namedtuple|getLogger|logging\.getLogger)$/.test(
+            calleeName(inner.childForFieldName('right')!).full.split('.').pop() ?? '',
+          )
+        )
+          onlyDefinitions = false;
         continue;
       }
       onlyDefinitions = false;
@@ -932,7 +997,9 @@ class PythonReader {
 
   /** The anchor of values that have no place of their own in the file. */
   private anchorSpan(): SourceSpan {
-    return this.out.modelLoad ?? this.out.trainer ?? this.trainingCall?.span ?? spanOf(this.root.namedChildren.find((c) => c && c.type !== 'comment') ?? this.root);
+    return (
+      this.out.modelLoad ?? this.out.trainer ?? this.trainingCall?.span ?? spanOf(this.root.namedChildren.find((c) => c && c.type !== 'comment') ?? this.root)
+    );
   }
 
   /**
@@ -956,7 +1023,17 @@ class PythonReader {
         const a = this.args.get(name);
         if (c) {
           this.cliUsed.add(name);
-          if (this.setLit(entry.field, cliLiteral(c.value), entry.convert as Convert<unknown>, c.how, c.span ?? (a ? spanOf(a.site) : this.anchorSpan()), !!c.assumed)) break;
+          if (
+            this.setLit(
+              entry.field,
+              cliLiteral(c.value),
+              entry.convert as Convert<unknown>,
+              c.how,
+              c.span ?? (a ? spanOf(a.site) : this.anchorSpan()),
+              !!c.assumed,
+            )
+          )
+            break;
         } else if (a?.default && this.live(a.site)) {
           const before = this.out.unread.length;
           this.set(entry.field, a.site, a.default, a.how, entry.convert as Convert<unknown>);
@@ -978,14 +1055,21 @@ class PythonReader {
         const v = entry.convert(cliLiteral(c.value));
         if (!cur || v === undefined || cur.how.includes(c.how)) continue;
         if (entry.field === 'gradientCheckpointing' && cur.value === v) break;
-        (this.out as unknown as Record<string, unknown>)[entry.field] = { value: v, span: cur.span, valueSpan: cur.valueSpan, how: `${c.how}, overriding ${JSON.stringify(cur.value)} in the file` } satisfies Found<unknown>;
+        (this.out as unknown as Record<string, unknown>)[entry.field] = {
+          value: v,
+          span: cur.span,
+          valueSpan: cur.valueSpan,
+          how: `${c.how}, overriding ${JSON.stringify(cur.value)} in the file`,
+        } satisfies Found<unknown>;
         break;
       }
     }
     // the model named by a required argument that nobody passed: say where to set it
     if (!this.out.model) {
       const modelKeys = PY_SCRIPT_ARGS.find((k) => k.field === 'model')!.keys;
-      const req = [...this.args.values()].find((a) => modelKeys.includes(a.name) && (a.required || (a.default && (stringValue(a.default) === '' || a.default.type === 'none'))));
+      const req = [...this.args.values()].find(
+        (a) => modelKeys.includes(a.name) && (a.required || (a.default && (stringValue(a.default) === '' || a.default.type === 'none'))),
+      );
       if (req) {
         this.out.unread = this.out.unread.filter((u) => u.key !== 'model');
         this.out.unread.push({
@@ -1040,19 +1124,28 @@ class PythonReader {
     const hfTraining = !!(this.out.trainer || this.out.argsClass);
     if (!hfTraining && shape.onlySettings && shape.settings >= 2) {
       // nanoGPT-style run config: module-level settings a training script's configurator executes
-      this.out.purpose = { value: 'training', reason: 'a Python run config: module-level training settings (batch_size, gradient_accumulation_steps, …) that a training script executes' };
+      this.out.purpose = {
+        value: 'training',
+        reason: 'a Python run config: module-level training settings (batch_size, gradient_accumulation_steps, …) that a training script executes',
+      };
     } else if (!hfTraining && !this.trainingCall && shape.onlyDefinitions) {
-      this.out.purpose = { value: 'unknown', reason: 'a module of definitions (functions, classes, settings) with no training call: nothing trains when it runs' };
+      this.out.purpose = {
+        value: 'unknown',
+        reason: 'a module of definitions (functions, classes, settings) with no training call: nothing trains when it runs',
+      };
     } else if (!hfTraining && this.trainingCall) {
       this.out.purpose = { value: 'training', reason: this.trainingCall.how };
     }
     // plain PyTorch loops and run configs keep their settings in variables (nanoGPT's configurator: module globals)
     if (!hfTraining && (this.out.purpose?.value === 'training' || this.trainingCall || this.out.optimizer)) {
-      if (this.loaderBatch && !this.out.microBatch) this.set('microBatch', this.loaderBatch.arg, this.loaderBatch.value, this.loaderBatch.how, asPositiveInt as Convert<unknown>);
+      if (this.loaderBatch && !this.out.microBatch)
+        this.set('microBatch', this.loaderBatch.arg, this.loaderBatch.value, this.loaderBatch.how, asPositiveInt as Convert<unknown>);
       for (const entry of PY_RUN_CONFIG) {
         for (const name of entry.keys) {
           if (this.out[entry.field]) break;
-          const b = (this.bindings.get(name) ?? []).filter((x) => (x.kind === 'assign' || x.kind === 'attr') && this.live(x.site)).sort((x, y) => Number(!!x.scope) - Number(!!y.scope));
+          const b = (this.bindings.get(name) ?? [])
+            .filter((x) => (x.kind === 'assign' || x.kind === 'attr') && this.live(x.site))
+            .sort((x, y) => Number(!!x.scope) - Number(!!y.scope));
           const c = this.cli.get(name);
           if (c) {
             this.cliUsed.add(name);
@@ -1104,7 +1197,12 @@ class PythonReader {
       }
     }
     // a training step: loss.backward(), trainer.train()
-    if (last === 'backward' || (last === 'train' && /trainer/i.test(full) && !call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type !== 'comment' && a?.type !== 'keyword_argument'))) {
+    if (
+      last === 'backward' ||
+      (last === 'train' &&
+        /trainer/i.test(full) &&
+        !call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type !== 'comment' && a?.type !== 'keyword_argument'))
+    ) {
       this.trainingCall ??= { span: spanOf(call), how: `${full}() (line ${call.startPosition.row + 1}): a training step` };
       return;
     }
@@ -1144,14 +1242,20 @@ class PythonReader {
         return;
       }
       if (/ForCausalLM(WithValueHead)?$|^Fast(Language|Vision)?Model$|ForConditionalGeneration$|Vision2Seq$/.test(owner)) this.causalLoad = true;
-      if (/AutoLigerKernel/.test(full) && !this.out.liger) this.out.liger = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}(…): Liger's default kernels` };
+      if (/AutoLigerKernel/.test(full) && !this.out.liger)
+        this.out.liger = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}(…): Liger's default kernels` };
       // a sequence classifier has a num_labels-wide score head instead of the vocabulary head (modeling_llama.py
       // LlamaForSequenceClassification; num_labels defaults to 2 in PretrainedConfig)
       if (/ForSequenceClassification$/.test(owner) && !this.out.task) {
         const labels = kw('num_labels');
         const n = labels ? this.evaluate(labels.value) : undefined;
         const count = n?.ok && typeof n.value === 'number' && Number.isInteger(n.value) && n.value > 0 ? n.value : 2;
-        this.out.task = { value: { kind: 'seq-cls', labels: count }, span: headOf(call), valueSpan: labels ? spanOf(labels.value) : spanOf(call), how: `${full}(${labels ? `num_labels=${count}` : '…'}): a sequence classifier${labels ? '' : ' (num_labels defaults to 2)'}` };
+        this.out.task = {
+          value: { kind: 'seq-cls', labels: count },
+          span: headOf(call),
+          valueSpan: labels ? spanOf(labels.value) : spanOf(call),
+          how: `${full}(${labels ? `num_labels=${count}` : '…'}): a sequence classifier${labels ? '' : ' (num_labels defaults to 2)'}`,
+        };
       }
       const idNode = this.positional(call, 0);
       if (idNode) this.set('model', idNode, idNode, `${full}(…)`, asModelRef);
@@ -1180,7 +1284,8 @@ class PythonReader {
       // fused_linear_cross_entropy=True (the logits are never materialized); an explicit False keeps them
       const flce = kw('fused_linear_cross_entropy');
       if (flce) this.set('liger', flce.arg, flce.value, `${last}(fused_linear_cross_entropy=…)`, (v) => (typeof v === 'boolean' ? v : undefined));
-      else if (!this.out.liger) this.out.liger = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}(): fused linear cross-entropy by default` };
+      else if (!this.out.liger)
+        this.out.liger = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}(): fused linear cross-entropy by default` };
       return;
     }
     if (last === 'BitsAndBytesConfig') {
@@ -1196,7 +1301,13 @@ class PythonReader {
         takeAll(PY_CHECKPOINTING);
         if (!this.out.gradientCheckpointing) {
           // Unsloth's get_peft_model defaults to use_gradient_checkpointing="unsloth" (offloaded; unsloth models/llama.py)
-          this.out.gradientCheckpointing = { value: 'unsloth', span: headOf(call), valueSpan: spanOf(call), how: 'FastLanguageModel.get_peft_model default ("unsloth")', implied: true };
+          this.out.gradientCheckpointing = {
+            value: 'unsloth',
+            span: headOf(call),
+            valueSpan: spanOf(call),
+            how: 'FastLanguageModel.get_peft_model default ("unsloth")',
+            implied: true,
+          };
         }
       }
       return;
@@ -1216,15 +1327,27 @@ class PythonReader {
     if (last === 'prepare_model_for_kbit_training') {
       this.out.kbitPrep = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
       const gc = kw('use_gradient_checkpointing');
-      if (gc) this.set('gradientCheckpointing', gc.arg, gc.value, 'prepare_model_for_kbit_training(use_gradient_checkpointing=…)', readerOf(PY_CHECKPOINTING, 'use_gradient_checkpointing')!.convert);
+      if (gc)
+        this.set(
+          'gradientCheckpointing',
+          gc.arg,
+          gc.value,
+          'prepare_model_for_kbit_training(use_gradient_checkpointing=…)',
+          readerOf(PY_CHECKPOINTING, 'use_gradient_checkpointing')!.convert,
+        );
       else if (!this.out.gradientCheckpointing)
         // peft/utils/other.py: use_gradient_checkpointing=True by default
-        this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)', implied: true };
+        this.out.gradientCheckpointing = {
+          value: true,
+          span: headOf(call),
+          valueSpan: spanOf(call),
+          how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)',
+          implied: true,
+        };
       return;
     }
     if (last === 'gradient_checkpointing_enable') {
-      if (!this.out.gradientCheckpointing)
-        this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}()` };
+      if (!this.out.gradientCheckpointing) this.out.gradientCheckpointing = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${full}()` };
       return;
     }
     if (TRAINING_ARGS.test(last)) {
@@ -1240,7 +1363,8 @@ class PythonReader {
       if (!this.out.trainer) this.out.trainer = headOf(call);
       this.out.trainerClass ??= last;
       const ref = kw('ref_model');
-      if (ref && ref.value.type !== 'none') this.out.refModel ??= { value: true, span: spanOf(ref.arg), valueSpan: spanOf(ref.value), how: `${last}(ref_model=…)` };
+      if (ref && ref.value.type !== 'none')
+        this.out.refModel ??= { value: true, span: spanOf(ref.arg), valueSpan: spanOf(ref.value), how: `${last}(ref_model=…)` };
       this.out.sites.trainer ??= callSiteOf(call, this.root.text);
       const model = kw('model');
       if (model) {
@@ -1253,11 +1377,18 @@ class PythonReader {
         const arg = this.positional(pc.value, 0);
         const on = arg ? this.evaluateMember(arg, 'use_peft') : undefined;
         if (on?.ok && typeof on.value === 'boolean' && !this.out.peft) {
-          this.out.peft = { value: on.value, span: spanOf(pc.arg), valueSpan: spanOf(on.node), how: `${last}(peft_config=get_peft_config(…)) with use_peft=${on.value ? 'True' : 'False'}${on.via ? ` via ${on.via}` : ''}`, ...(on.cli?.assumed ? { assumed: true } : {}) };
+          this.out.peft = {
+            value: on.value,
+            span: spanOf(pc.arg),
+            valueSpan: spanOf(on.node),
+            how: `${last}(peft_config=get_peft_config(…)) with use_peft=${on.value ? 'True' : 'False'}${on.via ? ` via ${on.via}` : ''}`,
+            ...(on.cli?.assumed ? { assumed: true } : {}),
+          };
         }
       }
       // peft_config=None trains the full model; a conditional or a variable is taken as a LoRA config
-      else if (pc && pc.value.type !== 'none' && !this.out.peft) this.out.peft = { value: true, span: spanOf(pc.arg), valueSpan: spanOf(pc.arg), how: `${last}(peft_config=…)` };
+      else if (pc && pc.value.type !== 'none' && !this.out.peft)
+        this.out.peft = { value: true, span: spanOf(pc.arg), valueSpan: spanOf(pc.arg), how: `${last}(peft_config=…)` };
       this.trainingKeywords(take, call);
       return;
     }
@@ -1283,21 +1414,28 @@ class PythonReader {
         this.out.sites.optimizer = callSiteOf(call, this.root.text);
         const fused = kw('fused');
         let name = optimizers[last];
-        if (name === 'adamw_torch' && fused && this.evaluate(fused.value).ok && (this.evaluate(fused.value) as { value: Value }).value === true) name = 'adamw_torch_fused';
+        if (name === 'adamw_torch' && fused && this.evaluate(fused.value).ok && (this.evaluate(fused.value) as { value: Value }).value === true)
+          name = 'adamw_torch_fused';
         if (name === 'sgd') {
           const mom = kw('momentum');
           const mv = mom ? this.evaluate(mom.value) : undefined;
           if (mv?.ok && typeof mv.value === 'number' && mv.value > 0) name = 'sgd_momentum';
         }
         this.out.optimizer = { value: name, span: headOf(call), valueSpan: spanOf(call.childForFieldName('function') ?? call), how: `${full}(…)` };
-        if (last === 'DeepSpeedCPUAdam') this.out.offloadOptimizer ??= { value: true, span: headOf(call), valueSpan: headOf(call), how: `${full}(…): the optimizer steps on the CPU` };
+        if (last === 'DeepSpeedCPUAdam')
+          this.out.offloadOptimizer ??= { value: true, span: headOf(call), valueSpan: headOf(call), how: `${full}(…): the optimizer steps on the CPU` };
       }
       return;
     }
     if (last === 'autocast') {
       take('bf16', ['dtype'], (v) => (typeof v === 'string' && /bfloat16|bf16/.test(v) ? true : typeof v === 'string' ? false : undefined));
     }
-    if (last === 'DataLoader' && !/eval|test|valid/i.test(`${this.positional(call, 0)?.text ?? ''} ${call.parent?.type === 'assignment' ? call.parent.childForFieldName('left')?.text : ''}`)) {
+    if (
+      last === 'DataLoader' &&
+      !/eval|test|valid/i.test(
+        `${this.positional(call, 0)?.text ?? ''} ${call.parent?.type === 'assignment' ? call.parent.childForFieldName('left')?.text : ''}`,
+      )
+    ) {
       // a plain training loop's batch: DataLoader(train_dataset, batch_size=…), read once a training step is seen
       const b = kw('batch_size');
       if (b) this.loaderBatch ??= { arg: b.arg, value: b.value, how: `${last}(batch_size=…)` };
@@ -1353,7 +1491,13 @@ class PythonReader {
     const m = v?.ok && typeof v.value === 'string' ? /^train\[(\d*):(\d+)\]$/.exec(v.value.replace(/\s/g, '')) : null;
     if (m && split) {
       const n = Number(m[2]) - Number(m[1] || 0);
-      if (n > 0) this.out.datasetSize = { value: n, span: spanOf(split.parent ?? split), valueSpan: spanOf(split), how: `load_dataset(split="${(v as { value: string }).value}")` };
+      if (n > 0)
+        this.out.datasetSize = {
+          value: n,
+          span: spanOf(split.parent ?? split),
+          valueSpan: spanOf(split),
+          how: `load_dataset(split="${(v as { value: string }).value}")`,
+        };
     }
   }
 
@@ -1391,7 +1535,13 @@ class PythonReader {
           const v = this.keyword(call, name);
           if (!v || this.out.seqLen) continue;
           const before = this.out.unread.length;
-          this.set('seqLen', v.parent ?? v, v, `${full}(${name}=…, ${padV?.ok && padV.value === 'max_length' ? 'padding="max_length"' : 'truncation=True'})`, k.convert as Convert<unknown>);
+          this.set(
+            'seqLen',
+            v.parent ?? v,
+            v,
+            `${full}(${name}=…, ${padV?.ok && padV.value === 'max_length' ? 'padding="max_length"' : 'truncation=True'})`,
+            k.convert as Convert<unknown>,
+          );
           this.out.unread.length = before;
         }
       }

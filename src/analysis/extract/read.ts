@@ -116,7 +116,16 @@ function readLaunched(launch: Launch, where: string, at: SourceSpan, hostFile: s
     const python = ['python', 'torchrun', 'accelerate', 'deepspeed', 'trl'].includes(launch.launcher);
     if (!python) {
       hp = emptyHyperparams('unknown');
-      hp.framework = launch.launcher === 'llamafactory-cli' ? 'llama-factory' : launch.launcher === 'axolotl' ? 'axolotl' : launch.launcher === 'tune' ? 'torchtune' : launch.launcher === 'swift' ? 'ms-swift' : 'unknown';
+      hp.framework =
+        launch.launcher === 'llamafactory-cli'
+          ? 'llama-factory'
+          : launch.launcher === 'axolotl'
+            ? 'axolotl'
+            : launch.launcher === 'tune'
+              ? 'torchtune'
+              : launch.launcher === 'swift'
+                ? 'ms-swift'
+                : 'unknown';
       // an axolotl / LLaMA-Factory / torchtune / ms-swift config that is not here: its command-line keys only
       const x = extractConfig('', 'yaml', configOverrides(inv));
       hp = { ...x.hp, framework: x.hp.framework === 'unknown' ? hp.framework : x.hp.framework };
@@ -125,9 +134,21 @@ function readLaunched(launch: Launch, where: string, at: SourceSpan, hostFile: s
       const cli = cliValuesOf(inv);
       hp = extractPython(ctx.pythonParser, '', { cli });
       // TRL's scripts (trl/scripts/sft.py, dpo.py, …) or their TRL-only keys: the TRL config's defaults apply
-      const script = (target ?? '').split('/').pop()?.replace(/\.py$/, '').replace(/_modeling$/, '') ?? '';
-      const trlKeys = ['use_peft', 'lora_r', 'dataset_name', 'packing', 'dataset_text_field', 'completion_only_loss', 'assistant_only_loss'].some((k) => cli.has(k));
-      const trl = launch.launcher === 'trl' ? TRL_COMMANDS[/trl\s+(\w+)/.exec(launch.command)?.[1] ?? 'sft'] : trlKeys ? (TRL_COMMANDS[script] ?? TRL_COMMANDS.sft) : undefined;
+      const script =
+        (target ?? '')
+          .split('/')
+          .pop()
+          ?.replace(/\.py$/, '')
+          .replace(/_modeling$/, '') ?? '';
+      const trlKeys = ['use_peft', 'lora_r', 'dataset_name', 'packing', 'dataset_text_field', 'completion_only_loss', 'assistant_only_loss'].some((k) =>
+        cli.has(k),
+      );
+      const trl =
+        launch.launcher === 'trl'
+          ? TRL_COMMANDS[/trl\s+(\w+)/.exec(launch.command)?.[1] ?? 'sft']
+          : trlKeys
+            ? (TRL_COMMANDS[script] ?? TRL_COMMANDS.sft)
+            : undefined;
       if (trl) {
         hp.framework = 'trl';
         hp.argsClass = trl.args;
@@ -135,7 +156,8 @@ function readLaunched(launch: Launch, where: string, at: SourceSpan, hostFile: s
       } else if (hp.framework === 'unknown') hp.framework = 'transformers';
       // a launched script named for LoRA (run_ds_lora.py, finetune_qlora.py) trains adapters
       const name = target?.split('/').pop() ?? '';
-      if (!hp.peft && /(^|[_-])q?lora([_.-]|$)/i.test(name)) hp.peft = { value: true, span: at, valueSpan: at, how: `${name}: a LoRA training script by its name (not in the workspace)`, assumed: true };
+      if (!hp.peft && /(^|[_-])q?lora([_.-]|$)/i.test(name))
+        hp.peft = { value: true, span: at, valueSpan: at, how: `${name}: a LoRA training script by its name (not in the workspace)`, assumed: true };
       enrichHyperparams(hp, null, { ...ctx, fileName: hostFile }, inv);
     }
     mapSpans(hp, () => at);
@@ -146,7 +168,8 @@ function readLaunched(launch: Launch, where: string, at: SourceSpan, hostFile: s
 }
 
 /** Arguments only a training run takes. */
-const TRAINING_ARGS = /^(per_device_train_batch_size|gradient_accumulation_steps|learning_rate|lr|num_train_epochs|max_steps|output_dir|use_peft|use_lora|lora_r|deepspeed|micro_batch_size|batch_size|train_type|finetuning_type)$/;
+const TRAINING_ARGS =
+  /^(per_device_train_batch_size|gradient_accumulation_steps|learning_rate|lr|num_train_epochs|max_steps|output_dir|use_peft|use_lora|lora_r|deepspeed|micro_batch_size|batch_size|train_type|finetuning_type)$/;
 
 /** Does a launch whose program is not in the workspace train? Its launcher, its script's name or its arguments say so. */
 function launchTrains(launch: Launch, target: string | undefined): boolean {
@@ -191,10 +214,12 @@ function readNotebook(text: string, ctx: ReadContext, depth: number): Hyperparam
 /** Environment of a task file: `env: [K=V, …]` or `env: {K: V}` (dstack, SkyPilot `envs:`). */
 function envOf(n: CNode | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  if (n?.kind === 'seq') for (const i of n.items) if (i.kind === 'scalar' && typeof i.value === 'string') {
-    const m = /^([A-Za-z_]\w*)=(.*)$/.exec(i.value);
-    if (m) out[m[1]] = m[2];
-  }
+  if (n?.kind === 'seq')
+    for (const i of n.items)
+      if (i.kind === 'scalar' && typeof i.value === 'string') {
+        const m = /^([A-Za-z_]\w*)=(.*)$/.exec(i.value);
+        if (m) out[m[1]] = m[2];
+      }
   if (isMap(n)) for (const e of n.entries) if (e.value.kind === 'scalar' && e.value.value !== null) out[e.key] = String(e.value.value);
   return out;
 }
@@ -219,7 +244,14 @@ function readTaskFile(text: string, kind: 'yaml' | 'json', ctx: ReadContext, dep
   }
   if (!chunks.length) return undefined;
   for (const { launch, chunk } of trainingLaunchOf(chunks, file, ws ?? cwd)) {
-    const hp = readLaunched(launch, `the task's ${entryOf(root, 'commands') ? 'commands' : 'run'} (${launch.command.slice(0, 60)}${launch.command.length > 60 ? '…' : ''})`, chunk.span, file, ctx, depth + 1);
+    const hp = readLaunched(
+      launch,
+      `the task's ${entryOf(root, 'commands') ? 'commands' : 'run'} (${launch.command.slice(0, 60)}${launch.command.length > 60 ? '…' : ''})`,
+      chunk.span,
+      file,
+      ctx,
+      depth + 1,
+    );
     if (!hp) continue;
     hp.kind = kind;
     // the values live in the commands, not in keys a config fix could write

@@ -55,7 +55,8 @@ export function parseYamlConfig(text: string): ConfigDoc {
         const keyText = isScalar(k) ? (typeof k.value === 'symbol' ? '<<' : k.value === null ? '' : String(k.value)) : undefined;
         if (keyText === undefined || !keyRange) continue;
         const keySpan = span(keyRange);
-        const value: CNode = p.value == null ? { kind: 'scalar', value: null, quoted: false, span: span([keyRange[1], keyRange[1]]) } : convert(p.value, depth + 1, keyRange[1]);
+        const value: CNode =
+          p.value == null ? { kind: 'scalar', value: null, quoted: false, span: span([keyRange[1], keyRange[1]]) } : convert(p.value, depth + 1, keyRange[1]);
         if (keyText === '<<') {
           // YAML 1.1 merge key: the aliased map's entries come first, the map's own entries override them
           const src = value.kind === 'seq' ? value.items : [value];
@@ -72,7 +73,14 @@ export function parseYamlConfig(text: string): ConfigDoc {
     }
     if (isScalar(node)) {
       const v = node.value;
-      const value = v === null || v === undefined ? null : typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : typeof v === 'bigint' ? Number(v) : String(v);
+      const value =
+        v === null || v === undefined
+          ? null
+          : typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
+            ? v
+            : typeof v === 'bigint'
+              ? Number(v)
+              : String(v);
       const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
       return { kind: 'scalar', value, quoted, span: span(node.range, at) };
     }

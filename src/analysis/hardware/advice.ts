@@ -14,7 +14,10 @@ export type AdviceSettings = Pick<AnalysisSettings, 'headroomPercent' | 'customG
 /** Every GPU type at the count that fits, sorted by total cost; null when the report has no estimate. */
 export function compareReport(r: Report, s: AdviceSettings): Comparison | null {
   if (!r.plan || !r.model?.spec || !r.estimate) return null;
-  return compareJob({ framework: r.framework, hyperparams: r.hyperparams, model: r.model.spec, setup: setupFromPlan(r.plan) }, { spread: r.target.spread, ...s });
+  return compareJob(
+    { framework: r.framework, hyperparams: r.hyperparams, model: r.model.spec, setup: setupFromPlan(r.plan) },
+    { spread: r.target.spread, ...s },
+  );
 }
 
 /** The largest value of a field that fits the report's target GPU (count and headroom as analysed). */
@@ -75,7 +78,8 @@ const FIELD_WORDS: Record<SolveField, string> = { micro_batch: 'micro-batch', se
 
 export function formatSolve(s: SolveResult, r: Report): string {
   const where = `${r.target.count}× ${r.target.gpu.name} with ${r.target.headroomPercent}% headroom (limit ${gib3(s.limitBytes)} per GPU)`;
-  if (s.value === null) return `  solve ${s.field}: ${s.reason ?? 'no value fits'}${s.requiredBytesAbove !== null ? `: needs ${formatGiB(s.requiredBytesAbove)}, limit ${formatGiB(s.limitBytes)} (${r.target.headroomPercent}% headroom)` : ''}`;
+  if (s.value === null)
+    return `  solve ${s.field}: ${s.reason ?? 'no value fits'}${s.requiredBytesAbove !== null ? `: needs ${formatGiB(s.requiredBytesAbove)}, limit ${formatGiB(s.limitBytes)} (${r.target.headroomPercent}% headroom)` : ''}`;
   const lines = [
     `  solve ${s.field}: largest ${FIELD_WORDS[s.field]} that fits ${where}: ${s.value} (now ${s.current})` +
       ` · peak ${gib3(s.requiredBytesAtValue!)}` +
@@ -84,7 +88,9 @@ export function formatSolve(s: SolveResult, r: Report): string {
   if (s.suggested !== null && s.suggested !== s.value) lines.push(`    rounder value: ${s.suggested}`);
   if (s.accumulation) {
     const a = s.accumulation;
-    lines.push(`    keeps the effective batch ${a.effectiveBatch}: micro-batch ${a.microBatch} × accumulation ${a.gradAccumulation} (peak ${formatGiB(a.requiredBytes)})`);
+    lines.push(
+      `    keeps the effective batch ${a.effectiveBatch}: micro-batch ${a.microBatch} × accumulation ${a.gradAccumulation} (peak ${formatGiB(a.requiredBytes)})`,
+    );
   }
   return lines.join('\n');
 }
@@ -101,7 +107,12 @@ export function solveJson(s: SolveResult) {
     capped: s.capped,
     capReason: s.capped ? s.capReason : null,
     gradAccumulation: s.accumulation
-      ? { microBatch: s.accumulation.microBatch, gradAccumulation: s.accumulation.gradAccumulation, effectiveBatch: s.accumulation.effectiveBatch, peakBytes: Math.round(s.accumulation.requiredBytes) }
+      ? {
+          microBatch: s.accumulation.microBatch,
+          gradAccumulation: s.accumulation.gradAccumulation,
+          effectiveBatch: s.accumulation.effectiveBatch,
+          peakBytes: Math.round(s.accumulation.requiredBytes),
+        }
       : null,
     reason: s.reason,
   };
@@ -151,6 +162,11 @@ export function formatComparison(c: Comparison, limit = c.rows.length): string {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const right = new Set([1, 3, 4, 5, 6, 7, 8]);
-  const text = rows.map((row) => row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  const text = rows.map((row) =>
+    row
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
   return [head, ...text, ...none].join('\n');
 }

@@ -108,18 +108,30 @@ const nullLast = (a: number | null, b: number | null) => (a === null ? (b === nu
 
 /** Fitting rows first, then by total cost (cost per token when there is no token count), then by time. */
 export function byCost(a: ComparisonRow, b: ComparisonRow): number {
-  return Number(b.fits) - Number(a.fits) || nullLast(a.usdPerMillionTokens, b.usdPerMillionTokens) || nullLast(a.tokensPerSecond && 1 / a.tokensPerSecond, b.tokensPerSecond && 1 / b.tokensPerSecond) || a.gpu.localeCompare(b.gpu);
+  return (
+    Number(b.fits) - Number(a.fits) ||
+    nullLast(a.usdPerMillionTokens, b.usdPerMillionTokens) ||
+    nullLast(a.tokensPerSecond && 1 / a.tokensPerSecond, b.tokensPerSecond && 1 / b.tokensPerSecond) ||
+    a.gpu.localeCompare(b.gpu)
+  );
 }
 
 /** Fitting rows first, then by wall time (fastest first), then by cost. */
 export function byTime(a: ComparisonRow, b: ComparisonRow): number {
-  return Number(b.fits) - Number(a.fits) || nullLast(a.tokensPerSecond && 1 / a.tokensPerSecond, b.tokensPerSecond && 1 / b.tokensPerSecond) || nullLast(a.usdPerMillionTokens, b.usdPerMillionTokens) || a.gpu.localeCompare(b.gpu);
+  return (
+    Number(b.fits) - Number(a.fits) ||
+    nullLast(a.tokensPerSecond && 1 / a.tokensPerSecond, b.tokensPerSecond && 1 / b.tokensPerSecond) ||
+    nullLast(a.usdPerMillionTokens, b.usdPerMillionTokens) ||
+    a.gpu.localeCompare(b.gpu)
+  );
 }
 
 /** One row per GPU type, sorted by total cost. */
 export function compareGpus(model: ModelSpec, setup: TrainingSetup, opts: CompareOptions): Comparison {
   const rows = gpuCatalog(opts.customGpus ?? [])
-    .map((gpu) => fitOnGpu(model, setup, gpu, { headroomPercent: opts.headroomPercent, spread: opts.spread, preferredCount: opts.preferredCount, maxCount: opts.maxCount }))
+    .map((gpu) =>
+      fitOnGpu(model, setup, gpu, { headroomPercent: opts.headroomPercent, spread: opts.spread, preferredCount: opts.preferredCount, maxCount: opts.maxCount }),
+    )
     .map((fit) => rowOf(model, fit, opts))
     .sort(byCost);
   return { rows, tokens: opts.tokens, stack: opts.stack };

@@ -49,7 +49,10 @@ export function gpuCatalog(custom: GpuSpec[] = []): GpuSpec[] {
 }
 
 export function findGpu(ref: string, custom: GpuSpec[] = []): GpuSpec | undefined {
-  const key = ref.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const key = ref
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   const all = gpuCatalog(custom);
   return all.find((g) => g.id === key) ?? all.find((g) => g.aliases.includes(key));
 }

@@ -66,7 +66,13 @@ function usesDeepSpeed(s: Sharding): boolean {
  */
 export function candidatesAt(base: TrainingSetup, count: number, gpu: GpuSpec): TrainingSetup[] {
   const ds = usesDeepSpeed(base.sharding);
-  const at = (sharding: Sharding, offloadOptimizer: boolean): TrainingSetup => ({ ...base, gpus: count, gpusPerNode: Math.max(1, gpu.nodeSize), sharding, offloadOptimizer });
+  const at = (sharding: Sharding, offloadOptimizer: boolean): TrainingSetup => ({
+    ...base,
+    gpus: count,
+    gpusPerNode: Math.max(1, gpu.nodeSize),
+    sharding,
+    offloadOptimizer,
+  });
   const list: TrainingSetup[] = [];
   if (count === 1) {
     list.push(at(base.sharding === 'ddp' ? 'none' : base.sharding, base.offloadOptimizer));
@@ -88,7 +94,8 @@ function tryCount(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, count: nu
   let best: Miss | undefined;
   for (const setup of candidatesAt(base, count, gpu)) {
     const estimate = estimateMemory(model, setup);
-    if (estimate.requiredBytes <= limit) return { count, sharding: setup.sharding, offloadOptimizer: setup.offloadOptimizer, setup, estimate, label: shardingLabel(setup) };
+    if (estimate.requiredBytes <= limit)
+      return { count, sharding: setup.sharding, offloadOptimizer: setup.offloadOptimizer, setup, estimate, label: shardingLabel(setup) };
     if (!best || estimate.requiredBytes < best.best.requiredBytes) best = { best: estimate, setup };
   }
   return best!;

@@ -54,7 +54,10 @@ function currentOf(s: TrainingSetup, field: SolveField): number {
 
 function capOf(model: ModelSpec, field: SolveField): { cap: number; why: string } {
   if (field === 'micro_batch') return { cap: 1 << 16, why: 'search bound 65,536' };
-  if (field === 'seq_len') return model.maxPositionEmbeddings ? { cap: model.maxPositionEmbeddings, why: `the model's context length (max_position_embeddings ${model.maxPositionEmbeddings})` } : { cap: 1 << 20, why: 'search bound 1,048,576' };
+  if (field === 'seq_len')
+    return model.maxPositionEmbeddings
+      ? { cap: model.maxPositionEmbeddings, why: `the model's context length (max_position_embeddings ${model.maxPositionEmbeddings})` }
+      : { cap: 1 << 20, why: 'search bound 1,048,576' };
   return { cap: model.hiddenSize, why: `the hidden size ${model.hiddenSize} (a higher rank adds nothing)` };
 }
 
@@ -123,7 +126,7 @@ export function keepEffectiveBatch(model: ModelSpec, setup: TrainingSetup, limit
   for (let g = 1; g <= effective; g++) {
     if (effective % g) continue;
     const micro = effective / g;
-    if (micro > largestMicro && (g > 1) === (setup.gradAccumulation > 1)) continue; // same accumulation regime: larger than the boundary cannot fit
+    if (micro > largestMicro && g > 1 === setup.gradAccumulation > 1) continue; // same accumulation regime: larger than the boundary cannot fit
     const need = estimateMemory(model, { ...setup, microBatch: micro, gradAccumulation: g }).requiredBytes;
     if (need <= limit) return { microBatch: micro, gradAccumulation: g, effectiveBatch: effective, requiredBytes: need };
   }

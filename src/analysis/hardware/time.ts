@@ -91,7 +91,19 @@ const REFERENCE_CARD = { standard: { tflops: 312, bandwidthTBs: 2.04 }, fast: { 
 // SiLU(gate) × up 10 B per intermediate element; PEFT LoRA per target: input read by lora_A 2 B (+12 B casting to
 // fp32 adapters and back under autocast, +8 B for dropout), output: lora_B write, × scaling, add 12 B; the loss
 // (logits.float(), log_softmax, backward) 38 B per vocabulary entry per token.
-const ELEMENTWISE_BYTES = { norm: 36, rope: 22, attnIo: 4, transpose: 4, residual: 6, mlpAct: 10, adapterIn: 2, adapterCast: 12, adapterDropout: 8, adapterOut: 12, loss: 38 };
+const ELEMENTWISE_BYTES = {
+  norm: 36,
+  rope: 22,
+  attnIo: 4,
+  transpose: 4,
+  residual: 6,
+  mlpAct: 10,
+  adapterIn: 2,
+  adapterCast: 12,
+  adapterDropout: 8,
+  adapterOut: 12,
+  loss: 38,
+};
 // The backward of an elementwise op reads its saved input and the incoming gradient and writes the gradient: about
 // twice the forward's bytes (Korthikanti et al. 2022 count the backward as 2× the forward).
 const ELEMENTWISE_BACKWARD = 2;
@@ -252,7 +264,10 @@ function isSharded(s: TrainingSetup): boolean {
  * is 6·L·H·T there and 12·L·H·T with eager attention. Checkpointing recomputes the forward: +2N and the
  * attention forward (Korthikanti et al. 2022).
  */
-export function flopsPerToken(m: ModelSpec, s: TrainingSetup): { model: number; recompute: number; recomputeIfCheckpointed: number; n: number; adapterParams: number } {
+export function flopsPerToken(
+  m: ModelSpec,
+  s: TrainingSetup,
+): { model: number; recompute: number; recomputeIfCheckpointed: number; n: number; adapterParams: number } {
   const n = linearModules(m).reduce((t, x) => t + x.inFeatures * x.outFeatures * x.activeCount, 0) + m.hiddenSize * m.vocabSize;
   const attnWidth = m.mla ? m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim) : m.numHeads * headDimOf(m);
   const causalShare = s.attention === 'eager' ? 1 : 0.5;
@@ -274,7 +289,11 @@ export function flopsPerToken(m: ModelSpec, s: TrainingSetup): { model: number; 
 export function scalingEfficiency(gpu: GpuSpec, s: TrainingSetup): TimeFactor {
   if (s.gpus <= 1) return { name: 'scaling', value: 1, source: 'one GPU' };
   const bw = collectiveBandwidth(gpu, s.gpus);
-  return { name: 'scaling', value: 1, source: `communication modelled as bytes ÷ ${bw.gbs.toFixed(1)} GB/s (${bw.path}), not as a factor (time-model.md §communication)` };
+  return {
+    name: 'scaling',
+    value: 1,
+    source: `communication modelled as bytes ÷ ${bw.gbs.toFixed(1)} GB/s (${bw.path}), not as a factor (time-model.md §communication)`,
+  };
 }
 
 // ---- interconnect ------------------------------------------------------------------------------------------
@@ -327,7 +346,8 @@ export function linksOf(gpu: GpuSpec): Links {
 export function collectiveBandwidth(gpu: GpuSpec, count: number): { gbs: number; path: string; nodes: number; perNode: number } {
   const l = linksOf(gpu);
   if (count <= 1) return { gbs: Infinity, path: 'one GPU', nodes: 1, perNode: 1 };
-  if (l.fabricGBs && count <= l.fabricDomain) return { gbs: l.fabricGBs, path: `${gpu.interconnect ?? 'fabric'}`, nodes: Math.ceil(count / Math.max(gpu.nodeSize, l.fabricDomain)), perNode: count };
+  if (l.fabricGBs && count <= l.fabricDomain)
+    return { gbs: l.fabricGBs, path: `${gpu.interconnect ?? 'fabric'}`, nodes: Math.ceil(count / Math.max(gpu.nodeSize, l.fabricDomain)), perNode: count };
   const perNode = Math.min(count, gpu.nodeSize);
   const nodes = Math.ceil(count / gpu.nodeSize);
   let gbs: number;
@@ -350,14 +370,30 @@ export function collectiveBandwidth(gpu: GpuSpec, count: number): { gbs: number;
 }
 
 /** Bytes of the weights as stored on the GPU and of what is trained. */
-export function parameterBytes(m: ModelSpec, s: TrainingSetup): { stored: number; trainableParams: number; trainableBytes: number; gradBytes: number; quantizedParams: number } {
+export function parameterBytes(
+  m: ModelSpec,
+  s: TrainingSetup,
+): { stored: number; trainableParams: number; trainableBytes: number; gradBytes: number; quantizedParams: number } {
   const pb = paramBreakdown(m);
   const wb = DTYPE_BYTES[s.weightDtype];
   const adapters = usesAdapters(s) && s.lora ? loraTargets(m, s.lora).params : 0;
   const adapterBytes = s.lora ? DTYPE_BYTES[s.lora.dtype] : wb;
-  const saved = usesAdapters(s) && s.lora ? (s.lora.modulesToSave.includes('lm_head') ? m.vocabSize * m.hiddenSize : 0) + (s.lora.modulesToSave.includes('embed_tokens') ? m.vocabSize * m.hiddenSize : 0) : 0;
+  const saved =
+    usesAdapters(s) && s.lora
+      ? (s.lora.modulesToSave.includes('lm_head') ? m.vocabSize * m.hiddenSize : 0) +
+        (s.lora.modulesToSave.includes('embed_tokens') ? m.vocabSize * m.hiddenSize : 0)
+      : 0;
   const q = s.quantization;
-  const linearBytes = q === 'nf4' || q === 'fp4' ? (s.doubleQuant ? NF4_BYTES.doubleQuant : NF4_BYTES.plain) : q === 'int8' ? 1 : q === 'gptq-int4' || q === 'awq-int4' ? INT4_GROUP_BYTES : wb;
+  const linearBytes =
+    q === 'nf4' || q === 'fp4'
+      ? s.doubleQuant
+        ? NF4_BYTES.doubleQuant
+        : NF4_BYTES.plain
+      : q === 'int8'
+        ? 1
+        : q === 'gptq-int4' || q === 'awq-int4'
+          ? INT4_GROUP_BYTES
+          : wb;
   const quantizedParams = q !== 'none' ? pb.linear : 0;
   const stored = pb.linear * linearBytes + (pb.total - pb.linear) * wb + adapters * adapterBytes;
   if (s.method === 'frozen') return { stored, trainableParams: 0, trainableBytes: 0, gradBytes: 0, quantizedParams };
@@ -369,10 +405,15 @@ export function parameterBytes(m: ModelSpec, s: TrainingSetup): { stored: number
 }
 
 const ag = (bytes: number, n: number) => ((n - 1) / n) * bytes; // ring all-gather / reduce-scatter, per GPU (nccl-tests PERFORMANCE.md)
-const ar = (bytes: number, n: number) => (2 * (n - 1) / n) * bytes; // ring all-reduce, per GPU
+const ar = (bytes: number, n: number) => ((2 * (n - 1)) / n) * bytes; // ring all-reduce, per GPU
 
 /** The collectives, host copies and optimizer work of one step, in seconds, from bytes and bandwidths. */
-export function transferTerms(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec, stack: Stack = 'hf'): Omit<StepTerms, 'compute' | 'dequant'> & { notes: TimeFactor[] } {
+export function transferTerms(
+  m: ModelSpec,
+  s: TrainingSetup,
+  gpu: GpuSpec,
+  stack: Stack = 'hf',
+): Omit<StepTerms, 'compute' | 'dequant'> & { notes: TimeFactor[] } {
   const notes: TimeFactor[] = [];
   const n = s.gpus;
   const p = parameterBytes(m, s);
@@ -385,7 +426,12 @@ export function transferTerms(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec, stac
   let serialTransfer = 0;
   // Megatron-Core (NeMo) splits models with tensor/pipeline parallelism, not FSDP; its communication is inside the
   // end-to-end MFU it was measured with (time-model.md §MFU), so no collective is added for that stack.
-  if (stack === 'nemo' && n > 1) notes.push({ name: 'collectives', value: 0, source: 'Megatron-Core TP/PP/DP communication is inside the measured NeMo MFU (time-model.md §communication)' });
+  if (stack === 'nemo' && n > 1)
+    notes.push({
+      name: 'collectives',
+      value: 0,
+      source: 'Megatron-Core TP/PP/DP communication is inside the measured NeMo MFU (time-model.md §communication)',
+    });
   else if (n > 1) {
     const t = (bytes: number) => bytes / (bw.gbs * GB);
     switch (s.sharding) {
@@ -418,7 +464,11 @@ export function transferTerms(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec, stac
         // DDP (and FSDP NO_SHARD): one all-reduce of the gradients per optimizer step (no_sync while accumulating).
         commStep = t(ar(p.gradBytes, n));
     }
-    notes.push({ name: 'collectives', value: commMicro + commStep + serialTransfer, source: `${s.sharding} over ${bw.path}: ${bw.gbs.toFixed(1)} GB/s per GPU, s per micro-step + per step (time-model.md §communication)` });
+    notes.push({
+      name: 'collectives',
+      value: commMicro + commStep + serialTransfer,
+      source: `${s.sharding} over ${bw.path}: ${bw.gbs.toFixed(1)} GB/s per GPU, s per micro-step + per step (time-model.md §communication)`,
+    });
   }
   // Host↔device copies of offloaded weights and gradients, at the link's achieved rate; the GPUs of a node share
   // the host's DRAM (time-model.md §offload).
@@ -437,12 +487,24 @@ export function transferTerms(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec, stac
     // Every rank of the node steps its shard on the same host: the node's share of the trainable parameters.
     const paramsOnHost = (p.trainableParams / shardWays) * perNode;
     optimizerCpu = (paramsOnHost * CPU_ADAM_BYTES) / (l.hostMemoryGBs * GB);
-    notes.push({ name: 'CPU offload', value: pcieMicro, source: `host↔device ${hostGBs.toFixed(1)} GB/s (PCIe Gen${gpu.pcieGen ?? '?'} x16 × ${PCIE_EFFICIENCY.toFixed(2)}, host DRAM ${l.hostMemoryGBs} GB/s ÷ ${perNode} GPUs), s per micro-step (time-model.md §offload)` });
-    notes.push({ name: 'CPU optimizer step', value: optimizerCpu, source: `${Math.round(paramsOnHost / 1e6)}M params × ${CPU_ADAM_BYTES} B ÷ ${l.hostMemoryGBs} GB/s host DRAM, s per step (DeepSpeedCPUAdam roofline; time-model.md §offload)` });
+    notes.push({
+      name: 'CPU offload',
+      value: pcieMicro,
+      source: `host↔device ${hostGBs.toFixed(1)} GB/s (PCIe Gen${gpu.pcieGen ?? '?'} x16 × ${PCIE_EFFICIENCY.toFixed(2)}, host DRAM ${l.hostMemoryGBs} GB/s ÷ ${perNode} GPUs), s per micro-step (time-model.md §offload)`,
+    });
+    notes.push({
+      name: 'CPU optimizer step',
+      value: optimizerCpu,
+      source: `${Math.round(paramsOnHost / 1e6)}M params × ${CPU_ADAM_BYTES} B ÷ ${l.hostMemoryGBs} GB/s host DRAM, s per step (DeepSpeedCPUAdam roofline; time-model.md §offload)`,
+    });
   } else if (p.trainableParams > 0 && gpu.bandwidthTBs) {
     const perGpu = p.trainableParams / shardWays;
     optimizerGpu = (perGpu * OPTIMIZER_BYTES[s.optimizer]) / (gpu.bandwidthTBs * 1e12);
-    notes.push({ name: 'optimizer step', value: optimizerGpu, source: `${Math.round(perGpu / 1e6)}M params × ${OPTIMIZER_BYTES[s.optimizer]} B ÷ ${gpu.bandwidthTBs} TB/s, s per step (time-model.md §optimizer)` });
+    notes.push({
+      name: 'optimizer step',
+      value: optimizerGpu,
+      source: `${Math.round(perGpu / 1e6)}M params × ${OPTIMIZER_BYTES[s.optimizer]} B ÷ ${gpu.bandwidthTBs} TB/s, s per step (time-model.md §optimizer)`,
+    });
   }
   const sharedLink = n > 1 && !(l.fabricGBs && n <= l.fabricDomain) && bw.nodes <= 1;
   const buckets = Math.max(1, Math.ceil(p.gradBytes / DDP_BUCKET_BYTES));
@@ -458,7 +520,11 @@ export function exposedTransfer(transfer: number, window: number, units: number)
 }
 
 /** Seconds per micro-step and per optimizer step from the terms; `transfer` and `cpu` scale the bandwidth and CPU terms. */
-export function stepSeconds(t: StepTerms, gradAccumulation: number, scale: { compute: number; transfer: number; cpu: number } = { compute: 1, transfer: 1, cpu: 1 }): { micro: number; step: number } {
+export function stepSeconds(
+  t: StepTerms,
+  gradAccumulation: number,
+  scale: { compute: number; transfer: number; cpu: number } = { compute: 1, transfer: 1, cpu: 1 },
+): { micro: number; step: number } {
   const busy = (t.compute + t.dequant) * scale.compute;
   const micro = t.sharedLink ? (t.commMicro + t.pcieMicro) * scale.transfer : Math.max(t.commMicro, t.pcieMicro) * scale.transfer;
   const secondsMicro = busy + exposedTransfer(micro, busy, t.units);
@@ -475,16 +541,29 @@ export function stepSeconds(t: StepTerms, gradAccumulation: number, scale: { com
 /** An MFU default and the job it was measured on: with or without checkpointing, and — for the HF defaults, all
  * measured on LoRA jobs (Qwen README, MLPerf Juniper) — the method, since a LoRA job's model FLOPs (4N) are a
  * smaller share of its hardware FLOPs (4N + 2N recompute) than a full fine-tune's (6N of 8N). */
-function baseMfu(stack: Stack, gpu: GpuSpec, s: TrainingSetup, fp8: boolean): { value: number; measuredWithCheckpointing: boolean; measuredOnLora?: boolean; source: string } {
+function baseMfu(
+  stack: Stack,
+  gpu: GpuSpec,
+  s: TrainingSetup,
+  fp8: boolean,
+): { value: number; measuredWithCheckpointing: boolean; measuredOnLora?: boolean; source: string } {
   const fast = isFastGpu(gpu);
   const cls = fast ? 'fast' : 'standard';
   switch (stack) {
     case 'nemo':
       return fp8
-        ? { value: MFU_NEMO.fp8, measuredWithCheckpointing: false, source: 'NeMo/Megatron with FP8, BF16-normalized (time-model.md §MFU; NeMo 24.07 performance_summary.md)' }
+        ? {
+            value: MFU_NEMO.fp8,
+            measuredWithCheckpointing: false,
+            source: 'NeMo/Megatron with FP8, BF16-normalized (time-model.md §MFU; NeMo 24.07 performance_summary.md)',
+          }
         : { value: MFU_NEMO.bf16, measuredWithCheckpointing: false, source: 'NeMo/Megatron BF16 (time-model.md §MFU; Megatron-LM README up to 47%)' };
     case 'torchtitan':
-      return { value: MFU_TORCHTITAN_EAGER, measuredWithCheckpointing: false, source: 'torchtitan eager BF16 (time-model.md §MFU; torchtitan benchmarks/llama3_h100_202412)' };
+      return {
+        value: MFU_TORCHTITAN_EAGER,
+        measuredWithCheckpointing: false,
+        source: 'torchtitan eager BF16 (time-model.md §MFU; torchtitan benchmarks/llama3_h100_202412)',
+      };
     case 'torchtune':
       return { value: MFU_TORCHTUNE, measuredWithCheckpointing: true, source: 'torchtune with compile (time-model.md §MFU)' };
     default: {
@@ -581,7 +660,11 @@ export function estimateThroughput(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec,
     const refHw = f.model + (base.measuredWithCheckpointing ? f.recomputeIfCheckpointed : 0);
     const jobHw = f.model + f.recompute;
     if (Math.abs(refHw / jobHw - 1) > 1e-9) {
-      factors.push({ name: 'gradient checkpointing', value: refHw / jobHw, source: `recompute FLOPs: default measured ${base.measuredWithCheckpointing ? 'with' : 'without'} checkpointing (Korthikanti 2022; ms-swift −30%, time-model.md §checkpointing)` });
+      factors.push({
+        name: 'gradient checkpointing',
+        value: refHw / jobHw,
+        source: `recompute FLOPs: default measured ${base.measuredWithCheckpointing ? 'with' : 'without'} checkpointing (Korthikanti 2022; ms-swift −30%, time-model.md §checkpointing)`,
+      });
       mfu *= refHw / jobHw;
     }
     // The same hardware efficiency on a full fine-tune: its model FLOPs are a larger share of the work it does.
@@ -589,7 +672,11 @@ export function estimateThroughput(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec,
       const lora = flopsPerToken(m, { ...s, method: 'lora', lora: s.lora ?? { r: 0, targets: [], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' } });
       const loraRatio = (lora.model + lora.recomputeIfCheckpointed) / lora.model;
       const fullRatio = refHw / f.model;
-      factors.push({ name: 'full fine-tuning', value: loraRatio / fullRatio, source: 'the HF default was measured on LoRA jobs: same hardware FLOP rate, larger model-FLOP share (time-model.md §MFU)' });
+      factors.push({
+        name: 'full fine-tuning',
+        value: loraRatio / fullRatio,
+        source: 'the HF default was measured on LoRA jobs: same hardware FLOP rate, larger model-FLOP share (time-model.md §MFU)',
+      });
       mfu *= loraRatio / fullRatio;
     }
   }
@@ -600,26 +687,51 @@ export function estimateThroughput(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec,
   }
   if (s.compiled && (st === 'hf' || st === 'pytorch' || st === 'torchtitan')) {
     const c = overrides.compileSpeedup ?? COMPILE_SPEEDUP;
-    factors.push({ name: 'torch.compile', value: c, source: overrides.compileSpeedup !== undefined ? 'vramLens.timeModel.compileSpeedup' : 'torchtitan eager → compile 1.157× (time-model.md §compile)' });
+    factors.push({
+      name: 'torch.compile',
+      value: c,
+      source: overrides.compileSpeedup !== undefined ? 'vramLens.timeModel.compileSpeedup' : 'torchtitan eager → compile 1.157× (time-model.md §compile)',
+    });
     mfu *= c;
   }
   if (fp8 && st !== 'nemo') {
-    const dflt = activeParams >= FP8_LARGE_PARAMS ? FP8_SPEEDUP.large : activeParams <= 1e9 ? FP8_SPEEDUP.small : FP8_SPEEDUP.small + ((activeParams - 1e9) / (FP8_LARGE_PARAMS - 1e9)) * (FP8_SPEEDUP.large - FP8_SPEEDUP.small);
+    const dflt =
+      activeParams >= FP8_LARGE_PARAMS
+        ? FP8_SPEEDUP.large
+        : activeParams <= 1e9
+          ? FP8_SPEEDUP.small
+          : FP8_SPEEDUP.small + ((activeParams - 1e9) / (FP8_LARGE_PARAMS - 1e9)) * (FP8_SPEEDUP.large - FP8_SPEEDUP.small);
     const g = overrides.fp8Speedup ?? dflt;
-    factors.push({ name: 'FP8', value: g, source: overrides.fp8Speedup !== undefined ? 'vramLens.timeModel.fp8Speedup' : 'FP8 ×1.25 ≥7B, ≤×1.1 <1B (time-model.md §FP8: torchtitan +28%)' });
+    factors.push({
+      name: 'FP8',
+      value: g,
+      source: overrides.fp8Speedup !== undefined ? 'vramLens.timeModel.fp8Speedup' : 'FP8 ×1.25 ≥7B, ≤×1.1 <1B (time-model.md §FP8: torchtitan +28%)',
+    });
     mfu *= g;
   }
-  const scale = overrides.scalingEfficiency !== undefined ? { name: 'scaling', value: overrides.scalingEfficiency, source: 'vramLens.timeModel.scalingEfficiency' } : scalingEfficiency(gpu, s);
+  const scale =
+    overrides.scalingEfficiency !== undefined
+      ? { name: 'scaling', value: overrides.scalingEfficiency, source: 'vramLens.timeModel.scalingEfficiency' }
+      : scalingEfficiency(gpu, s);
   if (s.gpus > 1) factors.push(scale);
   let speed = 1;
   if (st === 'unsloth') {
     const u = overrides.unslothSpeedup ?? UNSLOTH_SPEEDUP;
-    factors.push({ name: 'Unsloth', value: u, source: overrides.unslothSpeedup !== undefined ? 'vramLens.timeModel.unslothSpeedup' : 'Unsloth ×1.8 over HF (time-model.md §Unsloth; HF blog unsloth-trl)' });
+    factors.push({
+      name: 'Unsloth',
+      value: u,
+      source:
+        overrides.unslothSpeedup !== undefined ? 'vramLens.timeModel.unslothSpeedup' : 'Unsloth ×1.8 over HF (time-model.md §Unsloth; HF blog unsloth-trl)',
+    });
     speed *= u;
   }
   const flatOffload = overrides.offloadSpeedFactor !== undefined && (s.offloadOptimizer || s.offloadParams);
   if (flatOffload) {
-    factors.push({ name: 'CPU offload', value: overrides.offloadSpeedFactor!, source: 'vramLens.timeModel.offloadSpeedFactor (replaces the PCIe and CPU-optimizer terms)' });
+    factors.push({
+      name: 'CPU offload',
+      value: overrides.offloadSpeedFactor!,
+      source: 'vramLens.timeModel.offloadSpeedFactor (replaces the PCIe and CPU-optimizer terms)',
+    });
     speed *= overrides.offloadSpeedFactor!;
   }
   const peakTflops = gpu.bf16Tflops;
@@ -631,10 +743,23 @@ export function estimateThroughput(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec,
   const elementwise = eager && overrides.mfu === undefined ? elementwiseBytesPerToken(m, s) : 0;
   const memoryBound = elementwise ? memoryBoundSeconds(elementwise, gpu, sustained?.value ?? 1) : 0;
   // A guard: the matmuls cannot run faster than the card's sustained peak, nor the traffic faster than its bandwidth.
-  const matmulFloor = (tokensPerMicroStep * (f.model + f.recompute)) / ((fp8 && gpu.fp8Tflops ? gpu.fp8Tflops : peakTflops) * 1e12 * (sustained?.value ?? 1) * REFERENCE_MATMUL_SHARE[isFastGpu(gpu) ? 'fast' : 'standard']) + (elementwise * tokensPerMicroStep) / ((gpu.bandwidthTBs ?? Infinity) * 1e12 * STREAM_EFFICIENCY);
-  if (memoryBound !== 0) factors.push({ name: 'memory-bound work', value: memoryBound * tokensPerMicroStep, source: `${(elementwise / 1e6).toFixed(0)} MB per token of non-matmul traffic at ${gpu.bandwidthTBs} TB/s, beyond the ${isFastGpu(gpu) ? 'H100' : 'A100'} share in the MFU, s per micro-step (time-model.md §memory-bound work)` });
+  const matmulFloor =
+    (tokensPerMicroStep * (f.model + f.recompute)) /
+      ((fp8 && gpu.fp8Tflops ? gpu.fp8Tflops : peakTflops) * 1e12 * (sustained?.value ?? 1) * REFERENCE_MATMUL_SHARE[isFastGpu(gpu) ? 'fast' : 'standard']) +
+    (elementwise * tokensPerMicroStep) / ((gpu.bandwidthTBs ?? Infinity) * 1e12 * STREAM_EFFICIENCY);
+  if (memoryBound !== 0)
+    factors.push({
+      name: 'memory-bound work',
+      value: memoryBound * tokensPerMicroStep,
+      source: `${(elementwise / 1e6).toFixed(0)} MB per token of non-matmul traffic at ${gpu.bandwidthTBs} TB/s, beyond the ${isFastGpu(gpu) ? 'H100' : 'A100'} share in the MFU, s per micro-step (time-model.md §memory-bound work)`,
+    });
   const padding = overrides.paddingFraction ?? 0;
-  if (padding > 0) factors.push({ name: 'padding', value: padding, source: `vramLens.timeModel.paddingFraction: ${Math.round(padding * 100)}% of the computed tokens are padding, not trained tokens (time-model.md §packing)` });
+  if (padding > 0)
+    factors.push({
+      name: 'padding',
+      value: padding,
+      source: `vramLens.timeModel.paddingFraction: ${Math.round(padding * 100)}% of the computed tokens are padding, not trained tokens (time-model.md §packing)`,
+    });
   const trainedPerMicroStep = tokensPerMicroStep * (1 - padding);
   let dequant = 0;
   if (quantized && gpu.bandwidthTBs) {

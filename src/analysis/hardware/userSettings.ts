@@ -35,7 +35,8 @@ export function parseCustomGpus(raw: unknown): Parsed<GpuSpec[]> {
 /** vramLens.gpuPrices: { "<gpu id>": $/GPU-hour }; a non-number or negative price is reported and skipped. */
 export function parseGpuPrices(raw: unknown): Parsed<Record<string, number>> {
   if (raw === undefined || raw === null) return { value: {}, errors: [] };
-  if (typeof raw !== 'object' || Array.isArray(raw)) return { value: {}, errors: [`vramLens.gpuPrices must be an object of GPU id to $/hour, not ${JSON.stringify(raw)}`] };
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    return { value: {}, errors: [`vramLens.gpuPrices must be an object of GPU id to $/hour, not ${JSON.stringify(raw)}`] };
   const value: Record<string, number> = {};
   const errors: string[] = [];
   for (const [id, v] of Object.entries(raw as Record<string, unknown>)) {

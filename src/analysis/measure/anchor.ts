@@ -184,7 +184,8 @@ export function matchMeasurement(report: Report, records: MeasurementRecord[], c
   const gpuName = gpu?.name ?? record.gpu?.name.replace(/^NVIDIA\s+/, '') ?? 'an unknown GPU';
   const gpuCount = record.gpu?.count ?? null;
   const sameGpu = !!gpu && gpu.id === report.target.gpu.id && gpuCount === report.target.count;
-  const changes: PlanChangeRow[] = report.plan && record.plan ? changedPlanValues(record.plan, planValues(report.plan)).map((c) => ({ ...c, label: fieldWords(c.field) })) : [];
+  const changes: PlanChangeRow[] =
+    report.plan && record.plan ? changedPlanValues(record.plan, planValues(report.plan)).map((c) => ({ ...c, label: fieldWords(c.field) })) : [];
   const base = { record, gpuName, gpuCount, gpuId: gpu?.id ?? null, sameGpu, changes };
   const when = dateOf(record.measuredAt);
   const target = `${report.target.count}× ${report.target.gpu.name}`;
@@ -226,9 +227,17 @@ export function matchMeasurement(report: Report, records: MeasurementRecord[], c
     const at = record.oom ? ` (step ${record.oom.step}, ${phaseWords(record.oom.phase)})` : '';
     if (!sameGpu) return notAnchored(`it ran out of memory${at} on ${measuredOn}; the target is ${target}`, predictedReserved);
     if (changes.length) return notAnchored(`it ran out of memory${at} with other settings (${changesWords(changes)})`, predictedReserved);
-    return { ...base, predictedReservedForMeasured: predictedReserved, anchoring: null, notAnchoredBecause: null, verdict: 'oom', words: `the measurement of ${when} ran out of memory with these settings${at} on ${measuredOn}` };
+    return {
+      ...base,
+      predictedReservedForMeasured: predictedReserved,
+      anchoring: null,
+      notAnchoredBecause: null,
+      verdict: 'oom',
+      words: `the measurement of ${when} ran out of memory with these settings${at} on ${measuredOn}`,
+    };
   }
-  if (!record.gpu || !gpu) return notAnchored(`the GPU it ran on (${record.gpu?.name ?? 'none seen'}) is not in the GPU catalog; add it to vramLens.customGpus`, predictedReserved);
+  if (!record.gpu || !gpu)
+    return notAnchored(`the GPU it ran on (${record.gpu?.name ?? 'none seen'}) is not in the GPU catalog; add it to vramLens.customGpus`, predictedReserved);
   if (gpu.id !== report.target.gpu.id) return notAnchored(`measured on ${measuredOn}, the target is ${target}`, predictedReserved);
   if (gpuCount !== report.target.count) return notAnchored(`measured on ${measuredOn}, the target is ${target}`, predictedReserved);
   if (reason || !predictedMeasured || predictedNow === null || !record.peak) return notAnchored(reason ?? 'it has no peak', predictedReserved);
@@ -245,7 +254,15 @@ export function matchMeasurement(report: Report, records: MeasurementRecord[], c
   return {
     ...base,
     predictedReservedForMeasured: predictedMeasured.reserved,
-    anchoring: { measuredReservedBytes, commBytes, predictedMeasuredBytes: predictedMeasured.required, predictedNowBytes: predictedNow, changeBytes, anchoredBytes, verdict },
+    anchoring: {
+      measuredReservedBytes,
+      commBytes,
+      predictedMeasuredBytes: predictedMeasured.required,
+      predictedNowBytes: predictedNow,
+      changeBytes,
+      anchoredBytes,
+      verdict,
+    },
     notAnchoredBecause: null,
     verdict,
     words,
@@ -301,14 +318,21 @@ export function measuredRows(m: MeasurementMatch): { label: string; value: strin
   }
   if (m.predictedReservedForMeasured !== null) {
     const diff = r.peak ? ` (${pct(r.peak.reservedBytes, m.predictedReservedForMeasured)} vs measured)` : '';
-    rows.push({ label: m.changes.length ? 'predicted for the measured settings' : 'predicted', value: `${formatGiB(m.predictedReservedForMeasured)} reserved${diff}` });
+    rows.push({
+      label: m.changes.length ? 'predicted for the measured settings' : 'predicted',
+      value: `${formatGiB(m.predictedReservedForMeasured)} reserved${diff}`,
+    });
   }
   if (m.changes.length) rows.push({ label: 'settings changed since', value: changesWords(m.changes, 8) });
   if (m.anchoring) {
     const a = m.anchoring;
-    if (m.changes.length) rows.push({ label: 'predicted change', value: `${signed(a.changeBytes)} (${formatGiB(a.predictedMeasuredBytes)} → ${formatGiB(a.predictedNowBytes)})` });
+    if (m.changes.length)
+      rows.push({ label: 'predicted change', value: `${signed(a.changeBytes)} (${formatGiB(a.predictedMeasuredBytes)} → ${formatGiB(a.predictedNowBytes)})` });
     if (a.commBytes > 0) rows.push({ label: 'NCCL buffers (not seen by the allocator)', value: formatGiB(a.commBytes) });
-    rows.push({ label: 'anchored estimate', value: `${formatGiB(a.anchoredBytes)} (${a.verdict === 'oom' ? 'does not fit' : a.verdict === 'tight' ? 'tight' : 'fits'})` });
+    rows.push({
+      label: 'anchored estimate',
+      value: `${formatGiB(a.anchoredBytes)} (${a.verdict === 'oom' ? 'does not fit' : a.verdict === 'tight' ? 'tight' : 'fits'})`,
+    });
   } else if (m.notAnchoredBecause) rows.push({ label: 'not used for the estimate', value: m.notAnchoredBecause });
   return rows;
 }

@@ -172,7 +172,12 @@ export type MeasurementRecord = z.infer<typeof MeasurementRecordSchema>;
 function maxPeak(a: PhasePeak | undefined, b: PhasePeak): PhasePeak {
   if (!a) return { ...b };
   const used = a.deviceUsedBytes === null ? b.deviceUsedBytes : b.deviceUsedBytes === null ? a.deviceUsedBytes : Math.max(a.deviceUsedBytes, b.deviceUsedBytes);
-  return { allocatedBytes: Math.max(a.allocatedBytes, b.allocatedBytes), reservedBytes: Math.max(a.reservedBytes, b.reservedBytes), deviceUsedBytes: used, count: Math.max(a.count, b.count) };
+  return {
+    allocatedBytes: Math.max(a.allocatedBytes, b.allocatedBytes),
+    reservedBytes: Math.max(a.reservedBytes, b.reservedBytes),
+    deviceUsedBytes: used,
+    count: Math.max(a.count, b.count),
+  };
 }
 
 export type MergedMeasurement = Pick<MeasurementRecord, 'status' | 'gpu' | 'versions' | 'processes' | 'phases' | 'peak' | 'stepsCompleted' | 'oom'>;
@@ -207,7 +212,9 @@ export function mergeProbeFiles(files: ProbeFile[], catalog: GpuSpec[] = []): Me
       if (v.deviceUsedBytes !== null) used = Math.max(used ?? 0, v.deviceUsedBytes);
     }
   }
-  const peak: MeasurementRecord['peak'] = top ? { allocatedBytes: top.allocatedBytes, reservedBytes: reserved, deviceUsedBytes: used, phase: top.phase, rank: top.rank } : null;
+  const peak: MeasurementRecord['peak'] = top
+    ? { allocatedBytes: top.allocatedBytes, reservedBytes: reserved, deviceUsedBytes: used, phase: top.phase, rank: top.rank }
+    : null;
   const oomFile = sorted.find((f) => f.oom);
   const oom = oomFile?.oom ? { ...oomFile.oom, rank: oomFile.rank } : null;
   const trainers = sorted.filter((f) => f.stepsCompleted > 0 || f.status !== 'finished');

@@ -112,7 +112,11 @@ export function bandAround(bytes: number, c: BandClass, t: BandTable = bandTable
 }
 
 /** The class of a job from its engine inputs, its training stack and whether its sequences are packed. */
-export function bandClassOf(s: Pick<TrainingSetup, 'method' | 'quantization' | 'gpus' | 'sharding' | 'job'>, stack: BandClass['stack'], packed: boolean): BandClass {
+export function bandClassOf(
+  s: Pick<TrainingSetup, 'method' | 'quantization' | 'gpus' | 'sharding' | 'job'>,
+  stack: BandClass['stack'],
+  packed: boolean,
+): BandClass {
   const job = s.job;
   return {
     method: s.quantization !== 'none' ? 'qlora' : s.method === 'lora' || s.method === 'dora' || s.method === 'qlora' ? 'lora' : 'full',

@@ -49,7 +49,9 @@ export function shardsWeights(s: TrainingSetup): boolean {
   return s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'zero3');
 }
 function shardsGrads(s: TrainingSetup): boolean {
-  return s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'fsdp_grad_op' || s.sharding === 'zero2' || s.sharding === 'zero3');
+  return (
+    s.gpus > 1 && (s.sharding === 'fsdp' || s.sharding === 'fsdp_hybrid' || s.sharding === 'fsdp_grad_op' || s.sharding === 'zero2' || s.sharding === 'zero3')
+  );
 }
 function shardsOptimizer(s: TrainingSetup): boolean {
   return s.gpus > 1 && s.sharding !== 'none' && s.sharding !== 'ddp';
@@ -113,7 +115,15 @@ export function contextOf(model: ModelSpec, setup: TrainingSetup): EngineContext
 }
 
 /** Adds a part when it has bytes. */
-export function part(list: Part[], name: ComponentName, bytes: number, live: readonly PeakPhase[], formula: string, inputs: Component['inputs'], pool: Component['pool'] = 'allocator'): void {
+export function part(
+  list: Part[],
+  name: ComponentName,
+  bytes: number,
+  live: readonly PeakPhase[],
+  formula: string,
+  inputs: Component['inputs'],
+  pool: Component['pool'] = 'allocator',
+): void {
   if (bytes > 0) list.push({ name, bytes, live, formula, inputs, pool });
 }
 

@@ -56,8 +56,7 @@ export function normalizeTargets(targets: string[]): { names: Set<string>; unkno
     if (ALIASES[key]) {
       ALIASES[key].forEach((n) => names.add(n));
       if (FUSED.has(key)) fused.push(ALIASES[key]);
-    }
-    else if (/^(q|k|v|o|gate|up|down)_proj$/.test(key)) names.add(key);
+    } else if (/^(q|k|v|o|gate|up|down)_proj$/.test(key)) names.add(key);
     else if (/^(q_a_proj|q_b_proj|kv_a_proj_with_mqa|kv_b_proj)$/.test(key)) names.add(key);
     else if (key === 'lm_head' || key === 'embed_tokens') names.add(key);
     else unknown.push(raw);

@@ -30,7 +30,13 @@ export function assemblePeak(c: EngineContext, parts: Part[]): PeakAssembly {
   const peakReservedBytes = reservedOf(peakAllocatedBytes, vllm(phase));
   const components = parts.filter((p) => p.live.includes(phase)).map(strip);
   if (peakReservedBytes > peakAllocatedBytes) {
-    components.push({ name: 'allocatorReserve', bytes: peakReservedBytes - peakAllocatedBytes, formula: `${Math.round((RESERVED_OVER_ALLOCATED - 1) * 100)}% of allocated (caching allocator)`, inputs: { ratio: RESERVED_OVER_ALLOCATED }, pool: 'allocator' });
+    components.push({
+      name: 'allocatorReserve',
+      bytes: peakReservedBytes - peakAllocatedBytes,
+      formula: `${Math.round((RESERVED_OVER_ALLOCATED - 1) * 100)}% of allocated (caching allocator)`,
+      inputs: { ratio: RESERVED_OVER_ALLOCATED },
+      pool: 'allocator',
+    });
   }
   const nccl = c.s.gpus > 1 ? NCCL_BYTES : 0;
   if (nccl) components.push({ name: 'commBuffers', bytes: nccl, formula: 'NCCL communicator buffers', inputs: { gpus: c.N }, pool: 'driver' });

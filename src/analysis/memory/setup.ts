@@ -8,16 +8,7 @@ export type Method = 'full' | 'lora' | 'qlora' | 'dora' | 'frozen';
 export type AttentionImpl = 'eager' | 'sdpa' | 'flash_attention_2';
 export type Sharding = 'none' | 'ddp' | 'fsdp' | 'fsdp_grad_op' | 'fsdp_hybrid' | 'zero1' | 'zero2' | 'zero3';
 export type OptimizerKind =
-  | 'adamw'
-  | 'adamw_fused'
-  | 'adamw_8bit'
-  | 'paged_adamw_8bit'
-  | 'paged_adamw_32bit'
-  | 'adafactor'
-  | 'sgd'
-  | 'sgd_momentum'
-  | 'lion'
-  | 'lion_8bit';
+  'adamw' | 'adamw_fused' | 'adamw_8bit' | 'paged_adamw_8bit' | 'paged_adamw_32bit' | 'adafactor' | 'sgd' | 'sgd_momentum' | 'lion' | 'lion_8bit';
 export type LossImpl = 'standard' | 'chunked' | 'fused_linear';
 
 export interface LoraSetup {

@@ -76,7 +76,7 @@ function withLineageKeys(e: TableEntry): { config: Record<string, unknown>; note
     if (/t5-v1_1|flan-t5|lm-adapt|mt5|byt5|ul2/.test(all)) {
       return {
         config: { ...c, feed_forward_proj: 'gated-gelu', tie_word_embeddings: c.tie_word_embeddings ?? false },
-        note: 'feed_forward_proj and tie_word_embeddings not in the table\'s copy: the T5 v1.1 line\'s gated-GELU FF and untied embeddings taken',
+        note: "feed_forward_proj and tie_word_embeddings not in the table's copy: the T5 v1.1 line's gated-GELU FF and untied embeddings taken",
       };
     }
   }
@@ -168,7 +168,10 @@ function hubIdTail(ref: string): string | undefined {
 export function lookupArchitecture(ref: string): TableHit | undefined {
   if (typeof ref !== 'string' || !ref.trim()) return undefined;
   const { exact, normalized } = indexes();
-  const wanted = ref.trim().toLowerCase().replace(/^https?:\/\/(www\.)?(huggingface\.co|hf\.co)\//, '');
+  const wanted = ref
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\/(www\.)?(huggingface\.co|hf\.co)\//, '');
   const hit = exact.get(wanted) ?? (hubIdTail(wanted) ? exact.get(hubIdTail(wanted)!) : undefined);
   const norm = normalizeModelName(ref);
   if (hit) {

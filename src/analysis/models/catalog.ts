@@ -86,7 +86,7 @@ export function normalizeModelName(ref: string): Normalized {
   let s = bareName(ref);
   let preQuantized: PreQuantized | undefined;
   const notes: string[] = [];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const q of QUANT_SUFFIXES) {
       if (q.re.test(s)) {

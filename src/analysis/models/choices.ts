@@ -19,7 +19,12 @@ export interface ArchitectureChoice {
 }
 
 function words(s: string): Set<string> {
-  return new Set(s.toLowerCase().split(/[^a-z0-9.]+/).filter((w) => w.length > 1));
+  return new Set(
+    s
+      .toLowerCase()
+      .split(/[^a-z0-9.]+/)
+      .filter((w) => w.length > 1),
+  );
 }
 
 /** Every choosable base, the recommended (family and size from `ref`) first, then those sharing words with it. */
@@ -29,7 +34,14 @@ export function architectureChoices(ref = ''): ArchitectureChoice[] {
   const add = (spec: ModelSpec, origin: 'catalog' | 'table') => {
     if (seen.has(spec.id.toLowerCase())) return;
     seen.add(spec.id.toLowerCase());
-    out.push({ id: spec.id, family: spec.family, params: spec.publishedParams ?? paramBreakdown(spec).total, origin, recommended: false, ...(spec.approximated ? { approximated: spec.approximated } : {}) });
+    out.push({
+      id: spec.id,
+      family: spec.family,
+      params: spec.publishedParams ?? paramBreakdown(spec).total,
+      origin,
+      recommended: false,
+      ...(spec.approximated ? { approximated: spec.approximated } : {}),
+    });
   };
   for (const m of modelCatalog()) add(m, 'catalog');
   for (const b of architectureTable().bases) add(b.spec, 'table');

@@ -65,7 +65,11 @@ const LINES: Line[] = [
   { name: 'InternLM2', re: /internlm-?2/, base: /^internlm\/internlm2_5-7b-chat$/i, defaultSize: '7b' },
   { name: 'Granite', re: /granite/, base: /^ibm-granite\/granite-3\.[01]-\d+b-(base|instruct)$/i },
   // DeepSeek LLM / Coder / Math v1 are LlamaForCausalLM (deepseek-coder-6.7b: hidden 4096, 32 layers, MLP 11008)
-  { name: 'DeepSeek LLM/Coder/Math (Llama architecture)', re: /deepseek-(coder|math|llm)(?!-v2)/, base: /^meta-llama\/Llama-2-(7b|13b|70b)-hf$|^codellama\/CodeLlama-34b-hf$/i },
+  {
+    name: 'DeepSeek LLM/Coder/Math (Llama architecture)',
+    re: /deepseek-(coder|math|llm)(?!-v2)/,
+    base: /^meta-llama\/Llama-2-(7b|13b|70b)-hf$|^codellama\/CodeLlama-34b-hf$/i,
+  },
   { name: 'StarCoder / SantaCoder', re: /starcoder(base)?(?!-?2)|santacoder/, base: /^bigcode\/(gpt_bigcode-santacoder|starcoder)$/i },
   { name: 'Qwen (v1)', re: /qwen-(\d|[0-9_]+b)/, base: /^Qwen\/Qwen-/i },
   { name: 'DeepSeek-V3', re: /deepseek-?v3|deepseek-?r1(?!-distill)/, base: /^deepseek-ai\/DeepSeek-V3$/i, defaultSize: '671b' },
@@ -94,7 +98,7 @@ export function sizeTokens(name: string): SizeTokens {
   const tokens: string[] = [];
   let billions: number | undefined;
   const re = /(?:^|[^a-z0-9.])(?:(\d+)x)?(\d+(?:[._]\d+)?)([bm])(?![a-z0-9])/g;
-  for (let m; (m = re.exec(s)); ) {
+  for (let m; (m = re.exec(s));) {
     const experts = m[1] ? Number(m[1]) : 1;
     const value = Number(m[2].replace('_', '.'));
     if (!Number.isFinite(value) || value <= 0) continue;
@@ -146,7 +150,10 @@ export interface Guess {
 
 /** Lower-cased last path segment of a reference, without a trailing slash. */
 function bare(ref: string): string {
-  const s = ref.trim().replace(/[\\/]+$/, '').toLowerCase();
+  const s = ref
+    .trim()
+    .replace(/[\\/]+$/, '')
+    .toLowerCase();
   return s.slice(Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\')) + 1);
 }
 
@@ -186,10 +193,14 @@ export function guessFromName(ref: string): Guess | { reason: string } {
     if (scored[0] && scored[0].d <= Math.log(1.3)) pick = scored[0].c;
   }
   if (!pick) {
-    const sizes = [...new Set(members.map((c) => `${c.billions < 1 ? `${Math.round(c.billions * 1000)}M` : `${Number(c.billions.toPrecision(3))}B`}`))].join(', ');
-    return { reason: `"${ref}" reads as ${line.name} ${sizeWord?.toUpperCase() ?? ''}, but no bundled ${line.name} base is within 30% of that size (${sizes})` };
+    const sizes = [...new Set(members.map((c) => `${c.billions < 1 ? `${Math.round(c.billions * 1000)}M` : `${Number(c.billions.toPrecision(3))}B`}`))].join(
+      ', ',
+    );
+    return {
+      reason: `"${ref}" reads as ${line.name} ${sizeWord?.toUpperCase() ?? ''}, but no bundled ${line.name} base is within 30% of that size (${sizes})`,
+    };
   }
   const usual = !byToken.length && size.billions === undefined;
-  const assumption = `"${ref}" is not a known id: the shapes of ${pick.spec.id} are assumed from its name (${line.name}, ${sizeWord?.toUpperCase()}${usual ? ', the line\'s usual size' : ''})`;
+  const assumption = `"${ref}" is not a known id: the shapes of ${pick.spec.id} are assumed from its name (${line.name}, ${sizeWord?.toUpperCase()}${usual ? ", the line's usual size" : ''})`;
   return { spec: pick.spec, line: line.name, size: sizeWord ?? '', assumption };
 }

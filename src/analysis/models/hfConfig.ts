@@ -51,62 +51,308 @@ function strList(v: unknown): string[] | undefined {
  * Nemotron relu² MLP (modeling_nemotron.py, modeling_nemotron_h.py NemotronHMLP), Apertus' xIELU MLP
  * (modeling_apertus.py ApertusMLP: up_proj/down_proj), the BERT family and BART/T5 v1.0. */
 const STANDARD_MLP = new Set([
-  'gpt2', 'gpt_neox', 'gptj', 'falcon', 'refinedweb', 'refinedwebmodel', 'bloom', 'opt', 'phi', 'gpt_bigcode',
-  'starcoder2', 'gpt_neo', 'codegen', 'mpt', 'nemotron', 'nemotron_h', 'apertus', 'stablelm_alpha',
-  'bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert',
-  'bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot', 't5', 'mt5', 'umt5', 'longt5',
+  'gpt2',
+  'gpt_neox',
+  'gptj',
+  'falcon',
+  'refinedweb',
+  'refinedwebmodel',
+  'bloom',
+  'opt',
+  'phi',
+  'gpt_bigcode',
+  'starcoder2',
+  'gpt_neo',
+  'codegen',
+  'mpt',
+  'nemotron',
+  'nemotron_h',
+  'apertus',
+  'stablelm_alpha',
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'camembert',
+  'electra',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'mpnet',
+  'albert',
+  'bart',
+  'mbart',
+  'marian',
+  'pegasus',
+  'led',
+  'blenderbot',
+  't5',
+  'mt5',
+  'umt5',
+  'longt5',
 ]);
 /** LayerNorm with weight and bias (2 vectors per norm) instead of RMSNorm. */
 const LAYERNORM = new Set([
-  'gpt2', 'gpt_neox', 'gptj', 'falcon', 'refinedweb', 'refinedwebmodel', 'bloom', 'opt', 'phi', 'gpt_bigcode',
-  'starcoder2', 'gpt_neo', 'codegen', 'phimoe', 'stablelm', 'nemotron',
-  'bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert',
-  'bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot',
+  'gpt2',
+  'gpt_neox',
+  'gptj',
+  'falcon',
+  'refinedweb',
+  'refinedwebmodel',
+  'bloom',
+  'opt',
+  'phi',
+  'gpt_bigcode',
+  'starcoder2',
+  'gpt_neo',
+  'codegen',
+  'phimoe',
+  'stablelm',
+  'nemotron',
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'camembert',
+  'electra',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'mpnet',
+  'albert',
+  'bart',
+  'mbart',
+  'marian',
+  'pegasus',
+  'led',
+  'blenderbot',
 ]);
 /** q/k/v carry a bias (modeling_<family>.py). */
 const QKV_BIAS = new Set([
-  'qwen', 'qwen2', 'qwen2_moe', 'qwen2_vl', 'qwen2_5_vl', 'qwen2_vl_text', 'qwen2_5_vl_text', 'gpt2', 'gpt_neox', 'bloom',
-  'opt', 'phi', 'gpt_bigcode', 'starcoder2', 'codegen', 'internlm',
-  'bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert',
-  'bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot',
+  'qwen',
+  'qwen2',
+  'qwen2_moe',
+  'qwen2_vl',
+  'qwen2_5_vl',
+  'qwen2_vl_text',
+  'qwen2_5_vl_text',
+  'gpt2',
+  'gpt_neox',
+  'bloom',
+  'opt',
+  'phi',
+  'gpt_bigcode',
+  'starcoder2',
+  'codegen',
+  'internlm',
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'camembert',
+  'electra',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'mpnet',
+  'albert',
+  'bart',
+  'mbart',
+  'marian',
+  'pegasus',
+  'led',
+  'blenderbot',
 ]);
 /** Config classes whose tie_word_embeddings defaults to True (PretrainedConfig's default, kept by these
  * families); Llama/Mistral/Qwen2/Phi3/Mixtral/DeepSeek/NemotronH/GraniteMoeHybrid configs default to False. */
 const TIED_BY_DEFAULT = new Set([
-  'gpt2', 'falcon', 'refinedweb', 'refinedwebmodel', 'bloom', 'gemma', 'gemma2', 'gemma3', 'gemma3_text', 'opt',
-  'gpt_neo', 'codegen', 'gpt_bigcode', 'starcoder2', 'mpt', 'gemma3n', 'gemma3n_text', 'gemma4', 'gemma4_text',
-  'cohere', 'cohere2', 'lfm2', 'lfm2_moe', 'smollm3', 'mamba', 'falcon_mamba', 'ernie4_5', 'modernbert',
-  'bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert',
-  'bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot', 't5', 'mt5', 'umt5', 'longt5',
+  'gpt2',
+  'falcon',
+  'refinedweb',
+  'refinedwebmodel',
+  'bloom',
+  'gemma',
+  'gemma2',
+  'gemma3',
+  'gemma3_text',
+  'opt',
+  'gpt_neo',
+  'codegen',
+  'gpt_bigcode',
+  'starcoder2',
+  'mpt',
+  'gemma3n',
+  'gemma3n_text',
+  'gemma4',
+  'gemma4_text',
+  'cohere',
+  'cohere2',
+  'lfm2',
+  'lfm2_moe',
+  'smollm3',
+  'mamba',
+  'falcon_mamba',
+  'ernie4_5',
+  'modernbert',
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'camembert',
+  'electra',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'mpnet',
+  'albert',
+  'bart',
+  'mbart',
+  'marian',
+  'pegasus',
+  'led',
+  'blenderbot',
+  't5',
+  'mt5',
+  'umt5',
+  'longt5',
 ]);
 /** Encoder-only models (BERT-style): bidirectional, no KV cache. */
 const ENCODERS = new Set([
-  'bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert',
-  'modernbert', 'xlm-roberta-xl', 'nomic_bert',
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'camembert',
+  'electra',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'mpnet',
+  'albert',
+  'modernbert',
+  'xlm-roberta-xl',
+  'nomic_bert',
 ]);
 /** Families the mapping knows (others with the usual keys are read as a Llama-style decoder, `approximated`). */
 export const KNOWN_MODEL_TYPES = new Set([
-  ...STANDARD_MLP, ...LAYERNORM, ...QKV_BIAS, ...TIED_BY_DEFAULT, ...ENCODERS,
-  'llama', 'mistral', 'mixtral', 'qwen3', 'qwen3_moe', 'qwen3_next', 'qwen3_5', 'qwen3_5_text', 'qwen3_5_moe',
-  'qwen3_5_moe_text', 'qwen3_vl', 'qwen3_vl_text', 'qwen3_vl_moe', 'qwen3_vl_moe_text', 'phi3', 'phi4mm', 'phimoe',
-  'deepseek', 'deepseek_v2', 'deepseek_v3', 'deepseek_v32', 'kimi_k2', 'llama4', 'llama4_text', 'olmo', 'olmo2', 'olmo3',
-  'olmoe', 'granite', 'granitemoe', 'granitemoeshared', 'granitemoehybrid', 'internlm2', 'internlm3', 'baichuan',
-  'chatglm', 'glm', 'glm4', 'glm4_moe', 'dbrx', 'jamba', 'bamba', 'zamba2', 'mamba2', 'nemotron_h', 'falcon_h1',
-  'exaone', 'exaone4', 'hunyuan_v1_dense', 'hunyuan_v1_moe', 'mimo', 'minicpm', 'minicpm3', 'orion', 'seed_oss',
-  'ernie4_5_moe', 'mistral3', 'ministral', 'ministral3', 'gpt_oss', 'helium', 'arcee', 'smollm3', 'apertus', 'llava',
-  'idefics3', 'paligemma', 'stablelm', 'cohere', 'cohere2', 'gemma3n', 'gemma3n_text', 'gemma4', 'gemma4_text',
+  ...STANDARD_MLP,
+  ...LAYERNORM,
+  ...QKV_BIAS,
+  ...TIED_BY_DEFAULT,
+  ...ENCODERS,
+  'llama',
+  'mistral',
+  'mixtral',
+  'qwen3',
+  'qwen3_moe',
+  'qwen3_next',
+  'qwen3_5',
+  'qwen3_5_text',
+  'qwen3_5_moe',
+  'qwen3_5_moe_text',
+  'qwen3_vl',
+  'qwen3_vl_text',
+  'qwen3_vl_moe',
+  'qwen3_vl_moe_text',
+  'phi3',
+  'phi4mm',
+  'phimoe',
+  'deepseek',
+  'deepseek_v2',
+  'deepseek_v3',
+  'deepseek_v32',
+  'kimi_k2',
+  'llama4',
+  'llama4_text',
+  'olmo',
+  'olmo2',
+  'olmo3',
+  'olmoe',
+  'granite',
+  'granitemoe',
+  'granitemoeshared',
+  'granitemoehybrid',
+  'internlm2',
+  'internlm3',
+  'baichuan',
+  'chatglm',
+  'glm',
+  'glm4',
+  'glm4_moe',
+  'dbrx',
+  'jamba',
+  'bamba',
+  'zamba2',
+  'mamba2',
+  'nemotron_h',
+  'falcon_h1',
+  'exaone',
+  'exaone4',
+  'hunyuan_v1_dense',
+  'hunyuan_v1_moe',
+  'mimo',
+  'minicpm',
+  'minicpm3',
+  'orion',
+  'seed_oss',
+  'ernie4_5_moe',
+  'mistral3',
+  'ministral',
+  'ministral3',
+  'gpt_oss',
+  'helium',
+  'arcee',
+  'smollm3',
+  'apertus',
+  'llava',
+  'idefics3',
+  'paligemma',
+  'stablelm',
+  'cohere',
+  'cohere2',
+  'gemma3n',
+  'gemma3n_text',
+  'gemma4',
+  'gemma4_text',
 ]);
 
 /** configuration_<model_type>.py defaults for keys that change shapes and that configs may leave out. */
 const FAMILY_DEFAULTS: Record<string, Json> = {
   // configuration_gemma3.py Gemma3TextConfig (the gemma-3-*-pt/-it config.json leave these out of text_config)
-  gemma3_text: { vocab_size: 262208, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 256, tie_word_embeddings: true, max_position_embeddings: 131072, sliding_window_pattern: 6 },
+  gemma3_text: {
+    vocab_size: 262208,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    tie_word_embeddings: true,
+    max_position_embeddings: 131072,
+    sliding_window_pattern: 6,
+  },
   // configuration_gemma2.py
   gemma2: { head_dim: 256, sliding_window: 4096 },
   // configuration_qwen3_next.py Qwen3NextConfig (Qwen3.5 uses the same hybrid and defaults)
-  qwen3_next: { head_dim: 256, linear_conv_kernel_dim: 4, linear_key_head_dim: 128, linear_value_head_dim: 128, linear_num_key_heads: 16, linear_num_value_heads: 32, full_attention_interval: 4 },
-  qwen3_5: { head_dim: 256, linear_conv_kernel_dim: 4, linear_key_head_dim: 128, linear_value_head_dim: 128, linear_num_key_heads: 16, linear_num_value_heads: 32, full_attention_interval: 4 },
-  qwen3_5_moe: { head_dim: 256, linear_conv_kernel_dim: 4, linear_key_head_dim: 128, linear_value_head_dim: 128, linear_num_key_heads: 16, linear_num_value_heads: 32, full_attention_interval: 4 },
+  qwen3_next: {
+    head_dim: 256,
+    linear_conv_kernel_dim: 4,
+    linear_key_head_dim: 128,
+    linear_value_head_dim: 128,
+    linear_num_key_heads: 16,
+    linear_num_value_heads: 32,
+    full_attention_interval: 4,
+  },
+  qwen3_5: {
+    head_dim: 256,
+    linear_conv_kernel_dim: 4,
+    linear_key_head_dim: 128,
+    linear_value_head_dim: 128,
+    linear_num_key_heads: 16,
+    linear_num_value_heads: 32,
+    full_attention_interval: 4,
+  },
+  qwen3_5_moe: {
+    head_dim: 256,
+    linear_conv_kernel_dim: 4,
+    linear_key_head_dim: 128,
+    linear_value_head_dim: 128,
+    linear_num_key_heads: 16,
+    linear_num_value_heads: 32,
+    full_attention_interval: 4,
+  },
   // configuration_granitemoehybrid.py GraniteMoeHybridConfig
   granitemoehybrid: { mamba_n_heads: 128, mamba_n_groups: 1, mamba_d_state: 256, mamba_d_conv: 4, mamba_expand: 2, mamba_chunk_size: 256 },
   // configuration_nemotron_h.py NemotronHConfig
@@ -285,7 +531,8 @@ function mapConfig(config: unknown, id: string, opts: HfMapOptions): HfMapResult
   if ('reason' in built) return { spec: null, reason: built.reason };
 
   // defaults of layer kinds the model does not have (a granite-4.0 without Mamba layers) change nothing
-  if (!built.fields.mixer) ctx.defaulted = ctx.defaulted.filter((k) => !/^(mamba_|ssm_|linear_|conv_|n_groups$|expand$|chunk_size$|state_size$|full_attention_interval$)/.test(k));
+  if (!built.fields.mixer)
+    ctx.defaulted = ctx.defaulted.filter((k) => !/^(mamba_|ssm_|linear_|conv_|n_groups$|expand$|chunk_size$|state_size$|full_attention_interval$)/.test(k));
   if (ctx.partial && ctx.defaulted.length) {
     ctx.approx.push(`${ctx.defaulted.join(', ')} not in the table's copy of the config: ${textType} defaults of transformers assumed`);
   }
@@ -335,9 +582,19 @@ function encoderDecoder(c: Json, ctx: Ctx): Built {
     if (textType === 'switch_transformers') ctx.approx.push('Switch Transformers experts are not modelled: read as a dense T5');
     return {
       fields: {
-        architecture: 'encoder-decoder', hiddenSize: hidden, numLayers: enc! + dec!, decoderLayers: dec, numHeads: heads,
-        numKvHeads: heads, headDim: posInt(c, 'd_kv') ?? 64, intermediateSize: ff, vocabSize: vocab,
-        tiedEmbeddings: bool(c, 'tie_word_embeddings') ?? true, mlp: gated ? 'gated' : 'standard', qkvBias: false, normBias: false,
+        architecture: 'encoder-decoder',
+        hiddenSize: hidden,
+        numLayers: enc! + dec!,
+        decoderLayers: dec,
+        numHeads: heads,
+        numKvHeads: heads,
+        headDim: posInt(c, 'd_kv') ?? 64,
+        intermediateSize: ff,
+        vocabSize: vocab,
+        tiedEmbeddings: bool(c, 'tie_word_embeddings') ?? true,
+        mlp: gated ? 'gated' : 'standard',
+        qkvBias: false,
+        normBias: false,
         ...(posInt(c, 'n_positions') ? { maxPositionEmbeddings: posInt(c, 'n_positions') } : {}),
       },
     };
@@ -349,16 +606,31 @@ function encoderDecoder(c: Json, ctx: Ctx): Built {
   const dec = posInt(c, 'decoder_layers') ?? enc;
   const heads = posInt(c, 'encoder_attention_heads', 'num_attention_heads', 'decoder_attention_heads');
   const ff = posInt(c, 'encoder_ffn_dim', 'decoder_ffn_dim', 'intermediate_size');
-  const missing = [!hidden && 'd_model', !enc && 'encoder_layers', !heads && 'encoder_attention_heads', !vocab && 'vocab_size', !ff && 'encoder_ffn_dim'].filter(Boolean) as string[];
+  const missing = [
+    !hidden && 'd_model',
+    !enc && 'encoder_layers',
+    !heads && 'encoder_attention_heads',
+    !vocab && 'vocab_size',
+    !ff && 'encoder_ffn_dim',
+  ].filter(Boolean) as string[];
   if (missing.length) return missingReason(id, missing);
   if (!['bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot', 'plbart', 'm2m_100', 'nllb_moe'].includes(textType)) {
     ctx.approx.push(`model_type ${textType || 'unknown'} is not one VRAM Lens knows: read as a BART-style encoder-decoder`);
   }
   return {
     fields: {
-      architecture: 'encoder-decoder', hiddenSize: hidden, numLayers: enc! + dec!, decoderLayers: dec, numHeads: heads,
-      numKvHeads: heads, intermediateSize: ff, vocabSize: vocab, tiedEmbeddings: bool(c, 'tie_word_embeddings') ?? true,
-      mlp: 'standard', qkvBias: true, normBias: true,
+      architecture: 'encoder-decoder',
+      hiddenSize: hidden,
+      numLayers: enc! + dec!,
+      decoderLayers: dec,
+      numHeads: heads,
+      numKvHeads: heads,
+      intermediateSize: ff,
+      vocabSize: vocab,
+      tiedEmbeddings: bool(c, 'tie_word_embeddings') ?? true,
+      mlp: 'standard',
+      qkvBias: true,
+      normBias: true,
       ...(posInt(c, 'max_position_embeddings') ? { maxPositionEmbeddings: posInt(c, 'max_position_embeddings') } : {}),
     },
   };
@@ -375,7 +647,13 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
   if (is('dbrx')) {
     const a = isObj(c.attn_config) ? c.attn_config : {};
     const f = isObj(c.ffn_config) ? c.ffn_config : {};
-    c = { ...c, num_key_value_heads: a.kv_n_heads, moe_num_experts: f.moe_num_experts ?? 4, moe_top_k: f.moe_top_k ?? 1, moe_intermediate_size: f.ffn_hidden_size ?? 3584 };
+    c = {
+      ...c,
+      num_key_value_heads: a.kv_n_heads,
+      moe_num_experts: f.moe_num_experts ?? 4,
+      moe_top_k: f.moe_top_k ?? 1,
+      moe_intermediate_size: f.ffn_hidden_size ?? 3584,
+    };
   }
   const hidden = posInt(c, 'hidden_size', 'n_embd', 'n_embed', 'd_model', 'dim');
   const types = strList(c.layer_types) ?? strList(c.layers_block_type);
@@ -395,7 +673,9 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
 
   const known = KNOWN_MODEL_TYPES.has(textType) || KNOWN_MODEL_TYPES.has(family);
   if (!known) {
-    ctx.approx.push(`model_type ${textType || family} is not one VRAM Lens knows: read as a Llama-style ${encoder ? 'encoder' : 'decoder'} (gated MLP, RMSNorm, no biases unless the config says so)`);
+    ctx.approx.push(
+      `model_type ${textType || family} is not one VRAM Lens knows: read as a Llama-style ${encoder ? 'encoder' : 'decoder'} (gated MLP, RMSNorm, no biases unless the config says so)`,
+    );
   }
 
   const standard = STANDARD_MLP.has(textType) || STANDARD_MLP.has(family);
@@ -418,11 +698,16 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
       if (ctx.partial) return { reason: `the copy of ${id}'s config.json has MoE blocks but no n_routed_experts` };
       numExperts = 8;
       topK ??= 2;
-      c = { ...c, n_routed_experts: 8, num_experts_per_tok: topK, moe_intermediate_size: c.moe_intermediate_size ?? 7688, moe_shared_expert_intermediate_size: c.moe_shared_expert_intermediate_size ?? 7688 };
+      c = {
+        ...c,
+        n_routed_experts: 8,
+        num_experts_per_tok: topK,
+        moe_intermediate_size: c.moe_intermediate_size ?? 7688,
+        moe_shared_expert_intermediate_size: c.moe_shared_expert_intermediate_size ?? 7688,
+      };
     }
   }
   const isMoe = !!numExperts && numExperts > 1 && !!topK;
-  if (!isMoe) topK = undefined;
 
   // ---- dense MLP width ----
   let intermediate: number | undefined;
@@ -440,7 +725,8 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
     if (Array.isArray(raw) && raw.length && raw.every((x) => typeof x === 'number' && x > 0)) {
       // Gemma 3n stores one width per layer: the mean keeps the MLP weights
       intermediate = Math.round((raw as number[]).reduce((a, b) => a + b, 0) / raw.length);
-      if (new Set(raw).size > 1) ctx.approx.push(`per-layer MLP widths (${Math.min(...(raw as number[]))}-${Math.max(...(raw as number[]))}) taken as their mean ${intermediate}`);
+      if (new Set(raw).size > 1)
+        ctx.approx.push(`per-layer MLP widths (${Math.min(...(raw as number[]))}-${Math.max(...(raw as number[]))}) taken as their mean ${intermediate}`);
     } else intermediate = posInt(c, 'intermediate_size', 'n_inner', 'ffn_hidden_size', 'ffn_dim', 'hidden_dim', 'decoder_ffn_dim');
   }
   if (!intermediate && standard) intermediate = 4 * hidden; // GPT-2 n_inner null, Falcon/BLOOM/OPT: 4 x hidden
@@ -464,13 +750,21 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
     if (is('deepseek_v32')) ctx.approx.push('the DeepSeek-V3.2 sparse-attention indexer (index_n_heads x index_head_dim projections) is not counted');
   }
 
-  const tied = bool(c, 'tie_word_embeddings') ?? bool(c, 'tie_embedding') ?? bool(c, 'use_embedding_sharing') ?? (TIED_BY_DEFAULT.has(family) || TIED_BY_DEFAULT.has(textType));
+  const tied =
+    bool(c, 'tie_word_embeddings') ??
+    bool(c, 'tie_embedding') ??
+    bool(c, 'use_embedding_sharing') ??
+    (TIED_BY_DEFAULT.has(family) || TIED_BY_DEFAULT.has(textType));
   const qkvBias =
-    bool(c, 'attention_bias') ?? bool(c, 'qkv_bias') ?? bool(c, 'use_qkv_bias') ?? bool(c, 'add_qkv_bias') ??
-    (is('falcon') ? bool(c, 'bias') : undefined) ?? (is('internlm') ? (bool(c, 'bias') ?? true) : undefined) ??
+    bool(c, 'attention_bias') ??
+    bool(c, 'qkv_bias') ??
+    bool(c, 'use_qkv_bias') ??
+    bool(c, 'add_qkv_bias') ??
+    (is('falcon') ? bool(c, 'bias') : undefined) ??
+    (is('internlm') ? (bool(c, 'bias') ?? true) : undefined) ??
     (QKV_BIAS.has(family) || QKV_BIAS.has(textType));
   // ModernBERT: norm_bias false by default (configuration_modernbert.py)
-  const normBias = is('modernbert') ? bool(c, 'norm_bias') ?? false : LAYERNORM.has(family) || LAYERNORM.has(textType);
+  const normBias = is('modernbert') ? (bool(c, 'norm_bias') ?? false) : LAYERNORM.has(family) || LAYERNORM.has(textType);
 
   // ---- sliding windows ----
   let slidingWindow: number | null | undefined = posInt(c, 'sliding_window', 'local_attention');
@@ -493,19 +787,24 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
   if (ple) perLayerEmbedding = { vocab: posInt(c, 'vocab_size_per_layer_input') ?? vocab, dim: ple };
   if (is('gemma3n')) {
     // modeling_gemma3n.py Gemma3nTextDecoderLayer / Gemma3nTextAltUp / Gemma3nTextLaurelBlock
-    ctx.approx.push(`Gemma 3n AltUp (${posInt(c, 'altup_num_inputs') ?? 4} residual streams), LAuReL and the KV sharing of the last ${posInt(c, 'num_kv_shared_layers') ?? 0} layers are read as plain decoder layers; the vision and audio towers are not counted`);
+    ctx.approx.push(
+      `Gemma 3n AltUp (${posInt(c, 'altup_num_inputs') ?? 4} residual streams), LAuReL and the KV sharing of the last ${posInt(c, 'num_kv_shared_layers') ?? 0} layers are read as plain decoder layers; the vision and audio towers are not counted`,
+    );
   }
   if (is('gemma4')) {
     const g = posInt(c, 'global_head_dim');
-    if (g && g !== posInt(c, 'head_dim')) ctx.approx.push(`full-attention layers' head_dim ${g} (num_global_key_value_heads ${posInt(c, 'num_global_key_value_heads') ?? kvHeads}) read as the sliding layers' ${posInt(c, 'head_dim')}`);
+    if (g && g !== posInt(c, 'head_dim'))
+      ctx.approx.push(
+        `full-attention layers' head_dim ${g} (num_global_key_value_heads ${posInt(c, 'num_global_key_value_heads') ?? kvHeads}) read as the sliding layers' ${posInt(c, 'head_dim')}`,
+      );
     if (c.attention_k_eq_v === true) ctx.approx.push('attention_k_eq_v (K and V shared) read as separate K and V');
     if (c.use_double_wide_mlp === true) ctx.approx.push('the double-wide MLP of the KV-shared layers read as the normal width');
   }
   if (is('qwen3_next', 'qwen3_5', 'qwen3_5_moe') && c.attn_output_gate !== false) {
-    ctx.approx.push('the gated attention\'s output gate (q_proj 2 x heads x head_dim) is counted as a plain q_proj');
+    ctx.approx.push("the gated attention's output gate (q_proj 2 x heads x head_dim) is counted as a plain q_proj");
   }
-  if (is('deberta-v2', 'deberta')) ctx.approx.push('DeBERTa\'s disentangled-attention position projections are not counted');
-  if (is('albert')) ctx.approx.push('ALBERT shares one layer\'s weights across all layers: counted as separate layers');
+  if (is('deberta-v2', 'deberta')) ctx.approx.push("DeBERTa's disentangled-attention position projections are not counted");
+  if (is('albert')) ctx.approx.push("ALBERT shares one layer's weights across all layers: counted as separate layers");
   if (is('mpt', 'bloom') && (c.alibi === true || (isObj(c.attn_config) && c.attn_config.alibi === true))) {
     // ALiBi: no position embedding weights; nothing to approximate
   }
@@ -611,7 +910,15 @@ type MixResult = { fields: Record<string, unknown> } | { reason: string };
 function mixerOf(c: Json, ctx: Ctx, layers: number, hidden: number, pattern: string | undefined, types: string[] | undefined): MixResult {
   const { textType, family } = ctx;
   const is = (...t: string[]) => t.includes(textType) || t.includes(family);
-  const mamba2 = (nHeadsKeys: string[], headKeys: string[], stateKeys: string[], groupKeys: string[], convKeys: string[], expandKeys: string[], chunkKeys: string[]) => {
+  const mamba2 = (
+    nHeadsKeys: string[],
+    headKeys: string[],
+    stateKeys: string[],
+    groupKeys: string[],
+    convKeys: string[],
+    expandKeys: string[],
+    chunkKeys: string[],
+  ) => {
     const expand = num(c, ...expandKeys) ?? 2;
     const nHeads = posInt(c, ...nHeadsKeys);
     const headDim = posInt(c, ...headKeys);
@@ -635,8 +942,22 @@ function mixerOf(c: Json, ctx: Ctx, layers: number, hidden: number, pattern: str
     const n = countTypes(kinds);
     return {
       fields: {
-        mixer: { attentionLayers: n.get('attention') ?? 0, mambaLayers: n.get('mamba') ?? 0, convLayers: 0, parallel: false, mlpLayers: (n.get('mlp') ?? 0) + (n.get('moe') ?? 0) },
-        mamba: mamba2(['mamba_num_heads'], ['mamba_head_dim'], ['ssm_state_size'], ['n_groups', 'mamba_n_groups'], ['conv_kernel', 'mamba_d_conv'], ['expand', 'mamba_expand'], ['chunk_size', 'mamba_chunk_size']),
+        mixer: {
+          attentionLayers: n.get('attention') ?? 0,
+          mambaLayers: n.get('mamba') ?? 0,
+          convLayers: 0,
+          parallel: false,
+          mlpLayers: (n.get('mlp') ?? 0) + (n.get('moe') ?? 0),
+        },
+        mamba: mamba2(
+          ['mamba_num_heads'],
+          ['mamba_head_dim'],
+          ['ssm_state_size'],
+          ['n_groups', 'mamba_n_groups'],
+          ['conv_kernel', 'mamba_d_conv'],
+          ['expand', 'mamba_expand'],
+          ['chunk_size', 'mamba_chunk_size'],
+        ),
       },
     };
   }
@@ -649,12 +970,21 @@ function mixerOf(c: Json, ctx: Ctx, layers: number, hidden: number, pattern: str
     else attention = 0; // transformers: layers_block_type defaults to all "mamba"
     const mambaLayers = layers - attention;
     return {
-      fields: mambaLayers > 0
-        ? {
-            mixer: { attentionLayers: attention, mambaLayers, convLayers: 0, parallel: false },
-            mamba: mamba2(['mamba_n_heads'], ['mamba_d_head'], ['mamba_d_state'], ['mamba_n_groups'], ['mamba_d_conv'], ['mamba_expand'], ['mamba_chunk_size']),
-          }
-        : {}, // granite-4.0 (non-H): every layer attention, a plain decoder
+      fields:
+        mambaLayers > 0
+          ? {
+              mixer: { attentionLayers: attention, mambaLayers, convLayers: 0, parallel: false },
+              mamba: mamba2(
+                ['mamba_n_heads'],
+                ['mamba_d_head'],
+                ['mamba_d_state'],
+                ['mamba_n_groups'],
+                ['mamba_d_conv'],
+                ['mamba_expand'],
+                ['mamba_chunk_size'],
+              ),
+            }
+          : {}, // granite-4.0 (non-H): every layer attention, a plain decoder
     };
   }
   if (is('falcon_h1')) {
@@ -677,7 +1007,14 @@ function mixerOf(c: Json, ctx: Ctx, layers: number, hidden: number, pattern: str
     return {
       fields: {
         mixer: { attentionLayers: attention, mambaLayers: layers - attention, convLayers: 0, parallel: false },
-        mamba: { dState: posInt(c, 'mamba_d_state') ?? 16, dConv: posInt(c, 'mamba_d_conv') ?? 4, dInner: Math.round(expand * hidden), nHeads: 0, nGroups: 1, chunkSize: 256 },
+        mamba: {
+          dState: posInt(c, 'mamba_d_state') ?? 16,
+          dConv: posInt(c, 'mamba_d_conv') ?? 4,
+          dInner: Math.round(expand * hidden),
+          nHeads: 0,
+          nGroups: 1,
+          chunkSize: 256,
+        },
       },
     };
   }
@@ -704,11 +1041,21 @@ function mixerOf(c: Json, ctx: Ctx, layers: number, hidden: number, pattern: str
     // modeling_zamba2.py: Mamba-2 layers, with a shared transformer block (attention + MLP, weights shared)
     // applied at hybrid_layer_ids; each use is counted as its own layer here
     const hybrid = Array.isArray(c.hybrid_layer_ids) ? c.hybrid_layer_ids.length : (types ?? []).filter((t) => t === 'hybrid').length;
-    ctx.approx.push(`Zamba2's ${posInt(c, 'num_mem_blocks') ?? 2} shared transformer blocks (reused at ${hybrid} depths, with per-use LoRA) counted as ${hybrid} attention+MLP layers in place of those depths' Mamba mixers`);
+    ctx.approx.push(
+      `Zamba2's ${posInt(c, 'num_mem_blocks') ?? 2} shared transformer blocks (reused at ${hybrid} depths, with per-use LoRA) counted as ${hybrid} attention+MLP layers in place of those depths' Mamba mixers`,
+    );
     return {
       fields: {
         mixer: { attentionLayers: hybrid, mambaLayers: layers - hybrid, convLayers: 0, parallel: false, mlpLayers: hybrid },
-        mamba: mamba2(['mamba_n_heads', 'n_mamba_heads'], ['mamba_headdim'], ['mamba_d_state'], ['mamba_ngroups'], ['mamba_d_conv'], ['mamba_expand'], ['chunk_size']),
+        mamba: mamba2(
+          ['mamba_n_heads', 'n_mamba_heads'],
+          ['mamba_headdim'],
+          ['mamba_d_state'],
+          ['mamba_ngroups'],
+          ['mamba_d_conv'],
+          ['mamba_expand'],
+          ['chunk_size'],
+        ),
       },
     };
   }
@@ -741,7 +1088,9 @@ function mixerOf(c: Json, ctx: Ctx, layers: number, hidden: number, pattern: str
     const nv = posInt(c, 'linear_num_value_heads') ?? 32;
     const dk = posInt(c, 'linear_key_head_dim') ?? 128;
     const dv = posInt(c, 'linear_value_head_dim') ?? 128;
-    ctx.approx.push(`${layers - attention} Gated DeltaNet linear-attention layers modelled as Mamba-2 layers of the same projection, convolution and state shapes`);
+    ctx.approx.push(
+      `${layers - attention} Gated DeltaNet linear-attention layers modelled as Mamba-2 layers of the same projection, convolution and state shapes`,
+    );
     return {
       fields: {
         mixer: { attentionLayers: attention, mambaLayers: layers - attention, convLayers: 0, parallel: false },

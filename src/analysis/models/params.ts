@@ -143,8 +143,7 @@ export function linearModules(m: ModelSpec): LinearModule[] {
 export function paramBreakdown(m: ModelSpec): ParamBreakdown {
   const mods = linearModules(m);
   const n = layerCounts(m);
-  const weights = (active: boolean) =>
-    mods.reduce((s, x) => s + x.inFeatures * x.outFeatures * (active ? x.activeCount : x.count), 0);
+  const weights = (active: boolean) => mods.reduce((s, x) => s + x.inFeatures * x.outFeatures * (active ? x.activeCount : x.count), 0);
   const biases = mods.reduce((s, x) => s + (x.bias ? x.outFeatures * x.count : 0), 0);
   let embedding = m.vocabSize * m.hiddenSize;
   if (m.perLayerEmbedding) embedding += m.perLayerEmbedding.vocab * m.numLayers * m.perLayerEmbedding.dim;

@@ -124,7 +124,8 @@ function chain(refIn: string, fromFile: string, sources: ModelSources, depth: nu
   const tried: string[] = [];
   if (typeof refIn !== 'string' || refIn.trim() === '') return { spec: null, step: 'unresolved', reason: 'no model id given', tried };
   const ref = refIn.trim();
-  if (depth > MAX_DEPTH) return { spec: null, step: 'unresolved', reason: `model "${ref}": too many indirections (aliases or adapters naming each other)`, tried };
+  if (depth > MAX_DEPTH)
+    return { spec: null, step: 'unresolved', reason: `model "${ref}": too many indirections (aliases or adapters naming each other)`, tried };
 
   // 1. the user's alias for this reference (vramLens.modelAliases)
   if (useAliases && sources.aliases) {
@@ -147,7 +148,14 @@ function chain(refIn: string, fromFile: string, sources: ModelSources, depth: nu
       const m = specFromLocalConfig(read);
       if (m.spec) {
         const q = quantOf(m.spec, undefined);
-        return { ...q, step: 'local', matchedBy: 'config', reason: `config.json read from ${read.path}`, note: m.note, ...(m.spec.approximated ? { approximated: m.spec.approximated } : {}) };
+        return {
+          ...q,
+          step: 'local',
+          matchedBy: 'config',
+          reason: `config.json read from ${read.path}`,
+          note: m.note,
+          ...(m.spec.approximated ? { approximated: m.spec.approximated } : {}),
+        };
       }
       tried.push(`local: ${m.reason}`);
     } else if (read?.kind === 'adapter') {
@@ -190,7 +198,14 @@ function chain(refIn: string, fromFile: string, sources: ModelSources, depth: nu
       tried.push(`hf-cache: ${r}`);
     }
     const given = sources.hubSpec?.(hubId);
-    if (given) return { ...quantOf(given, undefined), step: 'hub', matchedBy: 'id', reason: `config.json of ${hubId} supplied by the caller (${given.source})`, ...(given.approximated ? { approximated: given.approximated } : {}) };
+    if (given)
+      return {
+        ...quantOf(given, undefined),
+        step: 'hub',
+        matchedBy: 'id',
+        reason: `config.json of ${hubId} supplied by the caller (${given.source})`,
+        ...(given.approximated ? { approximated: given.approximated } : {}),
+      };
     const fetched = sources.hub?.(hubId);
     if (fetched) {
       const r = fromConfig(fetched, hubId, 'hub', 'from the hub');
@@ -202,7 +217,12 @@ function chain(refIn: string, fromFile: string, sources: ModelSources, depth: nu
   // 6. the bundled architecture table (bases, derivatives, normalized names)
   const t = lookupArchitecture(ref);
   if (t) {
-    const what = t.matchedBy === 'derivative' ? `derivative of ${t.base.entry.id} in the architecture table` : t.matchedBy === 'normalized' ? `${t.base.entry.id} in the architecture table (same name once suffixes are removed)` : `${t.base.entry.id} in the architecture table`;
+    const what =
+      t.matchedBy === 'derivative'
+        ? `derivative of ${t.base.entry.id} in the architecture table`
+        : t.matchedBy === 'normalized'
+          ? `${t.base.entry.id} in the architecture table (same name once suffixes are removed)`
+          : `${t.base.entry.id} in the architecture table`;
     // a derivative of a catalog entry gets the catalog's (checked) spec
     const viaCatalog = resolveModel(t.base.entry.id);
     const base = viaCatalog.spec && viaCatalog.matchedBy === 'id' ? viaCatalog.spec : t.spec;

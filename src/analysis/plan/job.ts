@@ -21,7 +21,6 @@ export interface JobPlan {
   vllmSleep?: PlanField<boolean>;
 }
 
-
 /** The job kind the trainer or config class names; null for supervised fine-tuning. */
 export function jobKindOf(hp: Hyperparams): JobKind | null {
   const names = `${hp.trainerClass ?? ''} ${hp.argsClass ?? ''}`;
@@ -61,7 +60,8 @@ export function planJob(c: JobContext): JobPlan | null {
   const betaDefault = frameworkDefault(kind === 'grpo' ? 'trl.grpo.beta' : kind === 'rloo' ? 'trl.rloo.beta' : 'trl.dpo.beta').value as number;
   const effectiveBeta = beta ?? betaDefault;
   if (kind === 'orpo' || kind === 'simpo') reference = dflt('none', `${kind.toUpperCase()} uses no reference model`);
-  else if (kind === 'grpo' && effectiveBeta === 0) reference = hp.rlBeta ? read(hp.rlBeta, 'none') : fromDefault('trl.grpo.beta', 'GRPOConfig default', () => 'none' as const);
+  else if (kind === 'grpo' && effectiveBeta === 0)
+    reference = hp.rlBeta ? read(hp.rlBeta, 'none') : fromDefault('trl.grpo.beta', 'GRPOConfig default', () => 'none' as const);
   // an explicit ref_model stays on the GPU even with precompute_ref_log_probs (trl dpo_trainer.py sets
   // self.ref_model = ref_model before the precompute branch)
   else if (hp.refModel) reference = read(hp.refModel, 'copy');
@@ -75,9 +75,9 @@ export function planJob(c: JobContext): JobPlan | null {
       ? dflt(c.policyDtype, `${hp.framework} loads the reference model like the policy (compute dtype)`)
       : kind === 'ppo'
         ? dflt(c.policyDtype, 'PPO copies the policy as reference (trl experimental/ppo create_reference_model)')
-    : readDtype && hp.modelInitDtype
-      ? read(hp.modelInitDtype, readDtype)
-      : fromDefault('trl.refDtype', 'TRL loads the reference from args.model_init_kwargs, default', () => 'fp32' as const);
+        : readDtype && hp.modelInitDtype
+          ? read(hp.modelInitDtype, readDtype)
+          : fromDefault('trl.refDtype', 'TRL loads the reference from args.model_init_kwargs, default', () => 'fp32' as const);
 
   // ---- generation (GRPO / RLOO / PPO) ---------------------------------------------------------------
   const numGenerations = hp.numGenerations
@@ -113,7 +113,9 @@ export function planJob(c: JobContext): JobPlan | null {
       : fromDefault<number>('unsloth.vllmMemoryUtilization', 'Unsloth from_pretrained default');
   } else if (hp.useVllm?.value) {
     const server = hp.vllmMode?.value === 'server';
-    generation = hp.vllmMode ? read(hp.vllmMode, server ? 'vllm-server' : 'vllm-colocate') : { ...read(hp.useVllm, 'vllm-colocate'), reason: `use_vllm=True; ${defaultReason('trl.vllmMode', 'GRPOConfig default')}` };
+    generation = hp.vllmMode
+      ? read(hp.vllmMode, server ? 'vllm-server' : 'vllm-colocate')
+      : { ...read(hp.useVllm, 'vllm-colocate'), reason: `use_vllm=True; ${defaultReason('trl.vllmMode', 'GRPOConfig default')}` };
     vllmMemoryUtilization = hp.vllmMemoryUtilization
       ? read(hp.vllmMemoryUtilization, hp.vllmMemoryUtilization.value)
       : fromDefault<number>('trl.vllmMemoryUtilization', 'GRPOConfig default');

@@ -55,7 +55,6 @@ export interface PlanContext {
   defaultGpus: number;
 }
 
-
 /** HF `optim` names (transformers training_args.py OptimizerNames) -> engine optimizer kinds. */
 export function optimizerKind(name: string): OptimizerKind | undefined {
   const n = name.toLowerCase();
@@ -71,7 +70,6 @@ export function optimizerKind(name: string): OptimizerKind | undefined {
   if (/lion/.test(n)) return 'lion';
   return undefined;
 }
-
 
 /** PEFT's default LoRA targets per architecture (peft/utils/constants.py TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
 function peftDefaultTargets(model: ModelSpec | null): string[] {
@@ -99,9 +97,13 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   if (ctx.preQuantized === 'mxfp4' || ctx.preQuantized === 'fp8') {
     // transformers dequantizes MXFP4 / FP8 checkpoints to bf16 for training (Mxfp4Config(dequantize=True) in
     // the gpt-oss fine-tuning recipes; FineGrainedFP8 keeps no trainable fp8 path): sized as 16-bit weights
-    quantization = dflt('none', `the checkpoint ${hp.model?.value ?? ''} ships ${ctx.preQuantized} weights, which transformers dequantizes to bf16 for training`);
+    quantization = dflt(
+      'none',
+      `the checkpoint ${hp.model?.value ?? ''} ships ${ctx.preQuantized} weights, which transformers dequantizes to bf16 for training`,
+    );
   } else if (ctx.preQuantized) {
-    const q: Quantization = ctx.preQuantized === 'bnb-int8' ? 'int8' : ctx.preQuantized === 'gptq-int4' ? 'gptq-int4' : ctx.preQuantized === 'awq-int4' ? 'awq-int4' : 'nf4';
+    const q: Quantization =
+      ctx.preQuantized === 'bnb-int8' ? 'int8' : ctx.preQuantized === 'gptq-int4' ? 'gptq-int4' : ctx.preQuantized === 'awq-int4' ? 'awq-int4' : 'nf4';
     quantization = hp.model ? read(hp.model, q) : dflt(q, 'the checkpoint ships quantized weights');
     quantization.reason = `the checkpoint ${hp.model?.value ?? ''} ships ${ctx.preQuantized} weights`;
     if (q === 'nf4') doubleQuant = dflt(true, 'pre-quantized bnb-4bit uploads use double quantization (Unsloth/TheBloke convention)');
@@ -149,22 +151,27 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   // HF Trainer hands bf16/fp16 to accelerate, which runs the forward under torch.autocast whatever the
   // weight dtype (accelerate accelerator.py prepare_model); fp32 weights then act as master weights.
   const autocast = amp
-    ? (hp.bf16 ?? hp.fp16) ? read((hp.bf16 ?? hp.fp16)!, true) : fromDefault<boolean>('trl.bf16', 'TRL configs default (autocast)')
+    ? (hp.bf16 ?? hp.fp16)
+      ? read((hp.bf16 ?? hp.fp16)!, true)
+      : fromDefault<boolean>('trl.bf16', 'TRL configs default (autocast)')
     : fw === 'torchtune'
       ? dflt(false, 'torchtune trains in the configured dtype without autocast (no fp32 master copy)')
       : dflt(false, 'no bf16/fp16 mixed precision in the trainer arguments');
-  const kbitUpcast = quantized && (method.value === 'qlora' || method.value === 'dora')
-    ? quantization.value === 'gptq-int4'
-      ? dflt(false, "PEFT's prepare_model_for_kbit_training does not upcast GPTQ models (peft/utils/other.py skips quantization_method gptq)")
-      : hp.kbitPrep
-      ? read(hp.kbitPrep, hp.kbitPrep.value)
-      : trlTrainer && !unsloth && peft
-        ? dflt(true, "TRL's SFTTrainer calls prepare_model_for_kbit_training on quantized models (fp32 norms, embeddings and head)")
-        : dflt(false, unsloth ? 'Unsloth keeps non-quantized params in 16 bit' : 'no prepare_model_for_kbit_training call')
-    : dflt(false, 'not a k-bit model');
+  const kbitUpcast =
+    quantized && (method.value === 'qlora' || method.value === 'dora')
+      ? quantization.value === 'gptq-int4'
+        ? dflt(false, "PEFT's prepare_model_for_kbit_training does not upcast GPTQ models (peft/utils/other.py skips quantization_method gptq)")
+        : hp.kbitPrep
+          ? read(hp.kbitPrep, hp.kbitPrep.value)
+          : trlTrainer && !unsloth && peft
+            ? dflt(true, "TRL's SFTTrainer calls prepare_model_for_kbit_training on quantized models (fp32 norms, embeddings and head)")
+            : dflt(false, unsloth ? 'Unsloth keeps non-quantized params in 16 bit' : 'no prepare_model_for_kbit_training call')
+      : dflt(false, 'not a k-bit model');
 
   // ---- LoRA -----------------------------------------------------------------------------------
-  const loraR = hp.loraR ? read(hp.loraR, hp.loraR.value) : fromDefault<number>(unsloth ? 'unsloth.loraR' : 'peft.loraR', unsloth ? 'Unsloth get_peft_model default' : 'PEFT LoraConfig default');
+  const loraR = hp.loraR
+    ? read(hp.loraR, hp.loraR.value)
+    : fromDefault<number>(unsloth ? 'unsloth.loraR' : 'peft.loraR', unsloth ? 'Unsloth get_peft_model default' : 'PEFT LoraConfig default');
   const loraTargets = hp.loraTargets
     ? read(hp.loraTargets, hp.loraTargets.value)
     : unsloth
@@ -172,13 +179,16 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       : dflt<string[] | 'all-linear'>(peftDefaultTargets(model), 'PEFT default target_modules for this architecture');
   const loraDropout = hp.loraDropout ? read(hp.loraDropout, hp.loraDropout.value) : fromDefault<number>('peft.loraDropout', 'PEFT LoraConfig default');
   const adapterDtype = dtypeOf(hp.adapterDtype?.value);
-  const loraDtype = hp.adapterDtype && adapterDtype
-    ? read(hp.adapterDtype, adapterDtype)
-    : unsloth
-      ? dflt<Dtype>(weightDtype.value, 'Unsloth keeps adapters in the model dtype')
-      : fromDefault<Dtype>('peft.adapterDtype', 'PEFT default', () => 'fp32');
+  const loraDtype =
+    hp.adapterDtype && adapterDtype
+      ? read(hp.adapterDtype, adapterDtype)
+      : unsloth
+        ? dflt<Dtype>(weightDtype.value, 'Unsloth keeps adapters in the model dtype')
+        : fromDefault<Dtype>('peft.adapterDtype', 'PEFT default', () => 'fp32');
   const dora = hp.useDora ? read(hp.useDora, hp.useDora.value) : fromDefault<boolean>('peft.useDora', 'PEFT LoraConfig default');
-  const task: PlanField<TaskSetup> = hp.task ? read(hp.task, hp.task.value) : dflt({ kind: 'causal-lm', labels: 0 }, 'a causal language model (next-token loss over the vocabulary)');
+  const task: PlanField<TaskSetup> = hp.task
+    ? read(hp.task, hp.task.value)
+    : dflt({ kind: 'causal-lm', labels: 0 }, 'a causal language model (next-token loss over the vocabulary)');
   // PeftModelForSequenceClassification trains the classifier head as a modules_to_save copy (peft/peft_model.py)
   const seqClsHead = task.value.kind === 'seq-cls' ? ['score'] : [];
   const modulesToSave = hp.modulesToSave
@@ -204,8 +214,12 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
       : trl || trlTrainer
         ? fromDefault<number>('trl.seqLen', 'TRL SFTConfig default')
         : assume(2048, 'sequence length not set in the file (the tokenizer decides): 2048 assumed');
-  const packing = hp.packing ? read(hp.packing, hp.packing.value) : dflt(false, 'no packing: each batch is padded to its longest sequence, so the length above is a limit the data may stay under');
-  const gradAccumulation = hp.gradAccumulation ? read(hp.gradAccumulation, hp.gradAccumulation.value) : fromDefault<number>('transformers.gradAccumulation', 'TrainingArguments default');
+  const packing = hp.packing
+    ? read(hp.packing, hp.packing.value)
+    : dflt(false, 'no packing: each batch is padded to its longest sequence, so the length above is a limit the data may stay under');
+  const gradAccumulation = hp.gradAccumulation
+    ? read(hp.gradAccumulation, hp.gradAccumulation.value)
+    : fromDefault<number>('transformers.gradAccumulation', 'TrainingArguments default');
 
   // ---- activations ----------------------------------------------------------------------------
   let gradientCheckpointing: PlanField<boolean>;
@@ -230,15 +244,20 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   const loss: PlanField<LossImpl> = hp.loss
     ? read(hp.loss, hp.loss.value)
     : hp.liger?.value
-    ? read(hp.liger, 'fused_linear')
-    : unsloth
-      ? dflt('chunked', "Unsloth's fused cross-entropy never upcasts all logits at once")
-      : dflt('standard', 'standard cross-entropy on fp32-upcast logits');
-  const compiled = hp.torchCompile ? read(hp.torchCompile, hp.torchCompile.value) : fromDefault<boolean>('transformers.torchCompile', 'TrainingArguments default');
+      ? read(hp.liger, 'fused_linear')
+      : unsloth
+        ? dflt('chunked', "Unsloth's fused cross-entropy never upcasts all logits at once")
+        : dflt('standard', 'standard cross-entropy on fp32-upcast logits');
+  const compiled = hp.torchCompile
+    ? read(hp.torchCompile, hp.torchCompile.value)
+    : fromDefault<boolean>('transformers.torchCompile', 'TrainingArguments default');
 
   // ---- distribution ---------------------------------------------------------------------------
   // a guess (a config's header comment) gives way to a GPU count the user set
-  const gpus = hp.gpus && !(hp.gpus.assumed && ctx.defaultGpus > 1) ? read(hp.gpus, hp.gpus.value) : dflt(Math.max(1, ctx.defaultGpus), 'GPU count from the vramLens.gpuCount setting');
+  const gpus =
+    hp.gpus && !(hp.gpus.assumed && ctx.defaultGpus > 1)
+      ? read(hp.gpus, hp.gpus.value)
+      : dflt(Math.max(1, ctx.defaultGpus), 'GPU count from the vramLens.gpuCount setting');
   let sharding: PlanField<Sharding>;
   let offloadOptimizer: PlanField<boolean> = dflt(false, 'no optimizer offload');
   const ds = hp.deepspeed?.value;
@@ -247,11 +266,28 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
     const st = hp.zeroStage.value;
     sharding = st === 1 || st === 2 || st === 3 ? read(hp.zeroStage, `zero${st}` as Sharding) : read(hp.zeroStage, gpus.value > 1 ? 'ddp' : 'none');
   } else if (ds) {
-    const stage = /zero[_-]?3|z3|stage[_-]?3/i.test(ds) ? 'zero3' : /zero[_-]?1|z1|stage[_-]?1/i.test(ds) ? 'zero1' : /zero[_-]?2|z2|stage[_-]?2/i.test(ds) ? 'zero2' : undefined;
+    const stage = /zero[_-]?3|z3|stage[_-]?3/i.test(ds)
+      ? 'zero3'
+      : /zero[_-]?1|z1|stage[_-]?1/i.test(ds)
+        ? 'zero1'
+        : /zero[_-]?2|z2|stage[_-]?2/i.test(ds)
+          ? 'zero2'
+          : undefined;
     sharding = stage ? read(hp.deepspeed!, stage) : assume('zero2', `DeepSpeed config ${ds} could not be read and its name gives no stage: ZeRO-2 assumed`);
     if (/offload/i.test(ds)) offloadOptimizer = read(hp.deepspeed!, true);
   } else if (fsdp && fsdp.trim()) {
-    sharding = read(hp.fsdp!, /shard_grad_op/i.test(fsdp) ? 'fsdp_grad_op' : /hybrid_shard/i.test(fsdp) ? 'fsdp_hybrid' : /no_shard/i.test(fsdp) ? (gpus.value > 1 ? 'ddp' : 'none') : 'fsdp');
+    sharding = read(
+      hp.fsdp!,
+      /shard_grad_op/i.test(fsdp)
+        ? 'fsdp_grad_op'
+        : /hybrid_shard/i.test(fsdp)
+          ? 'fsdp_hybrid'
+          : /no_shard/i.test(fsdp)
+            ? gpus.value > 1
+              ? 'ddp'
+              : 'none'
+            : 'fsdp',
+    );
     if (/offload/i.test(fsdp)) offloadOptimizer = read(hp.fsdp!, true);
   } else if (gpus.value > 1) sharding = dflt('ddp', 'several GPUs without FSDP/DeepSpeed: data parallel (DDP) replicas');
   else sharding = dflt('none', 'one GPU');
@@ -261,7 +297,9 @@ export function buildPlan(ctx: PlanContext): TrainingPlan {
   if (gpus.origin === 'defaulted' && gpus.value === 1 && sharding.value !== 'none' && sharding.value !== 'ddp') {
     gpus.reason += `; the job shards with ${sharding.value} but no launch script says across how many GPUs`;
   }
-  const optimizerInBackward = hp.optimizerInBackward ? read(hp.optimizerInBackward, hp.optimizerInBackward.value) : dflt(false, 'the optimizer steps after the backward pass');
+  const optimizerInBackward = hp.optimizerInBackward
+    ? read(hp.optimizerInBackward, hp.optimizerInBackward.value)
+    : dflt(false, 'the optimizer steps after the backward pass');
   const originalsOffloaded =
     unsloth && activationOffload.value && modulesToSave.value.some((m) => /embed|lm_head|wte/.test(m))
       ? dflt(true, "Unsloth's offloaded checkpointing moves the frozen originals of trained embeddings to the CPU (unsloth/models/_utils.py)")

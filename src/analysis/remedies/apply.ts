@@ -23,7 +23,20 @@ export { HF_OPTIM } from '../vocab/dialects/hf';
 export type { PlanChange } from '../vocab/changes';
 
 /** The changes the breakdown panel's what-if controls make (a subset of PlanChange). */
-export type WhatIfField = 'method' | 'microBatch' | 'seqLen' | 'loraR' | 'loraTargets' | 'gradientCheckpointing' | 'quantization' | 'optimizer' | 'attention' | 'gpu' | 'gpus' | 'sharding' | 'offloadOptimizer';
+export type WhatIfField =
+  | 'method'
+  | 'microBatch'
+  | 'seqLen'
+  | 'loraR'
+  | 'loraTargets'
+  | 'gradientCheckpointing'
+  | 'quantization'
+  | 'optimizer'
+  | 'attention'
+  | 'gpu'
+  | 'gpus'
+  | 'sharding'
+  | 'offloadOptimizer';
 export type WhatIfChange = { [F in WhatIfField]: ChangeOf<F> }[WhatIfField];
 
 export interface ApplyPlan {
@@ -57,7 +70,8 @@ export function literal(value: Value | Lit, kind: Report['kind'], quote = '"'): 
 
 // A literal (or constant arithmetic) that can be replaced by another literal without changing meaning
 // elsewhere: numbers, booleans, strings, flat lists of strings. Calls and names are not.
-const LITERAL = /^(?:[-+]?[\d_.]+(?:e[-+]?\d+)?(?:\s*[-+*/]\s*[\d_.]+(?:e[-+]?\d+)?)*|True|False|true|false|yes|no|"[^"\n]*"|'[^'\n]*'|[A-Za-z_][\w.-]*|\[[^\]\n]*\])$/;
+const LITERAL =
+  /^(?:[-+]?[\d_.]+(?:e[-+]?\d+)?(?:\s*[-+*/]\s*[\d_.]+(?:e[-+]?\d+)?)*|True|False|true|false|yes|no|"[^"\n]*"|'[^'\n]*'|[A-Za-z_][\w.-]*|\[[^\]\n]*\])$/;
 const PY_LITERAL = /^(?:[-+]?[\d_.]+(?:e[-+]?\d+)?(?:\s*[-+*/]\s*[\d_.]+(?:e[-+]?\d+)?)*|True|False|"[^"\n]*"|'[^'\n]*'|\[[^\]\n]*\])$/;
 
 class Builder {
@@ -100,7 +114,12 @@ class Builder {
    * else the whole `keyword=…` argument. `keywords` are the names that mean this field; an argument
    * under another name (use_flash_attention_2=True for attention) is replaced by `keywords[0]=value`.
    */
-  rewriteRead(field: ChangeField, f: Pick<Found<unknown>, 'span' | 'valueSpan'> | PlanField<unknown>, keywords: readonly string[], value: Value | Lit): boolean {
+  rewriteRead(
+    field: ChangeField,
+    f: Pick<Found<unknown>, 'span' | 'valueSpan'> | PlanField<unknown>,
+    keywords: readonly string[],
+    value: Value | Lit,
+  ): boolean {
     const span = f.span;
     if (!span) return false;
     const argText = this.slice(span);
@@ -109,7 +128,11 @@ class Builder {
     const old = valueSpan ? this.slice(valueSpan).trim() : '';
     const isLiteral = valueSpan && (this.py ? PY_LITERAL : LITERAL).test(old);
     if (kw && keywords.length && !keywords.includes(kw)) {
-      this.done(field, `${this.line(span)}: ${keywords[0]}=${this.lit(value)}`, { start: span.start, end: span.end, newText: `${keywords[0]}=${this.lit(value)}` });
+      this.done(field, `${this.line(span)}: ${keywords[0]}=${this.lit(value)}`, {
+        start: span.start,
+        end: span.end,
+        newText: `${keywords[0]}=${this.lit(value)}`,
+      });
       return true;
     }
     if (isLiteral && valueSpan) {
@@ -184,7 +207,9 @@ function writesOf(r: Report): ConfigWrites | null {
 function yamlBlock(value: Lit, indent: string): string {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     return Object.entries(value)
-      .map(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? `\n${indent}${k}:${yamlBlock(v, `${indent}  `)}` : `\n${indent}${k}: ${literal(v, 'yaml')}`))
+      .map(([k, v]) =>
+        v && typeof v === 'object' && !Array.isArray(v) ? `\n${indent}${k}:${yamlBlock(v, `${indent}  `)}` : `\n${indent}${k}: ${literal(v, 'yaml')}`,
+      )
       .join('');
   }
   return ` ${literal(value, 'yaml')}`;
@@ -196,7 +221,7 @@ class ConfigWriter {
     private readonly b: Builder,
     text: string,
   ) {
-    let root: CNode | null = null;
+    let root: CNode | null;
     try {
       root = parseConfig(text, b.r.kind === 'json' ? 'json' : 'yaml').root;
     } catch {
@@ -341,7 +366,12 @@ function addLora(b: Builder, lora: LoraWish, kbit: boolean, checkpointing: boole
   const dropout = lora.dropout ? `${kw('loraDropout')}=${lora.dropout}, ` : '';
   const cfg = `LoraConfig(${kw('loraR')}=${lora.r}, ${kw('loraAlpha')}=${2 * lora.r}, ${dropout}${kw('loraTargets')}=${b.lit(lora.targets)}, task_type="CAUSAL_LM")`;
   if (hp.sites.trainer && TRL_TRAINER.test(hp.sites.trainer.callee)) {
-    b.done('method', `${hp.sites.trainer.callee}(peft_config=${cfg})`, setKeyword(hp.sites.trainer, 'peft_config', cfg), ensureImport(hp.imports, 'LoraConfig', 'peft'));
+    b.done(
+      'method',
+      `${hp.sites.trainer.callee}(peft_config=${cfg})`,
+      setKeyword(hp.sites.trainer, 'peft_config', cfg),
+      ensureImport(hp.imports, 'LoraConfig', 'peft'),
+    );
     return true;
   }
   const load = hp.sites.modelLoad;
@@ -403,7 +433,11 @@ function quantization(b: Builder, value: 'none' | 'int8' | 'nf4', addingLora: bo
     return;
   }
   b.keyword('quantization', load, 'quantization_config', { code: want4 ? BNB_4BIT : BNB_8BIT });
-  b.out.edits.push(...[ensureImport(hp.imports, 'BitsAndBytesConfig', 'transformers'), want4 ? ensureImport(hp.imports, 'torch', null) : null].filter((e): e is TextEdit => !!e));
+  b.out.edits.push(
+    ...[ensureImport(hp.imports, 'BitsAndBytesConfig', 'transformers'), want4 ? ensureImport(hp.imports, 'torch', null) : null].filter(
+      (e): e is TextEdit => !!e,
+    ),
+  );
   // PEFT's k-bit preparation (fp32 norms, input grads) where no TRL trainer does it and no LoRA insert adds it
   const trlPeft = hp.sites.trainer && TRL_TRAINER.test(hp.sites.trainer.callee) && hp.peft;
   if (!hp.kbitPrep && !trlPeft && !addingLora && load.assignedTo && p.method.value !== 'full') {
@@ -448,7 +482,8 @@ function pythonChange(b: Builder, c: PlanChange, ctx: WriteContext, all: Map<Cha
     case 'numGenerations':
     case 'vllmSleep':
     case 'vllmMemoryUtilization':
-      if (c.field === 'optimizer' && hp.sites.optimizer) return b.skip(c.field, `${b.line(hp.sites.optimizer.span)}: the optimizer is built in the script (${hp.sites.optimizer.callee}); change it by hand`);
+      if (c.field === 'optimizer' && hp.sites.optimizer)
+        return b.skip(c.field, `${b.line(hp.sites.optimizer.span)}: the optimizer is built in the script (${hp.sites.optimizer.callee}); change it by hand`);
       return hf(c);
     case 'seqLen': {
       const f = b.readField('seqLen');
@@ -478,12 +513,19 @@ function pythonChange(b: Builder, c: PlanChange, ctx: WriteContext, all: Map<Cha
         // peft prepare_model_for_kbit_training(use_gradient_checkpointing=True) by default: switch it off there
         const close = gc.valueSpan.end - 1;
         const hasArgs = /\(\s*\S/.test(b.slice(gc.valueSpan));
-        b.done(c.field, `${b.line(gc.span)}: prepare_model_for_kbit_training(use_gradient_checkpointing=False)`, { start: close, end: close, newText: `${hasArgs ? ', ' : ''}use_gradient_checkpointing=False` });
+        b.done(c.field, `${b.line(gc.span)}: prepare_model_for_kbit_training(use_gradient_checkpointing=False)`, {
+          start: close,
+          end: close,
+          newText: `${hasArgs ? ', ' : ''}use_gradient_checkpointing=False`,
+        });
       }
-      if (hp.framework === 'unsloth' && hp.sites.lora && /get_peft_model/.test(hp.sites.lora.callee)) b.keyword(c.field, hp.sites.lora, 'use_gradient_checkpointing', c.value ? 'unsloth' : false);
+      if (hp.framework === 'unsloth' && hp.sites.lora && /get_peft_model/.test(hp.sites.lora.callee))
+        b.keyword(c.field, hp.sites.lora, 'use_gradient_checkpointing', c.value ? 'unsloth' : false);
       else if (hp.sites.trainingArgs) hf(c);
-      else if (c.value && load?.assignedTo) b.done(c.field, `${load.assignedTo}.gradient_checkpointing_enable()`, insertLinesAfter(load, [`${load.assignedTo}.gradient_checkpointing_enable()`]));
-      if (b.out.applied.length === before && !b.out.notApplied.some((n) => n.field === c.field)) b.skip(c.field, 'no TrainingArguments/SFTConfig call to set gradient_checkpointing on');
+      else if (c.value && load?.assignedTo)
+        b.done(c.field, `${load.assignedTo}.gradient_checkpointing_enable()`, insertLinesAfter(load, [`${load.assignedTo}.gradient_checkpointing_enable()`]));
+      if (b.out.applied.length === before && !b.out.notApplied.some((n) => n.field === c.field))
+        b.skip(c.field, 'no TrainingArguments/SFTConfig call to set gradient_checkpointing on');
       return;
     }
     case 'quantization':
@@ -501,7 +543,12 @@ function pythonChange(b: Builder, c: PlanChange, ctx: WriteContext, all: Map<Cha
       if (all.has('sharding')) return; // written with the sharding
       const s = p.sharding.value;
       if (s.startsWith('fsdp') && !hp.deepspeed) return sharding(b, ctx, s, c.value, 'offloadOptimizer');
-      return b.skip(c.field, s.startsWith('zero') ? 'set offload_optimizer in the DeepSpeed config by hand' : 'CPU optimizer offload needs FSDP or DeepSpeed: choose a sharding first');
+      return b.skip(
+        c.field,
+        s.startsWith('zero')
+          ? 'set offload_optimizer in the DeepSpeed config by hand'
+          : 'CPU optimizer offload needs FSDP or DeepSpeed: choose a sharding first',
+      );
     }
     case 'gpus': {
       const f = b.readField('gpus');

@@ -11,7 +11,7 @@ import type { Report, Verdict } from '../report';
 import { verdictOf } from '../report';
 import { formatGiB, GiB } from '../units';
 import { PlanChange } from '../vocab/changes';
-import { loraRecipeChanges, planApply, TRL_TRAINER } from './apply';
+import { loraRecipeChanges, planApply } from './apply';
 import { applyEdits, overlapping, TextEdit } from './edits';
 
 export type RemedyId =
@@ -69,10 +69,6 @@ function peftReference(job: TrainingSetup['job']): TrainingSetup['job'] {
 }
 
 const costOf = (remedy: Remedy, r: Report) => (typeof remedy.cost === 'function' ? remedy.cost(r) : remedy.cost);
-
-function usesTrlTrainer(r: Report): boolean {
-  return !!r.hyperparams.sites.trainer && TRL_TRAINER.test(r.hyperparams.sites.trainer.callee);
-}
 
 const REMEDIES: Remedy[] = [
   {
@@ -147,14 +143,20 @@ const REMEDIES: Remedy[] = [
       lora: s.lora ?? loraSetup(),
       job: peftReference(s.job),
     }),
-    label: (r) => (r.plan!.method.value === 'full' ? 'Switch to QLoRA (4-bit NF4 + double quant, LoRA r=16 on all linear layers)' : 'Load the base model in 4-bit NF4 (QLoRA)'),
+    label: (r) =>
+      r.plan!.method.value === 'full'
+        ? 'Switch to QLoRA (4-bit NF4 + double quant, LoRA r=16 on all linear layers)'
+        : 'Load the base model in 4-bit NF4 (QLoRA)',
     changes: (r) => [...(r.plan!.method.value === 'full' ? loraRecipeChanges() : []), { field: 'quantization', value: 'nf4' }],
   },
   {
     id: 'fsdp',
     cost: 2,
     excludes: ['cpuOffload'],
-    applies: (r) => r.plan!.gpus.value > 1 && (r.plan!.sharding.value === 'none' || r.plan!.sharding.value === 'ddp') && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
+    applies: (r) =>
+      r.plan!.gpus.value > 1 &&
+      (r.plan!.sharding.value === 'none' || r.plan!.sharding.value === 'ddp') &&
+      (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, sharding: 'fsdp' }),
     label: (r) => `Shard weights, gradients and optimizer state with FSDP across ${r.plan!.gpus.value} GPUs`,
     changes: () => [{ field: 'sharding', value: 'fsdp' }],
@@ -174,7 +176,11 @@ const REMEDIES: Remedy[] = [
   {
     id: 'precomputeReference',
     cost: 1, // one extra pass over the data before training
-    applies: (r) => (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') && r.plan!.reference?.value === 'copy' && !r.hyperparams.refModel && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
+    applies: (r) =>
+      (r.plan!.jobKind?.value === 'dpo' || r.plan!.jobKind?.value === 'kto') &&
+      r.plan!.reference?.value === 'copy' &&
+      !r.hyperparams.refModel &&
+      (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, reference: 'precomputed' } }),
     label: () => 'Precompute the reference log-probs once (precompute_ref_log_probs=True): no reference model during training',
     changes: () => [{ field: 'precomputeRef', value: true }],
@@ -182,7 +188,11 @@ const REMEDIES: Remedy[] = [
   {
     id: 'fewerGenerations',
     cost: 2, // fewer samples per prompt: a noisier advantage estimate
-    applies: (r) => (r.plan!.jobKind?.value === 'grpo' || r.plan!.jobKind?.value === 'rloo') && (r.plan!.numGenerations?.value ?? 0) >= 4 && r.plan!.microBatch.value >= 2 && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
+    applies: (r) =>
+      (r.plan!.jobKind?.value === 'grpo' || r.plan!.jobKind?.value === 'rloo') &&
+      (r.plan!.numGenerations?.value ?? 0) >= 4 &&
+      r.plan!.microBatch.value >= 2 &&
+      (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({
       ...s,
       microBatch: Math.floor(s.microBatch / 2),
@@ -200,15 +210,19 @@ const REMEDIES: Remedy[] = [
     cost: 1, // wake-up and weight reload around each generation
     applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && !r.plan!.vllmSleep?.value && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s) => ({ ...s, job: s.job && { ...s.job, vllmSleep: true } }),
-    label: () => "Let vLLM sleep during training (vllm_enable_sleep_mode=True): its weights and KV cache are freed between generations",
+    label: () => 'Let vLLM sleep during training (vllm_enable_sleep_mode=True): its weights and KV cache are freed between generations',
     changes: () => [{ field: 'vllmSleep', value: true }],
   },
   {
     id: 'lowerVllmShare',
     cost: 1, // a smaller KV cache: fewer sequences generated at once
-    applies: (r) => r.plan!.generation?.value === 'vllm-colocate' && (r.plan!.vllmMemoryUtilization?.value ?? 0) > 0.15 && (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
+    applies: (r) =>
+      r.plan!.generation?.value === 'vllm-colocate' &&
+      (r.plan!.vllmMemoryUtilization?.value ?? 0) > 0.15 &&
+      (r.kind !== 'python' || !!r.hyperparams.sites.trainingArgs),
     change: (s, r) => ({ ...s, job: s.job && { ...s.job, vllmMemoryUtilization: vllmShareNeeded(r) } }),
-    label: (r) => `Give vLLM ${vllmShareNeeded(r).toFixed(2)} of the GPU instead of ${r.plan!.vllmMemoryUtilization?.value} (its weights plus the KV cache of one generation round)`,
+    label: (r) =>
+      `Give vLLM ${vllmShareNeeded(r).toFixed(2)} of the GPU instead of ${r.plan!.vllmMemoryUtilization?.value} (its weights plus the KV cache of one generation round)`,
     changes: (r) => [{ field: 'vllmMemoryUtilization', value: Number(vllmShareNeeded(r).toFixed(2)) }],
   },
 ];
@@ -308,11 +322,21 @@ export function suggestFixes(r: Report, text: string, reanalyze?: Reanalyze): Fi
     const f = fixWith(r, [c], c.remedy.label(r, base!), after);
     if (f.savingBytes > 0.05 * GiB) fixes.push(f);
   }
-  const cost = (f: Fix) => costOf(REMEDIES.find((x) => x.id === f.id)!, r);
+  const cost = (f: Fix) =>
+    costOf(
+      REMEDIES.find((x) => x.id === f.id)!,
+      r,
+    );
   const fitting = fixes.filter((f) => f.verdictAfter !== 'oom').sort((a, b) => cost(a) - cost(b) || b.savingBytes - a.savingBytes);
   const best = fitting[0] ?? [...fixes].sort((a, b) => b.savingBytes - a.savingBytes)[0];
   if (best) best.preferred = true;
-  return fixes.sort((a, b) => Number(b.preferred) - Number(a.preferred) || (a.verdictAfter === 'oom' ? 1 : 0) - (b.verdictAfter === 'oom' ? 1 : 0) || cost(a) - cost(b) || b.savingBytes - a.savingBytes);
+  return fixes.sort(
+    (a, b) =>
+      Number(b.preferred) - Number(a.preferred) ||
+      (a.verdictAfter === 'oom' ? 1 : 0) - (b.verdictAfter === 'oom' ? 1 : 0) ||
+      cost(a) - cost(b) ||
+      b.savingBytes - a.savingBytes,
+  );
 }
 
 /**

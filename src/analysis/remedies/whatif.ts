@@ -45,9 +45,16 @@ function variantsOf(field: keyof TrainingPlan, s: TrainingSetup): { label: strin
     case 'seqLen':
       return num('seqLen', s.seqLen);
     case 'gradAccumulation':
-      return s.gradAccumulation > 1 ? [{ label: 'no accumulation (1)', setup: { ...s, gradAccumulation: 1 } }] : [{ label: 'accumulating (2)', setup: { ...s, gradAccumulation: 2 } }];
+      return s.gradAccumulation > 1
+        ? [{ label: 'no accumulation (1)', setup: { ...s, gradAccumulation: 1 } }]
+        : [{ label: 'accumulating (2)', setup: { ...s, gradAccumulation: 2 } }];
     case 'loraR':
-      return s.lora ? [{ label: `halved (${Math.max(1, s.lora.r / 2)})`, setup: { ...s, lora: { ...s.lora, r: Math.max(1, s.lora.r / 2) } } }, { label: `doubled (${s.lora.r * 2})`, setup: { ...s, lora: { ...s.lora, r: s.lora.r * 2 } } }] : [];
+      return s.lora
+        ? [
+            { label: `halved (${Math.max(1, s.lora.r / 2)})`, setup: { ...s, lora: { ...s.lora, r: Math.max(1, s.lora.r / 2) } } },
+            { label: `doubled (${s.lora.r * 2})`, setup: { ...s, lora: { ...s.lora, r: s.lora.r * 2 } } },
+          ]
+        : [];
     case 'gradientCheckpointing':
       return [{ label: s.gradientCheckpointing ? 'turned off' : 'turned on', setup: { ...s, gradientCheckpointing: !s.gradientCheckpointing } }];
     case 'optimizer':
@@ -55,7 +62,9 @@ function variantsOf(field: keyof TrainingPlan, s: TrainingSetup): { label: strin
     case 'attention':
       return s.attention === 'eager' ? [{ label: 'sdpa', setup: { ...s, attention: 'sdpa' } }] : [{ label: 'eager', setup: { ...s, attention: 'eager' } }];
     case 'quantization':
-      return s.quantization === 'none' ? [{ label: '4-bit NF4', setup: { ...s, quantization: 'nf4', doubleQuant: true } }] : [{ label: 'not quantized', setup: { ...s, quantization: 'none' } }];
+      return s.quantization === 'none'
+        ? [{ label: '4-bit NF4', setup: { ...s, quantization: 'nf4', doubleQuant: true } }]
+        : [{ label: 'not quantized', setup: { ...s, quantization: 'none' } }];
     default:
       return [];
   }

@@ -19,7 +19,13 @@ export type PlanChange =
 export type ChangeField = PlanChange['field'];
 
 /** The value type of one changed field (the union groups several fields under one value type). */
-export type ChangeValue<F extends ChangeField> = PlanChange extends infer C ? (C extends { field: infer G; value: infer V } ? (F extends G ? V : never) : never) : never;
+export type ChangeValue<F extends ChangeField> = PlanChange extends infer C
+  ? C extends { field: infer G; value: infer V }
+    ? F extends G
+      ? V
+      : never
+    : never
+  : never;
 
 export type ChangeOf<F extends ChangeField> = { field: F; value: ChangeValue<F> };
 

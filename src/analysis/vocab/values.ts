@@ -48,7 +48,11 @@ export const asString: Convert<string> = (v) => (typeof v === 'string' ? v : typ
 export const asNameList: Convert<string[]> = (v) => {
   if (v === null) return [];
   if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
-  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return undefined;
 };
 
@@ -63,7 +67,10 @@ export const asTargets: Convert<string[] | 'all-linear'> = (v) => {
 /** torch dtype names as scripts and configs write them -> 'bfloat16' | 'float16' | 'float32' | 'auto'. */
 export const asDtype: Convert<string> = (v) => {
   if (typeof v !== 'string') return undefined;
-  const t = v.trim().toLowerCase().replace(/^(torch|th)\./, '');
+  const t = v
+    .trim()
+    .toLowerCase()
+    .replace(/^(torch|th)\./, '');
   if (/^(bfloat16|bf16)$/.test(t)) return 'bfloat16';
   if (/^(float16|half|fp16)$/.test(t)) return 'float16';
   if (/^(float32|float|fp32|full)$/.test(t)) return 'float32';
@@ -99,7 +106,15 @@ export const asDeepSpeedRef: Convert<string> = (v) => (typeof v === 'string' ? v
 
 /** TrainingArguments(fsdp=…): options as a string or list; True is "full_shard", False is off. */
 export const asFsdpOptions: Convert<string> = (v) =>
-  typeof v === 'string' ? v : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : '')).join(' ') : typeof v === 'boolean' ? (v ? 'full_shard' : '') : undefined;
+  typeof v === 'string'
+    ? v
+    : Array.isArray(v)
+      ? v.map((x) => (typeof x === 'string' ? x : '')).join(' ')
+      : typeof v === 'boolean'
+        ? v
+          ? 'full_shard'
+          : ''
+        : undefined;
 
 /** The dtype inside model_init_kwargs (TRL loads the reference model, and string models, with it). */
 export const asInitKwargsDtype: Convert<string> = (v) => {
@@ -143,7 +158,13 @@ export const asPositiveSwitch: Convert<boolean> = (v) => {
 export function precisionOf(v: Lit): { dtype: 'bfloat16' | 'float16' | 'float32'; autocast: 'bf16' | 'fp16' | null } | undefined {
   const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : undefined;
   if (!s) return undefined;
-  const half = /^(bf16|bfloat16)/.test(s) ? 'bf16' : /^(16|fp16|float16|half)\b|^(16|fp16)[-_]/.test(s) ? 'fp16' : /^(32|fp32|float32|64|fp64|float64)\b|^(32|64)[-_]/.test(s) ? null : undefined;
+  const half = /^(bf16|bfloat16)/.test(s)
+    ? 'bf16'
+    : /^(16|fp16|float16|half)\b|^(16|fp16)[-_]/.test(s)
+      ? 'fp16'
+      : /^(32|fp32|float32|64|fp64|float64)\b|^(32|64)[-_]/.test(s)
+        ? null
+        : undefined;
   if (half === undefined) return undefined;
   const mixed = /mixed|autocast|amp/.test(s);
   if (!half) return { dtype: 'float32', autocast: null };
@@ -163,7 +184,12 @@ export const asPrecisionFp16: Convert<boolean> = (v) => {
 
 /** FSDP sharding strategy names of scripts and configs; `ddp` / `no_shard` mean no FSDP ('' = off). */
 export const asFsdpStrategy: Convert<string> = (v) => {
-  const s = typeof v === 'string' ? v.trim().toLowerCase() : typeof v === 'number' ? ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'][v - 1] : undefined;
+  const s =
+    typeof v === 'string'
+      ? v.trim().toLowerCase()
+      : typeof v === 'number'
+        ? ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'][v - 1]
+        : undefined;
   if (!s) return undefined;
   if (/^(ddp|no_shard|none|no)$/.test(s)) return '';
   if (/^hybrid_(full_)?shard$/.test(s)) return 'hybrid_shard';
@@ -206,7 +232,14 @@ export const asLitDoubleQuant: Convert<boolean> = (v) => {
 
 /** An optimizer given as a class path or name (`torch.optim.AdamW`, `{class_path: …}`, "AdamW") -> its HF optim name. */
 export const asOptimizerClass: Convert<string> = (v) => {
-  const path = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.class_path === 'string' ? v.class_path : typeof (v as { _component_?: unknown })?._component_ === 'string' ? (v as { _component_: string })._component_ : undefined;
+  const path =
+    typeof v === 'string'
+      ? v
+      : v && typeof v === 'object' && !Array.isArray(v) && typeof v.class_path === 'string'
+        ? v.class_path
+        : typeof (v as { _component_?: unknown })?._component_ === 'string'
+          ? (v as { _component_: string })._component_
+          : undefined;
   if (!path) return undefined;
   const name = path.split('.').pop() ?? path;
   const table: Record<string, string> = {
@@ -230,7 +263,8 @@ export const asSwiftZeroStage: Convert<number> = (v) => {
   const m = typeof v === 'string' ? /^zero([0-3])(_offload)?$/i.exec(v.trim()) : null;
   return m ? Number(m[1]) : undefined;
 };
-export const asSwiftZeroOffload: Convert<boolean> = (v) => (typeof v === 'string' && /^zero[0-3]$/i.test(v.trim()) ? false : typeof v === 'string' && /^zero[23]_offload$/i.test(v.trim()) ? true : undefined);
+export const asSwiftZeroOffload: Convert<boolean> = (v) =>
+  typeof v === 'string' && /^zero[0-3]$/i.test(v.trim()) ? false : typeof v === 'string' && /^zero[23]_offload$/i.test(v.trim()) ? true : undefined;
 
 /** Megatron recompute_granularity: full / selective recompute activations; none does not. */
 export const asRecompute: Convert<boolean> = (v) => (typeof v === 'string' ? /^(full|selective)$/i.test(v.trim()) : v === null ? false : undefined);

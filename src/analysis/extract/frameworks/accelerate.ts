@@ -57,7 +57,9 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
     if (file && fp && fp.toLowerCase() !== 'none') out.deepspeedFile = { path: fp, entry: file };
     else {
       const st = at('deepspeed_config.zero_stage');
-      const stage = st ? asPositiveInt(litOf(st.value)) ?? (asString(litOf(st.value)) === '0' || st.value.kind === 'scalar' && st.value.value === 0 ? 0 : undefined) : undefined;
+      const stage = st
+        ? (asPositiveInt(litOf(st.value)) ?? (asString(litOf(st.value)) === '0' || (st.value.kind === 'scalar' && st.value.value === 0) ? 0 : undefined))
+        : undefined;
       if (st && stage !== undefined && stage <= 3) set('zeroStage', st, stage, `deepspeed_config.zero_stage: ${stage}`);
       else out.stageDefaulted = true;
       for (const [path, key] of [

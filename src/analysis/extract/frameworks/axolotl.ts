@@ -2,8 +2,8 @@
 // utils/config/__init__.py (resolve_dtype) and loaders/model.py (QLoRA BitsAndBytesConfig,
 // prepare_model_for_kbit_training), as summarised in docs/sources/framework-keys.md §4.
 import { Hyperparams } from '../hyperparams';
-import { asTargets, asCheckpointing, readDeepSpeedKey, readHfFsdp, setModel } from './common';
-import { asBool, asDtype, asNumber, asPositiveInt, asString, asNameList, ConfigReader } from './reader';
+import { readDeepSpeedKey, readHfFsdp, setModel } from './common';
+import { asBool, asPositiveInt, asString, asNameList, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { AXOLOTL_KEYS } from '../../vocab/dialects/axolotl';
 import { defaultReason } from '../../vocab/defaults';
@@ -49,10 +49,17 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   r.used.add('adapter');
   const adapter = adapterEntry ? asString(litOf(adapterEntry.value))?.toLowerCase() : undefined;
   if (adapter === 'lora' || adapter === 'qlora') r.put('peft', adapterEntry!, true, `axolotl adapter: ${adapter}`);
-  else if (adapter) hp.unread.push({ key: 'adapter', span: ConfigReader.spanOf(adapterEntry!), reason: `adapter "${adapter}" is not modelled (LoRA/QLoRA are)` });
+  else if (adapter)
+    hp.unread.push({ key: 'adapter', span: ConfigReader.spanOf(adapterEntry!), reason: `adapter "${adapter}" is not modelled (LoRA/QLoRA are)` });
   // every key with a plain meaning, from the dialect table; the rules below read the rest
   r.takeAll(AXOLOTL_KEYS);
-  if (adapter === 'qlora' && !hp.loadIn4bit) r.implied('loadIn4bit', true, 'axolotl adapter: qlora loads the base model in 4 bit (it requires load_in_4bit: true)', adapterEntry && ConfigReader.spanOf(adapterEntry));
+  if (adapter === 'qlora' && !hp.loadIn4bit)
+    r.implied(
+      'loadIn4bit',
+      true,
+      'axolotl adapter: qlora loads the base model in 4 bit (it requires load_in_4bit: true)',
+      adapterEntry && ConfigReader.spanOf(adapterEntry),
+    );
   if (hp.loadIn4bit?.value) {
     r.implied('quantType', 'nf4', defaultReason('axolotl.quantType', "axolotl's 4-bit BitsAndBytesConfig:"));
     r.implied('doubleQuant', true, defaultReason('axolotl.doubleQuant', "axolotl's 4-bit BitsAndBytesConfig:"));
@@ -62,7 +69,14 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   const rl = r.entry('rl');
   r.used.add('rl');
   const rlName = rl ? asString(litOf(rl.value))?.toLowerCase() : undefined;
-  const RL_TRAINERS: Record<string, string> = { dpo: 'DPOTrainer', ipo: 'DPOTrainer', orpo: 'ORPOTrainer', kto: 'KTOTrainer', simpo: 'CPOTrainer', grpo: 'GRPOTrainer' };
+  const RL_TRAINERS: Record<string, string> = {
+    dpo: 'DPOTrainer',
+    ipo: 'DPOTrainer',
+    orpo: 'ORPOTrainer',
+    kto: 'KTOTrainer',
+    simpo: 'CPOTrainer',
+    grpo: 'GRPOTrainer',
+  };
   if (rlName && RL_TRAINERS[rlName]) hp.trainerClass = RL_TRAINERS[rlName];
   else if (rlName) (hp.notModelled ??= []).push({ key: 'rl', span: ConfigReader.spanOf(rl!), value: JSON.stringify(rlName) });
   // ---- LoRA ---------------------------------------------------------------------------------------
@@ -79,7 +93,8 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
     r.used.add('batch_size');
     const g = asPositiveInt(litOf(global.value));
     // axolotl: gradient_accumulation_steps = batch_size // micro_batch_size when only the global size is given
-    if (g && hp.microBatch) r.put('gradAccumulation', global, Math.max(1, Math.floor(g / hp.microBatch.value)), `axolotl batch_size ${g} // micro_batch_size ${hp.microBatch.value}`);
+    if (g && hp.microBatch)
+      r.put('gradAccumulation', global, Math.max(1, Math.floor(g / hp.microBatch.value)), `axolotl batch_size ${g} // micro_batch_size ${hp.microBatch.value}`);
   }
   r.implied('seqLen', 512, defaultReason('axolotl.seqLen'));
 
@@ -107,20 +122,37 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
       const e = r.entry(key);
       if (!e) continue;
       r.used.add(key);
-      if (asBool(litOf(e.value)) === true && !hp.attention) r.put('attention', e, impl, `axolotl ${key}: true${impl === 'sdpa' && key !== 'sdp_attention' ? ' (memory-efficient attention, counted as SDPA)' : ''}`);
+      if (asBool(litOf(e.value)) === true && !hp.attention)
+        r.put(
+          'attention',
+          e,
+          impl,
+          `axolotl ${key}: true${impl === 'sdpa' && key !== 'sdp_attention' ? ' (memory-efficient attention, counted as SDPA)' : ''}`,
+        );
     }
   }
   const plugins = r.entry('plugins');
   r.used.add('plugins');
-  const pluginList = plugins ? asNameList(litOf(plugins.value)) ?? [] : [];
+  const pluginList = plugins ? (asNameList(litOf(plugins.value)) ?? []) : [];
   const cce = pluginList.some((p) => /CutCrossEntropyPlugin/.test(p));
   const liger = pluginList.some((p) => /LigerPlugin/.test(p));
   const cceFlag = r.entry('cut_cross_entropy');
   const ligerFlce = r.entry('liger_fused_linear_cross_entropy');
   const chunked = r.entry('chunked_cross_entropy');
-  for (const k of ['cut_cross_entropy', 'liger_fused_linear_cross_entropy', 'chunked_cross_entropy', 'liger_rope', 'liger_rms_norm', 'liger_glu_activation', 'liger_layer_norm']) r.used.add(k);
-  if (cce && (!cceFlag || asBool(litOf(cceFlag.value)) !== false)) r.put('loss', cceFlag ?? plugins!, 'fused_linear', 'axolotl CutCrossEntropyPlugin (cut_cross_entropy): logits never materialised');
-  else if (liger && ligerFlce && asBool(litOf(ligerFlce.value)) === true) r.put('loss', ligerFlce, 'fused_linear', 'axolotl LigerPlugin liger_fused_linear_cross_entropy: true');
+  for (const k of [
+    'cut_cross_entropy',
+    'liger_fused_linear_cross_entropy',
+    'chunked_cross_entropy',
+    'liger_rope',
+    'liger_rms_norm',
+    'liger_glu_activation',
+    'liger_layer_norm',
+  ])
+    r.used.add(k);
+  if (cce && (!cceFlag || asBool(litOf(cceFlag.value)) !== false))
+    r.put('loss', cceFlag ?? plugins!, 'fused_linear', 'axolotl CutCrossEntropyPlugin (cut_cross_entropy): logits never materialised');
+  else if (liger && ligerFlce && asBool(litOf(ligerFlce.value)) === true)
+    r.put('loss', ligerFlce, 'fused_linear', 'axolotl LigerPlugin liger_fused_linear_cross_entropy: true');
   else if (chunked && asBool(litOf(chunked.value)) === true) r.put('loss', chunked, 'chunked', 'axolotl chunked_cross_entropy: true');
 
   // ---- precision: resolve_dtype (utils/config/__init__.py) --------------------------------------------
@@ -128,7 +160,8 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   r.used.add('bf16');
   const bf16Raw = bf16 ? (bf16.value.kind === 'scalar' ? bf16.value.value : undefined) : 'auto';
   const bf16On = bf16Raw === 'auto' || bf16Raw === 'Auto' ? true : bf16 ? asBool(litOf(bf16.value)) : undefined;
-  if (bf16 && bf16On !== undefined) r.put('bf16', bf16, bf16On, bf16Raw === 'auto' ? 'axolotl bf16: auto (True on Ampere or newer GPUs)' : `axolotl bf16: ${bf16On}`);
+  if (bf16 && bf16On !== undefined)
+    r.put('bf16', bf16, bf16On, bf16Raw === 'auto' ? 'axolotl bf16: auto (True on Ampere or newer GPUs)' : `axolotl bf16: ${bf16On}`);
   else if (!bf16) r.implied('bf16', true, defaultReason('axolotl.bf16'));
   const pureBf16 = r.entry('bfloat16');
   const pureFp16 = r.entry('float16');
@@ -139,7 +172,15 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
     const bfOn = hp.bf16?.value === true || (pureBf16 && asBool(litOf(pureBf16.value)) === true);
     const fpOn = hp.fp16?.value === true || (pureFp16 && asBool(litOf(pureFp16.value)) === true) || hp.loadIn8bit?.value;
     const dtype = eightBitAdapter ? 'float16' : bfOn ? 'bfloat16' : fpOn ? 'float16' : 'float32';
-    const why = eightBitAdapter ? 'load_in_8bit with an adapter' : bfOn ? (hp.bf16?.value ? 'bf16' : 'bfloat16: true') : fpOn ? 'fp16/float16/load_in_8bit' : 'neither bf16 nor fp16';
+    const why = eightBitAdapter
+      ? 'load_in_8bit with an adapter'
+      : bfOn
+        ? hp.bf16?.value
+          ? 'bf16'
+          : 'bfloat16: true'
+        : fpOn
+          ? 'fp16/float16/load_in_8bit'
+          : 'neither bf16 nor fp16';
     const at = (bfOn ? (hp.bf16?.implied ? undefined : hp.bf16?.span) : hp.fp16?.span) ?? undefined;
     r.implied('dtype', dtype, `axolotl loads the model in ${dtype} (resolve_dtype: ${why})`, at);
   }
@@ -166,6 +207,16 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
 
 export function looksLikeAxolotl(keys: Set<string>): boolean {
   if (keys.has('base_model')) return true;
-  const ax = ['sequence_len', 'sample_packing', 'lora_target_linear', 'micro_batch_size', 'adapter', 'lora_r', 'datasets', 'val_set_size', 'dataset_prepared_path'];
+  const ax = [
+    'sequence_len',
+    'sample_packing',
+    'lora_target_linear',
+    'micro_batch_size',
+    'adapter',
+    'lora_r',
+    'datasets',
+    'val_set_size',
+    'dataset_prepared_path',
+  ];
   return ax.filter((k) => keys.has(k)).length >= 3 && !keys.has('cutoff_len');
 }

@@ -2,7 +2,7 @@
 // inline DeepSpeed dicts and `deepspeed:` links.
 import { Found } from '../source';
 import { DEEPSPEED_NOT_MODELLED, readDeepSpeed } from './deepspeed';
-import { asBool, asNameList, asPositiveInt, asString, Convert, ConfigReader } from './reader';
+import { asBool, asPositiveInt, asString, ConfigReader } from './reader';
 import { asFsdpOptions } from '../../vocab/values';
 import { LinkRequest } from './types';
 import { CNode, entryAt, isMap, litOf } from './tree';
@@ -19,7 +19,8 @@ const STRATEGIES = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', '
  */
 export function readHfFsdp(r: ConfigReader): void {
   const hp = r.hp;
-  const cfgKey = (name: string) => (r.has(`fsdp_config.fsdp_${name}`) ? `fsdp_config.fsdp_${name}` : r.has(`fsdp_config.${name}`) ? `fsdp_config.${name}` : undefined);
+  const cfgKey = (name: string) =>
+    r.has(`fsdp_config.fsdp_${name}`) ? `fsdp_config.fsdp_${name}` : r.has(`fsdp_config.${name}`) ? `fsdp_config.${name}` : undefined;
   const fsdpEntry = r.entry('fsdp');
   const version = r.entry('fsdp_version') ?? (cfgKey('version') ? r.entry(cfgKey('version')!) : undefined);
   const v2 = version ? asPositiveInt(litOf(version.value)) === 2 : false;
@@ -39,7 +40,8 @@ export function readHfFsdp(r: ConfigReader): void {
     const e = r.entry(strat)!;
     const raw = e.value.kind === 'scalar' ? e.value.value : undefined;
     const name = typeof raw === 'number' || /^\d$/.test(String(raw)) ? STRATEGIES[Number(raw) - 1] : String(raw).toLowerCase();
-    if (name && STRATEGIES.includes(name) && !mode.toLowerCase().includes(name)) mode = `${name} ${mode.replace(/\b(full_shard|shard_grad_op|hybrid_shard(_zero2)?|no_shard)\b/gi, '').trim()}`.trim();
+    if (name && STRATEGIES.includes(name) && !mode.toLowerCase().includes(name))
+      mode = `${name} ${mode.replace(/\b(full_shard|shard_grad_op|hybrid_shard(_zero2)?|no_shard)\b/gi, '').trim()}`.trim();
   }
   const reshard = cfgKey('reshard_after_forward');
   if (reshard && v2) {
@@ -86,7 +88,8 @@ export function readDeepSpeedKey(r: ConfigReader, links: LinkRequest[], path = '
       const f: Found<unknown> = { value: s.value, span: ConfigReader.spanOf(s.entry), valueSpan: s.entry.value.span, how: `${r.prefix}${path}.${s.how}` };
       (r.hp as unknown as Record<string, unknown>)[k] = f;
     }
-    if (ds.stageDefaulted) r.implied('zeroStage', 0, 'the inline DeepSpeed config has no zero_optimization.stage: DeepSpeed default stage 0', ConfigReader.spanOf(e));
+    if (ds.stageDefaulted)
+      r.implied('zeroStage', 0, 'the inline DeepSpeed config has no zero_optimization.stage: DeepSpeed default stage 0', ConfigReader.spanOf(e));
     for (const u of ds.unread) r.hp.unread.push({ key: `${path}.${u.key}`, span: ConfigReader.spanOf(u.entry), reason: u.reason });
     return;
   }

@@ -50,7 +50,11 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
     if (!e || isAuto(e.value) || (e.value.kind === 'scalar' && e.value.value === null)) return undefined;
     const v = asNumber(litOf(e.value));
     if (v === undefined) {
-      out.unread.push({ key: path, entry: e, reason: isPlaceholder(e.value) ? `${String((e.value as { value: unknown }).value)} is a template placeholder` : 'not a number' });
+      out.unread.push({
+        key: path,
+        entry: e,
+        reason: isPlaceholder(e.value) ? `${String((e.value as { value: unknown }).value)} is a template placeholder` : 'not a number',
+      });
       return undefined;
     }
     return { e, v };
@@ -78,7 +82,8 @@ export function readDeepSpeed(root: CNode | null): DeepSpeedRead {
     }
     // 2020-21 stage-2 flag, superseded by offload_optimizer (docs/sources/framework-keys.md §8)
     const legacy = at('zero_optimization.cpu_offload');
-    if (legacy && asBool(litOf(legacy.value)) === true && !out.settings.offloadOptimizer) set('offloadOptimizer', legacy, true, 'zero_optimization.cpu_offload: true');
+    if (legacy && asBool(litOf(legacy.value)) === true && !out.settings.offloadOptimizer)
+      set('offloadOptimizer', legacy, true, 'zero_optimization.cpu_offload: true');
   } else if (zo && !isMap(zo.value)) {
     out.unread.push({ key: 'zero_optimization', entry: zo, reason: 'not a mapping' });
   } else {
@@ -131,7 +136,8 @@ export function extractDeepSpeedFile(r: ConfigReader): void {
   r.noteNotModelled(DEEPSPEED_NOT_MODELLED);
   const ot = r.entry('optimizer.type');
   const t = ot ? asString(litOf(ot.value))?.toLowerCase() : undefined;
-  if (ot && t && t !== 'adam' && t !== 'adamw') (hp.notModelled ??= []).push({ key: 'optimizer.type', span: ConfigReader.spanOf(ot), value: JSON.stringify(asString(litOf(ot.value))) });
+  if (ot && t && t !== 'adam' && t !== 'adamw')
+    (hp.notModelled ??= []).push({ key: 'optimizer.type', span: ConfigReader.spanOf(ot), value: JSON.stringify(asString(litOf(ot.value))) });
 }
 
 /** Does a JSON/YAML tree look like a DeepSpeed config? */
@@ -139,7 +145,17 @@ export function looksLikeDeepSpeed(root: CNode | null): boolean {
   if (!isMap(root)) return false;
   const keys = new Set(root.entries.map((e) => e.key));
   if (keys.has('zero_optimization') || keys.has('train_micro_batch_size_per_gpu') || keys.has('zero_allow_untested_optimizer')) return true;
-  const dsish = ['train_batch_size', 'gradient_accumulation_steps', 'steps_per_print', 'wall_clock_breakdown', 'fp16', 'bf16', 'optimizer', 'scheduler', 'gradient_clipping'];
+  const dsish = [
+    'train_batch_size',
+    'gradient_accumulation_steps',
+    'steps_per_print',
+    'wall_clock_breakdown',
+    'fp16',
+    'bf16',
+    'optimizer',
+    'scheduler',
+    'gradient_clipping',
+  ];
   const n = dsish.filter((k) => keys.has(k)).length;
   return n >= 2 && !keys.has('model_name_or_path') && !keys.has('base_model') && !keys.has('model');
 }

@@ -87,7 +87,11 @@ export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: Co
   try {
     doc = parseConfig(text, kind);
   } catch (e) {
-    hp.unread.push({ key: 'file', span: { start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 }, reason: `could not be parsed: ${(e as Error).message}` });
+    hp.unread.push({
+      key: 'file',
+      span: { start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 },
+      reason: `could not be parsed: ${(e as Error).message}`,
+    });
     return x;
   }
   for (const e of doc.errors.slice(0, 20)) hp.syntaxErrors.push(e.span);
@@ -110,7 +114,13 @@ export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: Co
       case 'accelerate': {
         const rr = reader('accelerate');
         const a = extractAccelerateFile(rr);
-        if (a.deepspeedFile) x.links.push({ kind: 'deepspeed', path: a.deepspeedFile.path, span: ConfigReader.spanOf(a.deepspeedFile.entry), via: `deepspeed_config_file: ${a.deepspeedFile.path}` });
+        if (a.deepspeedFile)
+          x.links.push({
+            kind: 'deepspeed',
+            path: a.deepspeedFile.path,
+            span: ConfigReader.spanOf(a.deepspeedFile.entry),
+            via: `deepspeed_config_file: ${a.deepspeedFile.path}`,
+          });
         used = rr.used;
         break;
       }
@@ -165,7 +175,10 @@ export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: Co
       }
       case 'mergekit':
         hp.framework = 'mergekit';
-        hp.purpose = { value: 'merge', reason: `a mergekit recipe (merge_method: ${String(entryOf(doc.root, 'merge_method')?.value.kind === 'scalar' ? (entryOf(doc.root, 'merge_method')!.value as { value: unknown }).value : '')}): it merges checkpoints, no training` };
+        hp.purpose = {
+          value: 'merge',
+          reason: `a mergekit recipe (merge_method: ${String(entryOf(doc.root, 'merge_method')?.value.kind === 'scalar' ? (entryOf(doc.root, 'merge_method')!.value as { value: unknown }).value : '')}): it merges checkpoints, no training`,
+        };
         break;
       case 'distilabel':
         hp.purpose = { value: 'inference', reason: 'a distilabel pipeline: it generates data, no training' };
@@ -178,7 +191,10 @@ export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: Co
         break;
       }
       default:
-        hp.purpose = { value: 'unknown', reason: 'not a training config VRAM Lens knows (axolotl, LLaMA-Factory, torchtune, TRL/Transformers arguments, DeepSpeed, accelerate)' };
+        hp.purpose = {
+          value: 'unknown',
+          reason: 'not a training config VRAM Lens knows (axolotl, LLaMA-Factory, torchtune, TRL/Transformers arguments, DeepSpeed, accelerate)',
+        };
     }
   } catch (e) {
     // a reader bug must not take the editor down: keep what was read, say what failed

@@ -81,17 +81,45 @@ function applyInvocation(hp: Hyperparams, inv: Invocation, links: LinkRequest[],
   if (launch.gpus && (!hp.gpus || ((hp.gpus.assumed || hp.gpus.implied) && !inv.assumed))) {
     hp.gpus = { value: launch.gpus.value, span: anchor, valueSpan: anchor, how: `${launch.gpus.how} in ${where}${others}`, ...assumed };
   }
-  if (launch.zeroStage !== undefined && !hp.zeroStage) hp.zeroStage = { value: launch.zeroStage, span: anchor, valueSpan: anchor, how: `accelerate launch --use_deepspeed --zero_stage ${launch.zeroStage} in ${where}`, ...assumed };
-  if (launch.fsdp && !hp.fsdp?.value) hp.fsdp = { value: 'full_shard', span: anchor, valueSpan: anchor, how: `${/ACCELERATE_USE_FSDP/.test(launch.command) || launch.env.ACCELERATE_USE_FSDP ? 'ACCELERATE_USE_FSDP=1' : 'accelerate launch --use_fsdp'} in ${where}`, ...assumed };
+  if (launch.zeroStage !== undefined && !hp.zeroStage)
+    hp.zeroStage = {
+      value: launch.zeroStage,
+      span: anchor,
+      valueSpan: anchor,
+      how: `accelerate launch --use_deepspeed --zero_stage ${launch.zeroStage} in ${where}`,
+      ...assumed,
+    };
+  if (launch.fsdp && !hp.fsdp?.value)
+    hp.fsdp = {
+      value: 'full_shard',
+      span: anchor,
+      valueSpan: anchor,
+      how: `${/ACCELERATE_USE_FSDP/.test(launch.command) || launch.env.ACCELERATE_USE_FSDP ? 'ACCELERATE_USE_FSDP=1' : 'accelerate launch --use_fsdp'} in ${where}`,
+      ...assumed,
+    };
   if (launch.accelerateConfig) {
-    links.unshift({ kind: 'accelerate', path: launch.accelerateConfig, span: anchor, via: `accelerate launch --config_file ${launch.accelerateConfig} in ${where}`, cwd: launch.cwd, ...(inv.assumed ? { assumed: true } : {}) });
+    links.unshift({
+      kind: 'accelerate',
+      path: launch.accelerateConfig,
+      span: anchor,
+      via: `accelerate launch --config_file ${launch.accelerateConfig} in ${where}`,
+      cwd: launch.cwd,
+      ...(inv.assumed ? { assumed: true } : {}),
+    });
   }
   if (launch.deepspeedConfig) {
     const cur = hp.deepspeed;
     const span = cur?.span ?? anchor;
     hp.deepspeed = { value: launch.deepspeedConfig.path, span, valueSpan: span, how: `${launch.deepspeedConfig.how} in ${where}`, ...assumed };
     for (let i = links.length - 1; i >= 0; i--) if (links[i].kind === 'deepspeed') links.splice(i, 1);
-    links.push({ kind: 'deepspeed', path: launch.deepspeedConfig.path, span, via: `${launch.deepspeedConfig.how} in ${where}`, cwd: launch.cwd, ...(inv.assumed ? { assumed: true } : {}) });
+    links.push({
+      kind: 'deepspeed',
+      path: launch.deepspeedConfig.path,
+      span,
+      via: `${launch.deepspeedConfig.how} in ${where}`,
+      cwd: launch.cwd,
+      ...(inv.assumed ? { assumed: true } : {}),
+    });
   }
   void root;
 }
@@ -152,7 +180,10 @@ function resolveLink(hp: Hyperparams, l: LinkRequest, file: string, root: string
     hp.unread.push({
       key: l.kind === 'deepspeed' ? 'deepspeed' : 'accelerate config',
       span: l.span,
-      reason: `${l.path} was not found (looked in ${candidates.slice(0, 3).map((c) => display(root, dirnameOf(c)) || '.').join(', ')})${l.kind === 'deepspeed' ? '; the ZeRO stage is guessed from its name' : ''}`,
+      reason: `${l.path} was not found (looked in ${candidates
+        .slice(0, 3)
+        .map((c) => display(root, dirnameOf(c)) || '.')
+        .join(', ')})${l.kind === 'deepspeed' ? '; the ZeRO stage is guessed from its name' : ''}`,
     });
     return;
   }
@@ -164,18 +195,35 @@ function resolveLink(hp: Hyperparams, l: LinkRequest, file: string, root: string
     const ds = readDeepSpeed(doc.root);
     // a DeepSpeed optimizer section replaces the Trainer's optim (transformers integrations/deepspeed.py)
     applySettings(hp, ds.settings, from, new Set<HyperparamKey>(['optimizer', 'zeroStage', 'offloadOptimizer', 'offloadParams']));
-    if (ds.stageDefaulted && !hp.zeroStage) hp.zeroStage = { value: 0, span: l.span, valueSpan: l.span, how: `${shown} has no zero_optimization.stage: DeepSpeed default stage 0`, implied: true };
+    if (ds.stageDefaulted && !hp.zeroStage)
+      hp.zeroStage = { value: 0, span: l.span, valueSpan: l.span, how: `${shown} has no zero_optimization.stage: DeepSpeed default stage 0`, implied: true };
     for (const u of ds.unread) hp.unread.push({ key: u.key, span: l.span, reason: `${u.key} in ${shown} (line ${u.entry.keySpan.line + 1}): ${u.reason}` });
-    if (doc.errors.length && !Object.keys(ds.settings).length) hp.unread.push({ key: 'deepspeed', span: l.span, reason: `${shown} is not valid JSON (${doc.errors[0].message})` });
+    if (doc.errors.length && !Object.keys(ds.settings).length)
+      hp.unread.push({ key: 'deepspeed', span: l.span, reason: `${shown} is not valid JSON (${doc.errors[0].message})` });
   } else {
     const a = readAccelerate(doc.root);
     // a --num_processes on the command line wins over the config file
     const settings = { ...a.settings };
     if (hp.gpus && !hp.gpus.implied && /--num_processes|--nproc|--num_gpus|NPROC_PER_NODE/.test(hp.gpus.how)) delete settings.gpus;
     applySettings(hp, settings, from, new Set<HyperparamKey>(['gpus', 'fsdp', 'zeroStage', 'offloadOptimizer', 'offloadParams']));
-    if (a.stageDefaulted && !hp.zeroStage) hp.zeroStage = { value: 2, span: l.span, valueSpan: l.span, how: `${shown} sets DEEPSPEED without zero_stage: accelerate DeepSpeedPlugin default stage 2`, implied: true };
+    if (a.stageDefaulted && !hp.zeroStage)
+      hp.zeroStage = {
+        value: 2,
+        span: l.span,
+        valueSpan: l.span,
+        how: `${shown} sets DEEPSPEED without zero_stage: accelerate DeepSpeedPlugin default stage 2`,
+        implied: true,
+      };
     if (a.deepspeedFile) {
-      resolveLink(hp, { kind: 'deepspeed', path: a.deepspeedFile.path, span: l.span, via: `deepspeed_config_file in ${shown}, ${l.via}` }, file, root, ctx, linked, depth + 1);
+      resolveLink(
+        hp,
+        { kind: 'deepspeed', path: a.deepspeedFile.path, span: l.span, via: `deepspeed_config_file in ${shown}, ${l.via}` },
+        file,
+        root,
+        ctx,
+        linked,
+        depth + 1,
+      );
     }
   }
 }

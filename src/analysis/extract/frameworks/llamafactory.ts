@@ -2,8 +2,8 @@
 // Defaults: src/llamafactory/hparams/{model,finetuning,data}_args.py, model/adapter.py (fp32 upcast of
 // trainable params), model/model_utils/{checkpointing,quantization}.py, v1/config/*.py (docs/sources/framework-keys.md §5).
 import { Hyperparams } from '../hyperparams';
-import { asTargets, readDeepSpeedKey, setModel } from './common';
-import { asBool, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
+import { readDeepSpeedKey, setModel } from './common';
+import { asBool, asPositiveInt, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { LLAMA_FACTORY_HF_KEYS, LLAMA_FACTORY_KEYS, LLAMA_FACTORY_OPTIMIZER_SWITCHES, LLAMA_FACTORY_V1_KEYS } from '../../vocab/dialects/llamafactory';
 import { defaultReason } from '../../vocab/defaults';
@@ -39,9 +39,12 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   for (const k of ['do_train', 'do_predict', 'do_eval', 'export_dir', 'infer_backend', 'adapter_name_or_path']) r.used.add(k);
   if (r.has('export_dir')) hp.purpose = { value: 'merge', reason: 'export_dir: a LLaMA-Factory export / merge config (llamafactory-cli export)' };
   else if (doTrain && asBool(litOf(doTrain.value)) === true) hp.purpose = { value: 'training', reason: 'do_train: true' };
-  else if (r.has('do_predict') && asBool(litOf(r.entry('do_predict')!.value)) === true) hp.purpose = { value: 'evaluation', reason: 'do_predict: true (prediction, no training)' };
-  else if (r.has('do_eval') && asBool(litOf(r.entry('do_eval')!.value)) === true && !doTrain) hp.purpose = { value: 'evaluation', reason: 'do_eval without do_train' };
-  else if (r.has('infer_backend') || (!stage && !doTrain)) hp.purpose = { value: 'inference', reason: 'no stage/do_train: a LLaMA-Factory chat/inference config (llamafactory-cli chat)' };
+  else if (r.has('do_predict') && asBool(litOf(r.entry('do_predict')!.value)) === true)
+    hp.purpose = { value: 'evaluation', reason: 'do_predict: true (prediction, no training)' };
+  else if (r.has('do_eval') && asBool(litOf(r.entry('do_eval')!.value)) === true && !doTrain)
+    hp.purpose = { value: 'evaluation', reason: 'do_eval without do_train' };
+  else if (r.has('infer_backend') || (!stage && !doTrain))
+    hp.purpose = { value: 'inference', reason: 'no stage/do_train: a LLaMA-Factory chat/inference config (llamafactory-cli chat)' };
   else if (stageName && STAGES_TRAINING.test(stageName)) hp.purpose = { value: 'training', reason: `stage: ${stageName}` };
   else hp.purpose = { value: 'training', reason: 'a LLaMA-Factory training config' };
   // stage dpo/kto/ppo run LLaMA-Factory's subclasses of TRL's trainers (train/{dpo,kto,ppo}/trainer.py);
@@ -49,16 +52,22 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   const prefEntry = r.entry('pref_loss');
   const prefLoss = prefEntry ? asString(litOf(prefEntry.value))?.toLowerCase() : undefined;
   r.used.add('pref_loss');
-  const LF_TRAINERS: Record<string, string> = { dpo: prefLoss === 'orpo' ? 'ORPOTrainer' : prefLoss === 'simpo' ? 'CPOTrainer' : 'DPOTrainer', kto: 'KTOTrainer', ppo: 'PPOTrainer' };
+  const LF_TRAINERS: Record<string, string> = {
+    dpo: prefLoss === 'orpo' ? 'ORPOTrainer' : prefLoss === 'simpo' ? 'CPOTrainer' : 'DPOTrainer',
+    kto: 'KTOTrainer',
+    ppo: 'PPOTrainer',
+  };
   if (stageName && LF_TRAINERS[stageName]) hp.trainerClass = LF_TRAINERS[stageName];
-  else if (stageName && stageName !== 'sft' && stageName !== 'pt') (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
+  else if (stageName && stageName !== 'sft' && stageName !== 'pt')
+    (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
   // every key with a plain meaning, from the dialect tables; the rules below read the rest
   r.takeAll(LLAMA_FACTORY_KEYS);
   // optimizer switches (hparams/finetuning_args.py) replace `optim` (train/trainer_utils.py create_custom_optimizer)
   for (const k of LLAMA_FACTORY_OPTIMIZER_SWITCHES) {
     const e = r.entry(k.keys[0]);
     r.used.add(k.keys[0]);
-    if (e && asBool(litOf(e.value)) === true && !hp.optimizer) r.put('optimizer', e, (k.convert(true) as string) ?? 'adamw_torch', `LLaMA-Factory ${k.keys[0]}: true`);
+    if (e && asBool(litOf(e.value)) === true && !hp.optimizer)
+      r.put('optimizer', e, (k.convert(true) as string) ?? 'adamw_torch', `LLaMA-Factory ${k.keys[0]}: true`);
   }
   r.takeAll(LLAMA_FACTORY_HF_KEYS);
   if (r.has('ref_model')) r.put('refModel', r.entry('ref_model')!, true, 'LLaMA-Factory ref_model: a separate reference model');
@@ -73,7 +82,11 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
     r.put('peft', ft, true, 'LLaMA-Factory finetuning_type: oft (estimated as LoRA of the same rank)');
     hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: 'OFT adapters are estimated as LoRA' });
   } else if (ftype === 'freeze') {
-    hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: 'freeze tuning trains only the last layers; estimated as full fine-tuning (an upper bound)' });
+    hp.unread.push({
+      key: 'finetuning_type',
+      span: ConfigReader.spanOf(ft),
+      reason: 'freeze tuning trains only the last layers; estimated as full fine-tuning (an upper bound)',
+    });
   } else if (ftype === 'full') r.put('peft', ft, false, 'LLaMA-Factory finetuning_type: full');
   else if (ftype) hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: `finetuning_type "${ftype}" is not modelled` });
 
@@ -87,8 +100,20 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   const methodName = method ? asString(litOf(method.value))?.toLowerCase() : 'bnb';
   if (qb) {
     const bits = asPositiveInt(litOf(qb.value));
-    if (bits === 4) r.put('loadIn4bit', qb, true, `LLaMA-Factory quantization_bit: 4${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as 4-bit)` : ''}`);
-    else if (bits === 8) r.put('loadIn8bit', qb, true, `LLaMA-Factory quantization_bit: 8${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as int8)` : ''}`);
+    if (bits === 4)
+      r.put(
+        'loadIn4bit',
+        qb,
+        true,
+        `LLaMA-Factory quantization_bit: 4${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as 4-bit)` : ''}`,
+      );
+    else if (bits === 8)
+      r.put(
+        'loadIn8bit',
+        qb,
+        true,
+        `LLaMA-Factory quantization_bit: 8${methodName && !/^(bnb|bitsandbytes)$/.test(methodName) ? ` (${methodName}, sized as int8)` : ''}`,
+      );
     else if (bits !== undefined) hp.unread.push({ key: 'quantization_bit', span: ConfigReader.spanOf(qb), reason: `${bits}-bit quantization is not modelled` });
     if (method) r.used.add('quantization_method');
   }
@@ -99,7 +124,12 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
     r.implied('doubleQuant', true, defaultReason('llama-factory.doubleQuant'));
   }
   // LLaMA-Factory never calls PEFT's prepare_model_for_kbit_training; it upcasts norms only with upcast_layernorm
-  if (hp.loadIn4bit?.value || hp.loadIn8bit?.value) r.implied('kbitPrep', false, 'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training; upcast_layernorm defaults to false)');
+  if (hp.loadIn4bit?.value || hp.loadIn8bit?.value)
+    r.implied(
+      'kbitPrep',
+      false,
+      'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training; upcast_layernorm defaults to false)',
+    );
 
   // ---- batch, sequence --------------------------------------------------------------------------------
   r.implied('seqLen', 2048, defaultReason('llama-factory.seqLen'));
@@ -111,12 +141,14 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   r.implied('gradientCheckpointing', true, defaultReason('llama-factory.gradientCheckpointing', 'LLaMA-Factory checkpoints by default:'));
   const ugc = r.entry('use_unsloth_gc');
   r.used.add('use_unsloth_gc');
-  if (ugc && asBool(litOf(ugc.value)) === true && hp.gradientCheckpointing?.value) r.put('activationOffload', ugc, true, 'LLaMA-Factory use_unsloth_gc: true (checkpoints offloaded to CPU)');
+  if (ugc && asBool(litOf(ugc.value)) === true && hp.gradientCheckpointing?.value)
+    r.put('activationOffload', ugc, true, 'LLaMA-Factory use_unsloth_gc: true (checkpoints offloaded to CPU)');
   const fa = r.entry('flash_attn');
   if (fa) {
     r.used.add('flash_attn');
     const v = asString(litOf(fa.value))?.toLowerCase();
-    const impl = v === 'disabled' || v === 'off' ? 'eager' : v === 'fa2' || v === 'fa3' ? 'flash_attention_2' : v === 'sdpa' || v === 'auto' ? 'sdpa' : undefined;
+    const impl =
+      v === 'disabled' || v === 'off' ? 'eager' : v === 'fa2' || v === 'fa3' ? 'flash_attention_2' : v === 'sdpa' || v === 'auto' ? 'sdpa' : undefined;
     if (impl) r.put('attention', fa, impl, `LLaMA-Factory flash_attn: ${v}${v === 'auto' ? ' (SDPA or FlashAttention, same memory)' : ''}`);
   }
   const liger = r.entry('enable_liger_kernel');
@@ -149,7 +181,13 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
     if (!quantized && sharded) return;
     const cur = h.dtype;
     if (cur && !cur.implied) return;
-    h.dtype = { value: 'float32', span: ft ? ConfigReader.spanOf(ft) : r.anchor(), valueSpan: ft ? ft.value.span : r.anchor(), how: 'LLaMA-Factory casts trainable params to fp32 for full tuning (model/adapter.py cast_trainable_params_to_fp32; not under ZeRO-3/FSDP or pure_bf16)', implied: true };
+    h.dtype = {
+      value: 'float32',
+      span: ft ? ConfigReader.spanOf(ft) : r.anchor(),
+      valueSpan: ft ? ft.value.span : r.anchor(),
+      how: 'LLaMA-Factory casts trainable params to fp32 for full tuning (model/adapter.py cast_trainable_params_to_fp32; not under ZeRO-3/FSDP or pure_bf16)',
+      implied: true,
+    };
   };
 }
 
@@ -160,7 +198,8 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
   hp.dialect = 'v1';
   setModel(r, 'model');
   r.used.add('model_class');
-  if (r.has('export_dir') || r.has('export_size') || r.has('peft_config.export_dir')) hp.purpose = { value: 'merge', reason: 'export_dir: a LLaMA-Factory v1 export config' };
+  if (r.has('export_dir') || r.has('export_size') || r.has('peft_config.export_dir'))
+    hp.purpose = { value: 'merge', reason: 'export_dir: a LLaMA-Factory v1 export config' };
   else if (r.has('train_dataset')) hp.purpose = { value: 'training', reason: 'train_dataset: a LLaMA-Factory v1 training config' };
   else hp.purpose = { value: 'inference', reason: 'no train_dataset: a LLaMA-Factory v1 config that does not train' };
   for (const k of ['train_dataset', 'export_dir']) r.used.add(k);
@@ -169,7 +208,12 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
   r.used.add('peft_config.name');
   const pname = pc ? asString(litOf(pc.value))?.toLowerCase() : undefined;
   if (pname === 'lora') r.put('peft', pc!, true, 'LLaMA-Factory v1 peft_config.name: lora');
-  else if (pname === 'freeze') hp.unread.push({ key: 'peft_config.name', span: ConfigReader.spanOf(pc!), reason: 'freeze tuning trains only some layers; estimated as full fine-tuning (an upper bound)' });
+  else if (pname === 'freeze')
+    hp.unread.push({
+      key: 'peft_config.name',
+      span: ConfigReader.spanOf(pc!),
+      reason: 'freeze tuning trains only some layers; estimated as full fine-tuning (an upper bound)',
+    });
   else if (pname) hp.unread.push({ key: 'peft_config.name', span: ConfigReader.spanOf(pc!), reason: `peft "${pname}" is not modelled` });
   r.takeAll(LLAMA_FACTORY_V1_KEYS);
   const qc = r.entry('quant_config.quantization_bit');
@@ -192,7 +236,12 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
   const g = gb ? asPositiveInt(litOf(gb.value)) : undefined;
   if (g && hp.microBatch) {
     // v1 derives accumulation from the global batch; per GPU that is global / (micro × data-parallel size)
-    r.put('gradAccumulation', gb!, Math.max(1, Math.floor(g / hp.microBatch.value)), `LLaMA-Factory v1 global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`);
+    r.put(
+      'gradAccumulation',
+      gb!,
+      Math.max(1, Math.floor(g / hp.microBatch.value)),
+      `LLaMA-Factory v1 global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`,
+    );
   }
   r.implied('seqLen', 2048, defaultReason('llama-factory-v1.seqLen'));
   r.implied('bf16', true, defaultReason('llama-factory-v1.bf16'));
@@ -212,18 +261,41 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
   if (dname && /^fsdp/.test(dname)) r.put('fsdp', dist!, 'full_shard', `LLaMA-Factory v1 dist_config.name: ${dname} (FSDP2 full shard)`);
   else if (dname === 'deepspeed') readDeepSpeedKey(r, x.links, 'dist_config.config_file');
   const kernel = r.entry('kernel_config.name');
-  if (kernel && /liger/i.test(asString(litOf(kernel.value)) ?? '')) r.put('loss', kernel, 'fused_linear', `LLaMA-Factory v1 kernel_config.name: ${asString(litOf(kernel.value))} (Liger fused linear cross-entropy)`);
+  if (kernel && /liger/i.test(asString(litOf(kernel.value)) ?? ''))
+    r.put('loss', kernel, 'fused_linear', `LLaMA-Factory v1 kernel_config.name: ${asString(litOf(kernel.value))} (Liger fused linear cross-entropy)`);
   for (const k of ['dp_size', 'kernel_config.name']) r.used.add(k);
   r.noteNotModelled(['cp_size', 'ep_size', 'tp_size', 'sp_size']);
 }
 
 export function looksLikeLlamaFactory(keys: Set<string>): boolean {
   if (!keys.has('model_name_or_path')) return false;
-  return ['stage', 'finetuning_type', 'template', 'cutoff_len', 'lora_target', 'lora_rank', 'quantization_bit', 'export_dir', 'infer_backend', 'dataset_dir', 'do_predict'].some((k) => keys.has(k));
+  return [
+    'stage',
+    'finetuning_type',
+    'template',
+    'cutoff_len',
+    'lora_target',
+    'lora_rank',
+    'quantization_bit',
+    'export_dir',
+    'infer_backend',
+    'dataset_dir',
+    'do_predict',
+  ].some((k) => keys.has(k));
 }
 
 export function looksLikeLlamaFactoryV1(root: { keys: Set<string>; modelIsString: boolean }): boolean {
   const { keys, modelIsString } = root;
   if (!keys.has('model') || !modelIsString) return false;
-  return ['model_class', 'peft_config', 'dist_config', 'kernel_config', 'train_dataset', 'quant_config', 'cutoff_len', 'micro_batch_size', 'sample_backend'].some((k) => keys.has(k));
+  return [
+    'model_class',
+    'peft_config',
+    'dist_config',
+    'kernel_config',
+    'train_dataset',
+    'quant_config',
+    'cutoff_len',
+    'micro_batch_size',
+    'sample_backend',
+  ].some((k) => keys.has(k));
 }

@@ -16,7 +16,12 @@ export function extractMistralFinetune(r: ConfigReader, x: ConfigExtraction): vo
   r.takeAll(MISTRAL_FINETUNE_KEYS);
   const m = r.entry('model_id_or_path');
   if (m) hp.modelLoad = m.keySpan;
-  if (!hp.model && m) hp.unread.push({ key: 'model', span: ConfigReader.spanOf(m), reason: 'model_id_or_path is empty (filled in before the run): set it to the downloaded model folder' });
+  if (!hp.model && m)
+    hp.unread.push({
+      key: 'model',
+      span: ConfigReader.spanOf(m),
+      reason: 'model_id_or_path is empty (filled in before the run): set it to the downloaded model folder',
+    });
   const anchor = r.entry('lora') ?? m;
   const at = anchor ? ConfigReader.spanOf(anchor) : undefined;
   r.implied('peft', true, 'mistral-finetune default lora.enable: true (finetune/args.py LoraArgs)', at);

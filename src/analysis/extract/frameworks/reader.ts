@@ -61,7 +61,12 @@ export class ConfigReader {
   }
 
   /** Records `key` from the first of `paths` present. Keeps a value already set unless `override`. */
-  take<K extends HyperparamKey>(key: K, paths: string | string[], convert: Convert<NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never>, opts: { override?: boolean; how?: string } = {}): CEntry | undefined {
+  take<K extends HyperparamKey>(
+    key: K,
+    paths: string | string[],
+    convert: Convert<NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never>,
+    opts: { override?: boolean; how?: string } = {},
+  ): CEntry | undefined {
     for (const path of Array.isArray(paths) ? paths : [paths]) {
       const e = this.entry(path);
       if (!e) continue;
@@ -80,7 +85,15 @@ export class ConfigReader {
         return e;
       }
       const origin = r.node.kind === 'scalar' ? r.node.origin : undefined;
-      this.put(key, e, v as never, origin ? `${path}=${String(r.node.kind === 'scalar' ? r.node.value : '')} ${origin.how}` : `${opts.how ?? `${this.label ? `${this.label} ` : ''}${path}: ${describe(r.node)}`}${r.via ? ` via ${r.via}` : ''}`, r.node.span);
+      this.put(
+        key,
+        e,
+        v as never,
+        origin
+          ? `${path}=${String(r.node.kind === 'scalar' ? r.node.value : '')} ${origin.how}`
+          : `${opts.how ?? `${this.label ? `${this.label} ` : ''}${path}: ${describe(r.node)}`}${r.via ? ` via ${r.via}` : ''}`,
+        r.node.span,
+      );
       return e;
     }
     return undefined;
@@ -91,10 +104,21 @@ export class ConfigReader {
     for (const k of table) this.take(k.field, k.keys as string[], k.convert as never);
   }
 
-  put<K extends HyperparamKey>(key: K, e: CEntry, value: NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, how: string, valueSpan?: SourceSpan): void {
+  put<K extends HyperparamKey>(
+    key: K,
+    e: CEntry,
+    value: NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never,
+    how: string,
+    valueSpan?: SourceSpan,
+  ): void {
     // a value from the command line: said so (a rule's own wording gets the origin appended), assumed for a usage example
     const origin = e.value.kind === 'scalar' ? e.value.origin : undefined;
-    const f: Found<unknown> = { value, span: ConfigReader.spanOf(e), valueSpan: valueSpan ?? e.value.span, how: origin && !how.includes(origin.how) ? `${how} (${origin.how})` : how };
+    const f: Found<unknown> = {
+      value,
+      span: ConfigReader.spanOf(e),
+      valueSpan: valueSpan ?? e.value.span,
+      how: origin && !how.includes(origin.how) ? `${how} (${origin.how})` : how,
+    };
     if (origin?.assumed) f.assumed = true;
     (this.hp as unknown as Record<string, unknown>)[key] = f;
   }
@@ -124,7 +148,11 @@ export class ConfigReader {
       const e = this.entry(path);
       if (!e || this.used.has(path)) continue;
       const v = e.value;
-      if (v.kind === 'scalar' && (v.value === null || v.value === false || v.value === 0 || v.value === 1 || v.value === '' || /^(none|false|no|off|null)$/i.test(String(v.value)))) continue;
+      if (
+        v.kind === 'scalar' &&
+        (v.value === null || v.value === false || v.value === 0 || v.value === 1 || v.value === '' || /^(none|false|no|off|null)$/i.test(String(v.value)))
+      )
+        continue;
       if (v.kind !== 'scalar' && (v.kind === 'seq' ? v.items.length === 0 : v.entries.length === 0)) continue;
       (this.hp.notModelled ??= []).push({ key: path, span: ConfigReader.spanOf(e), value: describe(v) });
     }
@@ -133,7 +161,12 @@ export class ConfigReader {
 
 function describe(n: CNode): string {
   if (n.kind === 'scalar') return JSON.stringify(n.value);
-  return n.kind === 'seq' ? `[${n.items.length} items]` : `{${n.entries.map((e) => e.key).slice(0, 4).join(', ')}${n.entries.length > 4 ? ', …' : ''}}`;
+  return n.kind === 'seq'
+    ? `[${n.items.length} items]`
+    : `{${n.entries
+        .map((e) => e.key)
+        .slice(0, 4)
+        .join(', ')}${n.entries.length > 4 ? ', …' : ''}}`;
 }
 
 // ---- converters: one set for every reader (src/analysis/vocab/values.ts), applied to a node's literal ----

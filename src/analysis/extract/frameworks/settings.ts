@@ -36,7 +36,13 @@ export function applySettings(hp: Hyperparams, settings: SettingMap, from: Linke
     if (!s) continue;
     if (hp[k] && !(hp[k] as Found<unknown>).implied && !override.has(k)) continue;
     const f: Found<unknown> = from
-      ? { value: s.value, span: from.span, valueSpan: from.span, how: `${s.how} in ${from.file} (line ${s.entry.keySpan.line + 1}), linked by ${from.via}`, ...(from.assumed ? { assumed: true } : {}) }
+      ? {
+          value: s.value,
+          span: from.span,
+          valueSpan: from.span,
+          how: `${s.how} in ${from.file} (line ${s.entry.keySpan.line + 1}), linked by ${from.via}`,
+          ...(from.assumed ? { assumed: true } : {}),
+        }
       : { value: s.value, span: ConfigReader.spanOf(s.entry), valueSpan: s.entry.value.span, how: s.how };
     (hp as unknown as Record<string, unknown>)[k] = f;
   }

@@ -8,29 +8,72 @@ import { asPositiveInt, asString } from './reader';
 import { readDeepSpeedKey } from './common';
 import { litOf } from './tree';
 
-const SWIFT_ONLY = ['tuner_type', 'train_type', 'sft_type', 'model_type', 'attn_impl', 'split_dataset_ratio', 'model_author', 'sampler_type', 'rlhf_type', 'quant_bits', 'use_ray', 'recompute_granularity', 'device_groups', 'infer_backend', 'dataset_num_proc', 'load_from_cache_file'];
+const SWIFT_ONLY = [
+  'tuner_type',
+  'train_type',
+  'sft_type',
+  'model_type',
+  'attn_impl',
+  'split_dataset_ratio',
+  'model_author',
+  'sampler_type',
+  'rlhf_type',
+  'quant_bits',
+  'use_ray',
+  'recompute_granularity',
+  'device_groups',
+  'infer_backend',
+  'dataset_num_proc',
+  'load_from_cache_file',
+];
 
 export function looksLikeSwift(keys: Set<string>, modelIsString: boolean): boolean {
   if (!modelIsString && !keys.has('model_id_or_path')) return false;
   return SWIFT_ONLY.filter((k) => keys.has(k)).length >= 1 && !keys.has('model_class') && !keys.has('peft_config');
 }
 
-export const SWIFT_NOT_MODELLED = ['tensor_model_parallel_size', 'pipeline_model_parallel_size', 'expert_model_parallel_size', 'context_parallel_size', 'sequence_parallel', 'sequence_parallel_size', 'freeze_vit'];
+export const SWIFT_NOT_MODELLED = [
+  'tensor_model_parallel_size',
+  'pipeline_model_parallel_size',
+  'expert_model_parallel_size',
+  'context_parallel_size',
+  'sequence_parallel',
+  'sequence_parallel_size',
+  'freeze_vit',
+];
 
 export function extractSwift(r: ConfigReader, x: ConfigExtraction): void {
   const hp = r.hp;
   hp.framework = 'ms-swift';
-  const megatron = ['recompute_granularity', 'micro_batch_size', 'global_batch_size', 'tensor_model_parallel_size', 'expert_model_parallel_size'].some((k) => r.has(k));
+  const megatron = ['recompute_granularity', 'micro_batch_size', 'global_batch_size', 'tensor_model_parallel_size', 'expert_model_parallel_size'].some((k) =>
+    r.has(k),
+  );
   for (const k of ['sampler_type', 'infer_backend', 'rlhf_type', 'merge_lora']) r.used.add(k);
-  if (r.has('sampler_type')) hp.purpose = { value: 'inference', reason: `an ms-swift sampling config (swift sample, sampler_type: ${String(litOf(r.entry('sampler_type')!.value))}): it generates data, no training` };
+  if (r.has('sampler_type'))
+    hp.purpose = {
+      value: 'inference',
+      reason: `an ms-swift sampling config (swift sample, sampler_type: ${String(litOf(r.entry('sampler_type')!.value))}): it generates data, no training`,
+    };
   else if (r.has('infer_backend') && !r.has('dataset')) hp.purpose = { value: 'inference', reason: 'an ms-swift inference config (swift infer)' };
-  else hp.purpose = { value: 'training', reason: `an ms-swift ${megatron ? 'Megatron-SWIFT (megatron sft)' : 'training'} config${r.has('rlhf_type') ? ` (rlhf_type: ${String(litOf(r.entry('rlhf_type')!.value))})` : ''}` };
+  else
+    hp.purpose = {
+      value: 'training',
+      reason: `an ms-swift ${megatron ? 'Megatron-SWIFT (megatron sft)' : 'training'} config${r.has('rlhf_type') ? ` (rlhf_type: ${String(litOf(r.entry('rlhf_type')!.value))})` : ''}`,
+    };
   r.takeAll(SWIFT_KEYS);
   const m = r.entry('model') ?? r.entry('model_id_or_path');
   if (m && hp.model) hp.modelLoad = m.keySpan;
   // rlhf_type names the TRL trainer it runs
   const rl = r.has('rlhf_type') ? asString(litOf(r.entry('rlhf_type')!.value))?.toLowerCase() : undefined;
-  const TRAINERS: Record<string, string> = { dpo: 'DPOTrainer', orpo: 'ORPOTrainer', simpo: 'CPOTrainer', cpo: 'CPOTrainer', kto: 'KTOTrainer', grpo: 'GRPOTrainer', ppo: 'PPOTrainer' };
+  const TRAINERS: Record<string, string> = {
+    dpo: 'DPOTrainer',
+    orpo: 'ORPOTrainer',
+    simpo: 'CPOTrainer',
+    cpo: 'CPOTrainer',
+    kto: 'KTOTrainer',
+    grpo: 'GRPOTrainer',
+    ppo: 'PPOTrainer',
+  };
   if (rl && TRAINERS[rl]) hp.trainerClass = TRAINERS[rl];
 
   const at = m ? ConfigReader.spanOf(m) : undefined;
@@ -56,7 +99,13 @@ export function extractSwift(r: ConfigReader, x: ConfigExtraction): void {
   const gb = r.entry('global_batch_size');
   r.used.add('global_batch_size');
   const g = gb ? asPositiveInt(litOf(gb.value)) : undefined;
-  if (g && hp.microBatch) r.put('gradAccumulation', gb!, Math.max(1, Math.floor(g / hp.microBatch.value)), `Megatron-SWIFT global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`);
+  if (g && hp.microBatch)
+    r.put(
+      'gradAccumulation',
+      gb!,
+      Math.max(1, Math.floor(g / hp.microBatch.value)),
+      `Megatron-SWIFT global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`,
+    );
   // deepspeed: a preset name (read above) or a config file
   const ds = r.entry('deepspeed');
   const dsName = ds ? asString(litOf(ds.value)) : undefined;

@@ -1,7 +1,7 @@
 // torchtune recipe configs (OmegaConf YAML). Model size and LoRA/QLoRA live only in the builder name of
 // model._component_; sequence length at tokenizer.max_seq_len; `dtype: bf16` is pure bf16 (no fp32
 // master copy). Recipe-code defaults: recipes/*.py cfg.get(...) calls (docs/sources/framework-keys.md §6).
-import { asBool, asDtype, asNameList, asNumber, asPositiveInt, asString, ConfigReader } from './reader';
+import { asBool, asNameList, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { TORCHTUNE_KEYS, TORCHTUNE_LORA_KEYS, TORCHTUNE_SEQ_LEN } from '../../vocab/dialects/torchtune';
 import { defaultReason } from '../../vocab/defaults';
@@ -48,8 +48,10 @@ export function torchtuneBuilderModel(builder: string): Builder | undefined {
   if ((m = /^gemma_(2|7)b$/.exec(b))) return { id: `google/gemma-${m[1]}b`, label: `Gemma ${m[1]}B` };
   if ((m = /^gemma2_(2|9|27)b$/.exec(b))) return { id: `google/gemma-2-${m[1]}b`, label: `Gemma 2 ${m[1]}B` };
   if ((m = /^qwen2_(0_5|1_5|7|72)b$/.exec(b))) return { id: `Qwen/Qwen2-${SIZE(m[1])}B`, label: `Qwen2 ${SIZE(m[1])}B` };
-  if ((m = /^qwen2_5_(0_5|1_5|3|7|14|32|72)b(?:_(instruct|base))?$/.exec(b))) return { id: `Qwen/Qwen2.5-${SIZE(m[1])}B${m[2] === 'instruct' ? '-Instruct' : ''}`, label: `Qwen2.5 ${SIZE(m[1])}B` };
-  if ((m = /^qwen3_(0_6|1_7|4|8|14|32)b(?:_(instruct|base))?$/.exec(b))) return { id: `Qwen/Qwen3-${SIZE(m[1])}B${m[2] === 'base' ? '-Base' : ''}`, label: `Qwen3 ${SIZE(m[1])}B` };
+  if ((m = /^qwen2_5_(0_5|1_5|3|7|14|32|72)b(?:_(instruct|base))?$/.exec(b)))
+    return { id: `Qwen/Qwen2.5-${SIZE(m[1])}B${m[2] === 'instruct' ? '-Instruct' : ''}`, label: `Qwen2.5 ${SIZE(m[1])}B` };
+  if ((m = /^qwen3_(0_6|1_7|4|8|14|32)b(?:_(instruct|base))?$/.exec(b)))
+    return { id: `Qwen/Qwen3-${SIZE(m[1])}B${m[2] === 'base' ? '-Base' : ''}`, label: `Qwen3 ${SIZE(m[1])}B` };
   if (/^phi3_mini$/.test(b)) return { id: 'microsoft/Phi-3-mini-4k-instruct', label: 'Phi-3 mini' };
   if (/^phi4(_14b)?$/.test(b)) return { id: 'microsoft/phi-4', label: 'Phi-4 14B' };
   return undefined;
@@ -88,7 +90,11 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
       value: m?.id ?? download ?? full,
       span: ConfigReader.spanOf(comp),
       valueSpan: comp.value.span,
-      how: m ? `torchtune model._component_ ${builder} (${m.label}, the checkpoint ${m.id})` : download ? `the header's tune download ${download} (the checkpoint of builder ${full})` : `torchtune model._component_ ${full}`,
+      how: m
+        ? `torchtune model._component_ ${builder} (${m.label}, the checkpoint ${m.id})`
+        : download
+          ? `the header's tune download ${download} (the checkpoint of builder ${full})`
+          : `torchtune model._component_ ${full}`,
     };
     if (lora) r.put('peft', comp, true, `torchtune ${qlora ? 'QLoRA' : 'LoRA'} builder ${builder}`);
     else if (m) r.put('peft', comp, false, `torchtune full-weight builder ${builder}`);
@@ -112,12 +118,17 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
     const attnList = attn ? asNameList(litOf(attn.value)) : undefined;
     if (attnList) {
       const t = loraTargets(attnList, mlp ? asBool(litOf(mlp.value)) === true : false, out ? asBool(litOf(out.value)) === true : false);
-      const parts = [`lora_attn_modules ${JSON.stringify(attnList)}`, mlp ? `apply_lora_to_mlp: ${asBool(litOf(mlp.value))}` : 'apply_lora_to_mlp default False', out ? `apply_lora_to_output: ${asBool(litOf(out.value))}` : ''];
+      const parts = [
+        `lora_attn_modules ${JSON.stringify(attnList)}`,
+        mlp ? `apply_lora_to_mlp: ${asBool(litOf(mlp.value))}` : 'apply_lora_to_mlp default False',
+        out ? `apply_lora_to_output: ${asBool(litOf(out.value))}` : '',
+      ];
       r.put('loraTargets', attn!, t, `torchtune ${parts.filter(Boolean).join(', ')}`);
     } else if (attn) hp.unread.push({ key: 'model.lora_attn_modules', span: ConfigReader.spanOf(attn), reason: 'not a list of module names' });
     const qb = r.entry('model.quantize_base');
     r.used.add('model.quantize_base');
-    if (qb && asBool(litOf(qb.value)) !== undefined) r.put('loadIn4bit', qb, asBool(litOf(qb.value))!, `torchtune model.quantize_base: ${asBool(litOf(qb.value))}`);
+    if (qb && asBool(litOf(qb.value)) !== undefined)
+      r.put('loadIn4bit', qb, asBool(litOf(qb.value))!, `torchtune model.quantize_base: ${asBool(litOf(qb.value))}`);
     else if (qlora) r.put('loadIn4bit', comp!, true, `torchtune QLoRA builder (quantize_base=True: NF4 base weights, torchao)`);
     if (hp.loadIn4bit?.value) {
       // torchao NF4Tensor: 4-bit blocks of 64 with the block scales quantized again (calibration cases A5/A8: nf4-dq)
@@ -136,7 +147,11 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   const msl = r.entry('tokenizer.max_seq_len');
   r.used.add('tokenizer.max_seq_len');
   if (msl && msl.value.kind === 'scalar' && msl.value.value === null) {
-    hp.unread.push({ key: 'tokenizer.max_seq_len', span: ConfigReader.spanOf(msl), reason: 'max_seq_len: null leaves sequences as long as the dataset makes them' });
+    hp.unread.push({
+      key: 'tokenizer.max_seq_len',
+      span: ConfigReader.spanOf(msl),
+      reason: 'max_seq_len: null leaves sequences as long as the dataset makes them',
+    });
   } else r.takeAll([TORCHTUNE_SEQ_LEN]);
 
   // ---- activations, loss, compile --------------------------------------------------------------------------
@@ -146,7 +161,8 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   if (loss) {
     const name = (asString(litOf(loss.value)) ?? '').split('.').pop() ?? '';
     // LinearCrossEntropyLoss projects and scores the tokens in chunks; CEWithChunkedOutputLoss upcasts 8 output chunks one at a time
-    if (/^(LinearCrossEntropyLoss|CEWithChunkedOutputLoss|ForwardKLWithChunkedOutputLoss)$/.test(name)) r.put('loss', loss, 'chunked', `torchtune loss ${name} (chunked cross-entropy)`);
+    if (/^(LinearCrossEntropyLoss|CEWithChunkedOutputLoss|ForwardKLWithChunkedOutputLoss)$/.test(name))
+      r.put('loss', loss, 'chunked', `torchtune loss ${name} (chunked cross-entropy)`);
     else if (/CrossEntropyLoss$/.test(name)) r.put('loss', loss, 'standard', `torchtune loss ${name}`);
     else (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss), value: JSON.stringify(name) });
   }
@@ -171,7 +187,13 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   const nnodes = /--nnodes[ =](\d+)/.exec(header);
   if (nproc && distributed) {
     const n = Number(nproc[1]) * (nnodes ? Number(nnodes[1]) : 1);
-    hp.gpus = { value: n, span: r.anchor(), valueSpan: r.anchor(), how: `the config's header comment launches it with \`tune run${nnodes ? ` --nnodes ${nnodes[1]}` : ''} --nproc_per_node ${nproc[1]} ${recipe}\` (no launch script found)`, assumed: true };
+    hp.gpus = {
+      value: n,
+      span: r.anchor(),
+      valueSpan: r.anchor(),
+      how: `the config's header comment launches it with \`tune run${nnodes ? ` --nnodes ${nnodes[1]}` : ''} --nproc_per_node ${nproc[1]} ${recipe}\` (no launch script found)`,
+      assumed: true,
+    };
   }
   if (distributed) {
     const reshard = r.entry('fsdp_reshard_after_forward');
@@ -188,10 +210,12 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
       r.put('offloadOptimizer', off, asBool(litOf(off.value))!, `torchtune fsdp_cpu_offload: ${asBool(litOf(off.value))}`);
     }
   }
-  for (const k of ['checkpointer.checkpoint_dir', 'tokenizer._component_', 'device', 'enable_activation_checkpointing', 'enable_activation_offloading']) r.used.add(k);
+  for (const k of ['checkpointer.checkpoint_dir', 'tokenizer._component_', 'device', 'enable_activation_checkpointing', 'enable_activation_offloading'])
+    r.used.add(k);
   r.noteNotModelled(TORCHTUNE_NOT_MODELLED);
-  const lossName = loss ? asString(litOf(loss.value)) ?? '' : '';
-  if (/DPOLoss|PPOLoss|GRPO/.test(lossName)) (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss!), value: JSON.stringify(lossName.split('.').pop()) });
+  const lossName = loss ? (asString(litOf(loss.value)) ?? '') : '';
+  if (/DPOLoss|PPOLoss|GRPO/.test(lossName))
+    (hp.notModelled ??= []).push({ key: 'loss._component_', span: ConfigReader.spanOf(loss!), value: JSON.stringify(lossName.split('.').pop()) });
   void x;
 }
 

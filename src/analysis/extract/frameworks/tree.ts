@@ -109,7 +109,13 @@ export function mergeOverrides(doc: ConfigDoc, overrides: { key: string; value: 
       let e = entryOf(map, parts[i]);
       if (last) {
         const t = o.value.trim();
-        const value = /^(true|false)$/i.test(t) ? t.toLowerCase() === 'true' : /^(null|none|~)$/i.test(t) ? null : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : t;
+        const value = /^(true|false)$/i.test(t)
+          ? t.toLowerCase() === 'true'
+          : /^(null|none|~)$/i.test(t)
+            ? null
+            : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)
+              ? Number(t)
+              : t;
         const span = e?.value.span ?? at;
         const node: CScalar = { kind: 'scalar', value, quoted: false, span, origin: { how: o.how, ...(o.assumed ? { assumed: true } : {}) } };
         if (e) e.value = node;

@@ -7,7 +7,8 @@ import { VERL_SFT_KEYS } from '../../vocab/dialects/verl';
 import { CNode, entryAt } from './tree';
 
 export function looksLikeVerl(keys: Set<string>, root: CNode | null): 'verl-sft' | 'verl-generation' | undefined {
-  if (entryAt(root, 'model.partial_pretrain') || (entryAt(root, 'data.micro_batch_size_per_gpu') && keys.has('trainer') && keys.has('optim'))) return 'verl-sft';
+  if (entryAt(root, 'model.partial_pretrain') || (entryAt(root, 'data.micro_batch_size_per_gpu') && keys.has('trainer') && keys.has('optim')))
+    return 'verl-sft';
   if (keys.has('rollout') && entryAt(root, 'model.path') && !keys.has('actor_rollout_ref') && !keys.has('optim')) return 'verl-generation';
   return undefined;
 }

@@ -120,7 +120,11 @@ function sharedLoraInputs(c: EngineContext): number {
   const mods = c.lora?.modules ?? [];
   const groups = new Map<string, number>();
   for (const x of mods) {
-    const key = /^(q|k|v)_proj$|^q_a_proj$|^kv_a_proj_with_mqa$/.test(x.name) ? `attn-in:${x.kind}` : /^(gate|up)_proj$/.test(x.name) ? `mlp-in:${x.kind}` : `${x.name}:${x.kind}`;
+    const key = /^(q|k|v)_proj$|^q_a_proj$|^kv_a_proj_with_mqa$/.test(x.name)
+      ? `attn-in:${x.kind}`
+      : /^(gate|up)_proj$/.test(x.name)
+        ? `mlp-in:${x.kind}`
+        : `${x.name}:${x.kind}`;
     groups.set(key, Math.max(groups.get(key) ?? 0, x.inFeatures * x.activeCount));
   }
   return [...groups.values()].reduce((t, v) => t + v, 0) + (c.lora?.lmHead ? c.m.hiddenSize : 0);

@@ -13,7 +13,9 @@ export const VLLM_ASLEEP_BYTES = 1 * 1024 ** 3;
  * transformers (modeling_deepseek_v2.py) caches the expanded per-head K (nope + rope) and V. */
 export function kvBytesPerToken(m: ModelSpec, actBytes: number): number {
   const layers = layerCounts(m).attention;
-  return m.mla ? layers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes : 2 * layers * m.numKvHeads * headDimOf(m) * actBytes;
+  return m.mla
+    ? layers * m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim) * actBytes
+    : 2 * layers * m.numKvHeads * headDimOf(m) * actBytes;
 }
 
 export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
@@ -33,7 +35,14 @@ export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
   if (job.generation === 'vllm-colocate') {
     part(out, 'vllmEngine', block, ['generation'], `gpu_memory_utilization ${job.vllmMemoryUtilization} × GPU memory`, inputs);
     // outside vLLM's pools (CUDA graphs, NCCL) stays allocated while asleep (vllm sleep_mode.md)
-    part(out, 'vllmEngine', job.vllmSleep ? VLLM_ASLEEP_BYTES : block, TRAINING_PHASES, job.vllmSleep ? asleep : `gpu_memory_utilization ${job.vllmMemoryUtilization} × GPU memory`, inputs);
+    part(
+      out,
+      'vllmEngine',
+      job.vllmSleep ? VLLM_ASLEEP_BYTES : block,
+      TRAINING_PHASES,
+      job.vllmSleep ? asleep : `gpu_memory_utilization ${job.vllmMemoryUtilization} × GPU memory`,
+      inputs,
+    );
   } else if (job.generation === 'vllm-shared') {
     const beyondWeights = Math.max(0, block - w.weightBytes - w.qconst);
     const shared = `vLLM's share beyond the shared weights (gpu_memory_utilization ${job.vllmMemoryUtilization})`;
@@ -43,15 +52,26 @@ export function generationParts(c: EngineContext, w: WeightTerms): Part[] {
     // model.generate keeps a KV cache for every sequence of the round, prompt + completion tokens
     let kv = job.generationBatch * (job.promptLength + job.completionLength) * kvBytesPerToken(m, actBytes);
     if (job.kind === 'ppo') kv += job.generationBatch * job.completionLength * V * 4; // output_scores kept in fp32 (trl ppo_trainer.py)
-    part(out, 'kvCache', kv, ['generation'], `${job.generationBatch} sequences × ${job.promptLength + job.completionLength} tokens × 2 × ${layerCounts(m).attention} attention layers × KV width × ${actBytes} B`, {
-      generationBatch: job.generationBatch,
-      numGenerations: job.numGenerations,
-    });
+    part(
+      out,
+      'kvCache',
+      kv,
+      ['generation'],
+      `${job.generationBatch} sequences × ${job.promptLength + job.completionLength} tokens × 2 × ${layerCounts(m).attention} attention layers × KV width × ${actBytes} B`,
+      {
+        generationBatch: job.generationBatch,
+        numGenerations: job.numGenerations,
+      },
+    );
     // the next-token logits of the batch, in fp32 for sampling (transformers generation/utils.py)
-    part(out, 'logits', job.generationBatch * V * 4, ['generation'], `${job.generationBatch} sequences × ${fmt(V)} vocab × 4 B next-token logits`, { generationBatch: job.generationBatch, vocab: V });
+    part(out, 'logits', job.generationBatch * V * 4, ['generation'], `${job.generationBatch} sequences × ${fmt(V)} vocab × 4 B next-token logits`, {
+      generationBatch: job.generationBatch,
+      vocab: V,
+    });
     // ZeRO-3 gathers the whole model for generation (trl models/utils.py unwrap_model_for_generation,
     // gather_deepspeed3_params=True); FSDP summons full params.
-    if (shardsWeights(s)) part(out, 'gatheredParams', pb.total * actBytes * (1 - 1 / c.N), ['generation'], 'whole model gathered for generation (ZeRO-3 / FSDP)', { gpus: c.N });
+    if (shardsWeights(s))
+      part(out, 'gatheredParams', pb.total * actBytes * (1 - 1 / c.N), ['generation'], 'whole model gathered for generation (ZeRO-3 / FSDP)', { gpus: c.N });
   }
   return out;
 }

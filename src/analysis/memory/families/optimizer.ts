@@ -64,9 +64,20 @@ export function optimizerParts(c: EngineContext, t: Trainable, w: WeightTerms): 
   const gradients = gradOffloaded ? 0 : gradBytes;
   if (s.gradAccumulation > 1 && !s.optimizerInBackward) {
     // accumulated gradients live from the first micro-step's backward through the next forwards
-    part(out, 'gradients', gradients, ['forward-loss'], `${fmt(t.params)} trainable × ${+perParam.toFixed(2)} B (kept across ${s.gradAccumulation} accumulation steps)`, { trainableParams: t.params, gradAccumulation: s.gradAccumulation });
+    part(
+      out,
+      'gradients',
+      gradients,
+      ['forward-loss'],
+      `${fmt(t.params)} trainable × ${+perParam.toFixed(2)} B (kept across ${s.gradAccumulation} accumulation steps)`,
+      { trainableParams: t.params, gradAccumulation: s.gradAccumulation },
+    );
   }
-  part(out, 'gradients', gradients, ['optimizer-step'], `${fmt(t.params)} trainable × ${+perParam.toFixed(2)} B${c.gradShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`, { trainableParams: t.params, bytesPerParam: perParam, shards: c.gradShard });
+  part(out, 'gradients', gradients, ['optimizer-step'], `${fmt(t.params)} trainable × ${+perParam.toFixed(2)} B${c.gradShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`, {
+    trainableParams: t.params,
+    bytesPerParam: perParam,
+    shards: c.gradShard,
+  });
 
   // ---- optimizer state and master weights --------------------------------------------------------
   // DeepSpeed with bf16/fp16 keeps an fp32 master copy and fp32 optimizer state (ZeRO paper, Rajbhandari
@@ -86,7 +97,8 @@ export function optimizerParts(c: EngineContext, t: Trainable, w: WeightTerms): 
   const masterBytes = c.deepSpeed ? t.groups.filter((g) => g.bytes < 4).reduce((sum, g) => sum + g.params * 4, 0) / c.optShard : 0;
   // Host RAM per GPU process for what is offloaded: this rank's shard of optimizer state and master
   // weights, of gradients (FSDP cpu_offload), and of parameters (FSDP cpu_offload / ZeRO-3 offload_param).
-  const cpuOffloadBytes = (s.offloadOptimizer ? optBytes + masterBytes : 0) + (gradOffloaded ? gradBytes : 0) + (c.paramsOffloaded ? (w.weightBytes + w.qconst) / c.weightShard : 0);
+  const cpuOffloadBytes =
+    (s.offloadOptimizer ? optBytes + masterBytes : 0) + (gradOffloaded ? gradBytes : 0) + (c.paramsOffloaded ? (w.weightBytes + w.qconst) / c.weightShard : 0);
   part(
     out,
     opt.paged ? 'pagedOptimizerState' : 'optimizerState',
@@ -96,18 +108,39 @@ export function optimizerParts(c: EngineContext, t: Trainable, w: WeightTerms): 
     { trainableParams: t.params, bytesPerParam: opt.bytes, optimizer: s.optimizer, shards: c.optShard },
     opt.paged ? 'managed' : 'allocator',
   );
-  part(out, 'masterWeights', s.offloadOptimizer ? 0 : masterBytes, ALL, `${fmt(t.params)} trainable params × 4 B (fp32 master copy)${c.optShard > 1 ? ` ÷ ${c.N} GPUs` : ""}`, { trainableParams: t.params });
+  part(
+    out,
+    'masterWeights',
+    s.offloadOptimizer ? 0 : masterBytes,
+    ALL,
+    `${fmt(t.params)} trainable params × 4 B (fp32 master copy)${c.optShard > 1 ? ` ÷ ${c.N} GPUs` : ''}`,
+    { trainableParams: t.params },
+  );
   // torch's default foreach AdamW materialises sqrt(exp_avg_sq) for all params at once
   // (torch/optim/adamw.py _multi_tensor_adamw); the fused kernel and bnb optimizers work in place.
   const stateBytes = t.groups.reduce((sum, g) => sum + g.params * stateBytesOf(g.bytes), 0);
   const stepTemp = s.optimizer === 'adamw' && !s.optimizerInBackward && !s.offloadOptimizer ? stateBytes / c.optShard : 0;
-  part(out, 'optimizerStepTemp', stepTemp, ['optimizer-step'], `${fmt(t.params)} × ${t.params ? +(stateBytes / t.params).toFixed(2) : 0} B (foreach AdamW sqrt buffer)`, { trainableParams: t.params });
+  part(
+    out,
+    'optimizerStepTemp',
+    stepTemp,
+    ['optimizer-step'],
+    `${fmt(t.params)} × ${t.params ? +(stateBytes / t.params).toFixed(2) : 0} B (foreach AdamW sqrt buffer)`,
+    { trainableParams: t.params },
+  );
   // DeepSpeed steps on an fp32 copy of this rank's gradient partition: ZeRO-1/2 the whole partition
   // (runtime/zero/stage_1_and_2.py, single_partition_of_fp32_groups' grad), ZeRO-3 one sub-group of at most
   // sub_group_size = 1e9 elements (runtime/zero/stage3.py) — docs/sources/allocations-distributed-rl.md §6.
   if (c.deepSpeed && !s.offloadOptimizer && t.params > 0) {
     const elements = Math.min(t.params / c.optShard, s.sharding === 'zero3' ? 1e9 : Infinity);
-    part(out, 'optimizerStepTemp', elements * 4, ['optimizer-step'], `${fmt(elements)} gradient elements × 4 B (fp32 gradient partition of the DeepSpeed step)`, { elements });
+    part(
+      out,
+      'optimizerStepTemp',
+      elements * 4,
+      ['optimizer-step'],
+      `${fmt(elements)} gradient elements × 4 B (fp32 gradient partition of the DeepSpeed step)`,
+      { elements },
+    );
   }
   return { parts: out, terms: { bytesPerParam: opt.bytes, stateParamBytes, gradients, cpuOffloadBytes } };
 }

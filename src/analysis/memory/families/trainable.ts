@@ -82,7 +82,8 @@ export function adapterParts(c: EngineContext, t: Trainable): Part[] {
     'adapters',
     (adapterParams * adapterBytes + t.modulesToSaveParams * t.copyBytes) / c.weightShard,
     ALL,
-    `${fmt(adapterParams)} adapter params (r=${s.lora?.r}) × ${adapterBytes} B` + (t.modulesToSaveParams ? ` + ${fmt(t.modulesToSaveParams)} modules_to_save copy params × ${t.copyBytes} B` : ''),
+    `${fmt(adapterParams)} adapter params (r=${s.lora?.r}) × ${adapterBytes} B` +
+      (t.modulesToSaveParams ? ` + ${fmt(t.modulesToSaveParams)} modules_to_save copy params × ${t.copyBytes} B` : ''),
     { adapterParams, r: s.lora?.r ?? 0, adapterBytes, modulesToSaveParams: t.modulesToSaveParams, dora: s.lora?.dora ?? false },
   );
   return out;

@@ -80,7 +80,14 @@ export function weightParts(c: EngineContext, w: WeightTerms): Part[] {
     c.paramsOffloaded ? 0 : (w.weightBytes - offloaded) / N,
     ALL,
     `${fmt(pb.linear)} linear params × ${w.linearBytesPerParam} B + ${fmt(restParams)} other × ${w.restBytes} B${N > 1 ? ` ÷ ${c.N} GPUs` : ''}`,
-    { linearParams: pb.linear, otherParams: restParams, linearBytesPerParam: w.linearBytesPerParam, otherBytesPerParam: w.restBytes, shards: N, quantization: s.quantization },
+    {
+      linearParams: pb.linear,
+      otherParams: restParams,
+      linearBytesPerParam: w.linearBytesPerParam,
+      otherBytesPerParam: w.restBytes,
+      shards: N,
+      quantization: s.quantization,
+    },
   );
   // the quantization state (absmax, scales, g_idx) is not a parameter: FSDP and ZeRO-3 do not shard it and it
   // stays on every GPU, CPU offload included (docs/sources/allocations-distributed-rl.md §5)
@@ -92,6 +99,8 @@ export function weightParts(c: EngineContext, w: WeightTerms): Part[] {
   // 16-bit copy of every linear weight lives from forward to backward (transformers model_memory_anatomy.md:
   // "mixed precision: 6 bytes/param"). FSDP/ZeRO-3 gather 16-bit params instead (counted as gathered).
   const autocastCopies = s.autocast && s.weightDtype === 'fp32' && !c.quantized && !shardsWeights(s) ? pb.linear * 2 : 0;
-  part(out, 'autocastCopies', autocastCopies, ['forward-loss'], `${fmt(pb.linear)} linear params × 2 B (bf16 casts saved for backward)`, { linearParams: pb.linear });
+  part(out, 'autocastCopies', autocastCopies, ['forward-loss'], `${fmt(pb.linear)} linear params × 2 B (bf16 casts saved for backward)`, {
+    linearParams: pb.linear,
+  });
   return out;
 }

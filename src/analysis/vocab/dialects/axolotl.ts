@@ -57,7 +57,10 @@ const loraKeys = (targets: string[] | 'all-linear' = LORA_RECIPE.targets): KeyWr
 function targetKeys(targets: string[] | 'all-linear', x?: WriteContext): KeyWrite[] {
   if (targets === 'all-linear') return [{ key: 'lora_target_linear', value: true, field: 'loraTargets' }];
   // lora_target_linear: true would win over the list (utils/schemas/peft.py)
-  return [{ key: 'lora_target_modules', value: targets, field: 'loraTargets' }, ...(x?.has('lora_target_linear') ? [{ key: 'lora_target_linear', value: false }] : [])];
+  return [
+    { key: 'lora_target_modules', value: targets, field: 'loraTargets' },
+    ...(x?.has('lora_target_linear') ? [{ key: 'lora_target_linear', value: false }] : []),
+  ];
 }
 
 export const AXOLOTL_WRITES: ConfigWrites = {
@@ -71,16 +74,31 @@ export const AXOLOTL_WRITES: ConfigWrites = {
   },
   attention: (c) => [{ key: 'attn_implementation', value: c.value, field: 'attention' }],
   loss: () => 'axolotl chooses the loss through plugins (CutCrossEntropyPlugin, LigerPlugin): add one by hand',
-  method: (c, x) => (c.value === 'lora' ? [{ key: 'adapter', value: 'lora', field: 'peft' }, ...(x.full ? loraKeys() : [])] : 'remove the adapter: key by hand'),
+  method: (c, x) =>
+    c.value === 'lora' ? [{ key: 'adapter', value: 'lora', field: 'peft' }, ...(x.full ? loraKeys() : [])] : 'remove the adapter: key by hand',
   loraR: (c) => [{ key: 'lora_r', value: c.value, field: 'loraR' }],
   loraTargets: (c, x) => targetKeys(c.value, x),
   loraDropout: (c) => [{ key: 'lora_dropout', value: c.value, field: 'loraDropout' }],
   quantization: (c, x) =>
     c.value === 'nf4'
-      ? [{ key: 'adapter', value: 'qlora', field: 'peft' }, { key: 'load_in_4bit', value: true, field: 'loadIn4bit' }, ...(x.has('load_in_8bit') ? [{ key: 'load_in_8bit', value: false, field: 'loadIn8bit' as const }] : []), ...(x.full ? loraKeys() : [])]
+      ? [
+          { key: 'adapter', value: 'qlora', field: 'peft' },
+          { key: 'load_in_4bit', value: true, field: 'loadIn4bit' },
+          ...(x.has('load_in_8bit') ? [{ key: 'load_in_8bit', value: false, field: 'loadIn8bit' as const }] : []),
+          ...(x.full ? loraKeys() : []),
+        ]
       : c.value === 'int8'
-        ? [{ key: 'load_in_8bit', value: true, field: 'loadIn8bit' }, ...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []), ...(x.has('adapter') || x.full ? [{ key: 'adapter', value: 'lora', field: 'peft' as const }] : []), ...(x.full ? loraKeys() : [])]
-        : [...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []), ...(x.has('load_in_8bit') ? [{ key: 'load_in_8bit', value: false, field: 'loadIn8bit' as const }] : []), ...(x.has('adapter') ? [{ key: 'adapter', value: 'lora', field: 'peft' as const }] : [])],
+        ? [
+            { key: 'load_in_8bit', value: true, field: 'loadIn8bit' },
+            ...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []),
+            ...(x.has('adapter') || x.full ? [{ key: 'adapter', value: 'lora', field: 'peft' as const }] : []),
+            ...(x.full ? loraKeys() : []),
+          ]
+        : [
+            ...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []),
+            ...(x.has('load_in_8bit') ? [{ key: 'load_in_8bit', value: false, field: 'loadIn8bit' as const }] : []),
+            ...(x.has('adapter') ? [{ key: 'adapter', value: 'lora', field: 'peft' as const }] : []),
+          ],
   precomputeRef: (c) => [{ key: 'precompute_ref_log_probs', value: c.value, field: 'precomputeRef' }],
   sharding: () => 'axolotl shards through fsdp/fsdp_config or a deepspeed JSON: add them by hand',
 };

@@ -109,14 +109,25 @@ const optimName = (v: OptimizerKind) => HF_OPTIM[v] ?? `${v} has no TrainingArgu
 export const HF_WRITES: ConfigWrites = {
   microBatch: (c) => [{ key: 'per_device_train_batch_size', value: c.value, field: 'microBatch' }],
   gradAccumulation: (c) => [{ key: 'gradient_accumulation_steps', value: c.value, field: 'gradAccumulation' }],
-  seqLen: (c, x) => (x.trl || x.has('max_length') ? [{ key: 'max_length', value: c.value, field: 'seqLen' }] : 'plain TrainingArguments have no sequence length: set it where the data is tokenized'),
+  seqLen: (c, x) =>
+    x.trl || x.has('max_length')
+      ? [{ key: 'max_length', value: c.value, field: 'seqLen' }]
+      : 'plain TrainingArguments have no sequence length: set it where the data is tokenized',
   gradientCheckpointing: (c) => [{ key: 'gradient_checkpointing', value: c.value, field: 'gradientCheckpointing' }],
   optimizer: (c) => {
     const name = optimName(c.value);
     return HF_OPTIM[c.value] ? [{ key: 'optim', value: name, field: 'optimizer' }] : name;
   },
-  loss: (c) => (c.value === 'fused_linear' ? [{ key: 'use_liger_kernel', value: true, field: 'liger' }] : c.value === 'standard' ? [{ key: 'use_liger_kernel', value: false, field: 'liger' }] : 'chunked cross-entropy has no TrainingArguments key'),
-  attention: (c, x) => (x.trl ? [{ key: 'attn_implementation', value: c.value, field: 'attention' }] : 'plain TrainingArguments do not load the model: set attn_implementation where it is loaded'),
+  loss: (c) =>
+    c.value === 'fused_linear'
+      ? [{ key: 'use_liger_kernel', value: true, field: 'liger' }]
+      : c.value === 'standard'
+        ? [{ key: 'use_liger_kernel', value: false, field: 'liger' }]
+        : 'chunked cross-entropy has no TrainingArguments key',
+  attention: (c, x) =>
+    x.trl
+      ? [{ key: 'attn_implementation', value: c.value, field: 'attention' }]
+      : 'plain TrainingArguments do not load the model: set attn_implementation where it is loaded',
   sharding: (c, x) => {
     const opts = hfFsdpOptions(c.value, false);
     if (opts) return [{ key: 'fsdp', value: opts, field: 'fsdp' }];
@@ -135,7 +146,10 @@ export const HF_WRITES: ConfigWrites = {
         ? [{ key: 'use_peft', value: true, field: 'peft' }]
         : [{ key: 'use_peft', value: false, field: 'peft' }],
   loraR: (c, x) => (x.trl ? [{ key: 'lora_r', value: c.value, field: 'loraR' }] : 'plain TrainingArguments have no LoRA keys'),
-  loraTargets: (c, x) => (x.trl ? [{ key: 'lora_target_modules', value: c.value === 'all-linear' ? 'all-linear' : c.value, field: 'loraTargets' }] : 'plain TrainingArguments have no LoRA keys'),
+  loraTargets: (c, x) =>
+    x.trl
+      ? [{ key: 'lora_target_modules', value: c.value === 'all-linear' ? 'all-linear' : c.value, field: 'loraTargets' }]
+      : 'plain TrainingArguments have no LoRA keys',
   loraDropout: (c, x) => (x.trl ? [{ key: 'lora_dropout', value: c.value, field: 'loraDropout' }] : 'plain TrainingArguments have no LoRA keys'),
   quantization: (c, x) =>
     !x.trl
@@ -143,6 +157,12 @@ export const HF_WRITES: ConfigWrites = {
       : c.value === 'nf4'
         ? [{ key: 'load_in_4bit', value: true, field: 'loadIn4bit' }, ...(x.has('bnb_4bit_quant_type') ? [{ key: 'bnb_4bit_quant_type', value: 'nf4' }] : [])]
         : c.value === 'int8'
-          ? [{ key: 'load_in_8bit', value: true, field: 'loadIn8bit' }, ...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : [])]
-          : [...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []), ...(x.has('load_in_8bit') ? [{ key: 'load_in_8bit', value: false, field: 'loadIn8bit' as const }] : [])],
+          ? [
+              { key: 'load_in_8bit', value: true, field: 'loadIn8bit' },
+              ...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []),
+            ]
+          : [
+              ...(x.has('load_in_4bit') ? [{ key: 'load_in_4bit', value: false, field: 'loadIn4bit' as const }] : []),
+              ...(x.has('load_in_8bit') ? [{ key: 'load_in_8bit', value: false, field: 'loadIn8bit' as const }] : []),
+            ],
 };

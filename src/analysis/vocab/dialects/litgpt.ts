@@ -51,4 +51,11 @@ export const LITGPT_LORA_TARGETS: Record<string, string[]> = {
 };
 
 /** LitGPT's defaults for the switches (litgpt/finetune/lora.py setup): query and value on. */
-export const LITGPT_LORA_DEFAULTS: Record<string, boolean> = { lora_query: true, lora_key: false, lora_value: true, lora_projection: false, lora_mlp: false, lora_head: false };
+export const LITGPT_LORA_DEFAULTS: Record<string, boolean> = {
+  lora_query: true,
+  lora_key: false,
+  lora_value: true,
+  lora_projection: false,
+  lora_mlp: false,
+  lora_head: false,
+};

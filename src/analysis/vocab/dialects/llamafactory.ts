@@ -74,7 +74,12 @@ export const LLAMA_FACTORY_WRITES: ConfigWrites = {
   gradientCheckpointing: (c) => [{ key: 'disable_gradient_checkpointing', value: !c.value, field: 'gradientCheckpointing' }],
   optimizer: (c) => optim(c.value),
   attention: (c) => [{ key: 'flash_attn', value: LF_ATTENTION[c.value], field: 'attention' }],
-  loss: (c) => (c.value === 'fused_linear' ? [{ key: 'enable_liger_kernel', value: true, field: 'liger' }] : c.value === 'standard' ? [{ key: 'enable_liger_kernel', value: false, field: 'liger' }] : 'LLaMA-Factory has no chunked cross-entropy key'),
+  loss: (c) =>
+    c.value === 'fused_linear'
+      ? [{ key: 'enable_liger_kernel', value: true, field: 'liger' }]
+      : c.value === 'standard'
+        ? [{ key: 'enable_liger_kernel', value: false, field: 'liger' }]
+        : 'LLaMA-Factory has no chunked cross-entropy key',
   method: (c) => (c.value === 'lora' ? [{ key: 'finetuning_type', value: 'lora' }, ...lfLora] : [{ key: 'finetuning_type', value: 'full' }]),
   loraR: (c) => [{ key: 'lora_rank', value: c.value, field: 'loraR' }],
   loraTargets: (c) => [{ key: 'lora_target', value: c.value === 'all-linear' ? 'all' : c.value.join(','), field: 'loraTargets' }],
@@ -84,7 +89,10 @@ export const LLAMA_FACTORY_WRITES: ConfigWrites = {
       ? x.has('quantization_bit')
         ? 'remove quantization_bit by hand'
         : []
-      : [{ key: 'quantization_bit', value: c.value === 'nf4' ? 4 : 8, field: c.value === 'nf4' ? 'loadIn4bit' : 'loadIn8bit' }, ...(x.full ? [{ key: 'finetuning_type', value: 'lora' }, ...lfLora] : [])],
+      : [
+          { key: 'quantization_bit', value: c.value === 'nf4' ? 4 : 8, field: c.value === 'nf4' ? 'loadIn4bit' : 'loadIn8bit' },
+          ...(x.full ? [{ key: 'finetuning_type', value: 'lora' }, ...lfLora] : []),
+        ],
 };
 
 /** v1 (examples/v1): nested peft/quant configs; accumulation follows global_batch_size. */
@@ -105,7 +113,9 @@ export const LLAMA_FACTORY_V1_WRITES: ConfigWrites = {
   loraTargets: (c) => [{ key: 'peft_config.target_modules', value: c.value === 'all-linear' ? 'all' : c.value, field: 'loraTargets' }],
   quantization: (c, x) =>
     c.value === 'none'
-      ? x.has('quant_config') ? 'remove quant_config by hand' : []
+      ? x.has('quant_config')
+        ? 'remove quant_config by hand'
+        : []
       : x.has('quant_config.quantization_bit')
         ? [{ key: 'quant_config.quantization_bit', value: c.value === 'nf4' ? 4 : 8, field: c.value === 'nf4' ? 'loadIn4bit' : 'loadIn8bit' }]
         : x.has('quant_config')

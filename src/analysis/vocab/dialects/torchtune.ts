@@ -32,9 +32,11 @@ export const TORCHTUNE_SEQ_LEN = key('seqLen', 'tokenizer.max_seq_len', asPositi
 export const TORCHTUNE_WRITES: ConfigWrites = {
   microBatch: (c) => [{ key: 'batch_size', value: c.value, field: 'microBatch' }],
   gradAccumulation: (c) => [{ key: 'gradient_accumulation_steps', value: c.value, field: 'gradAccumulation' }],
-  seqLen: (c, x) => (x.has('tokenizer') ? [{ key: 'tokenizer.max_seq_len', value: c.value, field: 'seqLen' }] : 'the config has no tokenizer section to set max_seq_len in'),
+  seqLen: (c, x) =>
+    x.has('tokenizer') ? [{ key: 'tokenizer.max_seq_len', value: c.value, field: 'seqLen' }] : 'the config has no tokenizer section to set max_seq_len in',
   gradientCheckpointing: (c) => [{ key: 'enable_activation_checkpointing', value: c.value, field: 'gradientCheckpointing' }],
-  loraR: (c, x) => (x.has('model.lora_rank') ? [{ key: 'model.lora_rank', value: c.value, field: 'loraR' }] : 'the LoRA builder takes lora_rank under model: set it by hand'),
+  loraR: (c, x) =>
+    x.has('model.lora_rank') ? [{ key: 'model.lora_rank', value: c.value, field: 'loraR' }] : 'the LoRA builder takes lora_rank under model: set it by hand',
   optimizer: () => 'torchtune names the optimizer by its component path (optimizer._component_): change it by hand',
   method: () => 'torchtune picks full or LoRA training through the model builder (model._component_): change it by hand',
   quantization: () => 'torchtune quantizes through the qlora_* model builder (model._component_): change it by hand',
