@@ -4,6 +4,7 @@
 // every control labelled and keyboard operable. Host messages and page messages are validated with zod.
 import '../src/jitless';
 import type { Component } from '../src/analysis/memory/component';
+import type { TrainingPlan } from '../src/analysis/plan/plan';
 import type { WhatIfChange } from '../src/analysis/remedies/apply';
 import { formatGiB, formatGiBRange, GiB } from '../src/analysis/units';
 import { toJson, toMarkdown, phaseLabel, verdictLabel } from '../src/webview/export';
@@ -38,7 +39,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 
-const PLAN_LABELS: Record<string, string> = {
+/** A label for every plan field, preference/RL ones included (typed by the plan: a new field needs its label). */
+const PLAN_LABELS: Record<keyof TrainingPlan, string> = {
   method: 'Training method',
   weightDtype: 'Weight dtype',
   quantization: 'Quantization',
@@ -65,6 +67,19 @@ const PLAN_LABELS: Record<string, string> = {
   offloadOptimizer: 'CPU optimizer offload',
   offloadParams: 'CPU parameter offload',
   optimizerInBackward: 'Optimizer step in backward',
+  task: 'Task (head)',
+  packing: 'Packed sequences',
+  originalsOffloaded: 'Frozen originals on the CPU',
+  jobKind: 'Job (trainer)',
+  reference: 'Reference model',
+  referenceDtype: 'Reference dtype',
+  numGenerations: 'Completions per prompt',
+  promptLength: 'Prompt length',
+  completionLength: 'Completion length',
+  generationBatch: 'Sequences generated at once',
+  generation: 'Generation engine',
+  vllmMemoryUtilization: 'vLLM GPU memory share',
+  vllmSleep: 'vLLM sleep between generations',
 };
 
 // ---- state ---------------------------------------------------------------------------------------
@@ -674,7 +689,7 @@ function assumptionsSection(d: PanelData): HTMLElement {
   const fields = [...d.fields].sort((a, b) => order[a.origin] - order[b.origin]);
   const body = el('tbody');
   for (const f of fields) {
-    const label = PLAN_LABELS[f.name] ?? f.name;
+    const label = (PLAN_LABELS as Record<string, string>)[f.name] ?? f.name;
     const name =
       f.line !== null
         ? el('button', { type: 'button', class: 'link', 'data-line': String(f.line), title: `Show line ${f.line + 1} in the editor` }, label)

@@ -12,6 +12,7 @@ import { activationParts, layerActivationBytesPerToken } from '../../src/analysi
 import { weightTerms } from '../../src/analysis/memory/families/weights';
 import { generationParts, kvBytesPerToken } from '../../src/analysis/memory/families/generation';
 import { lookupArchitecture } from '../../src/analysis/models/architectures';
+import { loraTargets } from '../../src/analysis/memory/lora';
 import { resolveModel } from '../../src/analysis/models/catalog';
 import { ModelSpec } from '../../src/analysis/models/spec';
 import { repoRoot } from './helpers';
@@ -286,6 +287,14 @@ describe('estimateMemory: layers that are not attention (hybrid and state-space 
     assert.equal(a.bytesPerTokenPerLayer, 86_304);
     assert.equal(a.attentionBytesPerToken, 0);
     assert.equal(a.mlpBytesPerToken, 0);
+  });
+
+  it("LoRA on a Mamba-2 model's in_proj and out_proj: A r×in and B out×r per projection and layer", () => {
+    // in_proj 4096 -> 2·8192 + 2·8·128 + 128 = 18,560; out_proj 8192 -> 4096; r = 16, 64 layers:
+    // 64 · 16 · ((4096 + 18,560) + (8192 + 4096)) = 35,782,656 adapter parameters
+    const t = loraTargets(table('mistralai/Mamba-Codestral-7B-v0.1'), lora({ targets: ['in_proj', 'out_proj'] }));
+    assert.equal(t.params, 35_782_656);
+    assert.deepEqual(t.unknownTargets, []);
   });
 
   it('granite-4.0-h-micro (4 attention layers of 40): model.generate keeps a KV cache in the attention layers only', () => {

@@ -18,7 +18,8 @@ const ALIASES: Record<string, string[]> = {
   key: ['k_proj'],
   value: ['v_proj'],
   output_proj: ['o_proj'],
-  out_proj: ['o_proj'],
+  // BART/LFM2 attention output; the Mamba and short-convolution mixers' output projection has this name too
+  out_proj: ['o_proj', 'out_proj'],
   proj: ['o_proj'],
   dense: ['o_proj'],
   c_attn: ['q_proj', 'k_proj', 'v_proj'],
@@ -38,7 +39,6 @@ const ALIASES: Record<string, string[]> = {
   mlp: ['gate_proj', 'up_proj', 'down_proj'],
 };
 
-/** Canonical module names for a user-written target list (unknown names are returned in `unknown`). */
 /**
  * Fused projections (GPT-2 c_attn, Falcon/BLOOM/GPT-NeoX query_key_value, Phi-3 qkv_proj, InternLM wqkv,
  * Phi-3 gate_up_proj) are one nn.Linear in the checkpoint: PEFT puts a single A/B pair on it, with the
@@ -46,6 +46,7 @@ const ALIASES: Record<string, string[]> = {
  */
 const FUSED = new Set(['c_attn', 'query_key_value', 'qkv_proj', 'wqkv', 'gate_up_proj']);
 
+/** Canonical module names for a user-written target list (unknown names are returned in `unknown`). */
 export function normalizeTargets(targets: string[]): { names: Set<string>; unknown: string[]; fused: string[][] } {
   const names = new Set<string>();
   const unknown: string[] = [];
@@ -56,7 +57,7 @@ export function normalizeTargets(targets: string[]): { names: Set<string>; unkno
     if (ALIASES[key]) {
       ALIASES[key].forEach((n) => names.add(n));
       if (FUSED.has(key)) fused.push(ALIASES[key]);
-    } else if (/^(q|k|v|o|gate|up|down)_proj$/.test(key)) names.add(key);
+    } else if (/^(q|k|v|o|gate|up|down)_proj$|^(in|x|dt)_proj$/.test(key)) names.add(key);
     else if (/^(q_a_proj|q_b_proj|kv_a_proj_with_mqa|kv_b_proj)$/.test(key)) names.add(key);
     else if (key === 'lm_head' || key === 'embed_tokens') names.add(key);
     else unknown.push(raw);
