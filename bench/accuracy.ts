@@ -117,4 +117,32 @@ void (async () => {
     if (first?.[key]) console.log(formatSummary(`first look (engine ${commit}) ${key}`, first[key]));
     console.log(formatSummary(`now ${key}`.padEnd(first ? 27 + commit.length : 0), now[key]));
   }
+
+  // The fresh set (bench/data/heldout-fresh): collected after the engine changes above, never used to change it.
+  const { FRESH_DIR } = await import('./lib/heldout');
+  const fresh = heldoutCases(FRESH_DIR).filter((c) => !c.excluded);
+  if (!fresh.length) return;
+  console.log('\nfresh held-out (bench/data/heldout-fresh, collected after the engine changes; its first score in first-score.json):');
+  const freshRows = fresh.map((c) => scoreCase(c, deps, FRESH_DIR));
+  for (const r of freshRows) console.log(formatRow(r));
+  const freshNow = summariesOf(freshRows);
+  let firstScore: Record<string, import('./lib/heldout').Summary> | undefined;
+  try {
+    firstScore = JSON.parse(readFileSync(path.join(FRESH_DIR, 'first-score.json'), 'utf8')).summaries;
+  } catch {
+    firstScore = undefined;
+  }
+  console.log('');
+  for (const key of Object.keys(freshNow)) {
+    if (firstScore?.[key]) console.log(formatSummary(`fresh, first score ${key}`, firstScore[key]));
+    console.log(formatSummary(`fresh, now ${key}`, freshNow[key]));
+  }
+  if (process.argv.includes('--record-fresh') && !firstScore) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      path.join(FRESH_DIR, 'first-score.json'),
+      JSON.stringify({ scored: new Date().toISOString(), summaries: freshNow, rows: freshRows }, null, 1) + '\n',
+    );
+    console.log('recorded the first score in bench/data/heldout-fresh/first-score.json');
+  }
 })();

@@ -4,9 +4,9 @@
 // before any change for this set), the same per format, and the unlabelled figures over the shared corpus
 // of real configs (../shared/corpus): training configs, how many name a model, how many of those get an
 // estimate. The files are not in the repository: scripts/fetch-extraction-files.mjs downloads them.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeText, DEFAULT_SETTINGS, fileKindOf, Report } from '../src/analysis/report';
+import { AnalysisDeps, analyzeText, DEFAULT_SETTINGS, fileKindOf, Report } from '../src/analysis/report';
 import { detectConfigFormat, parseConfig } from '../src/analysis/extract/frameworks/index';
 import { isMap } from '../src/analysis/extract/frameworks/tree';
 import { listShellScripts, nodeAnalysisDeps, readSmallFile } from '../src/node-deps';
@@ -134,6 +134,22 @@ async function corpusFigures(deps: Awaited<ReturnType<typeof nodeAnalysisDeps>>)
   console.log(line('total', rows));
 }
 
+/** Each file's misses on one line: training or not, no estimate (and why), fields whose value differs. */
+function printMisses(scores: FileScore[], base: AnalysisDeps): void {
+  for (const s of scores) {
+    if (s.missing) {
+      console.log(`  ${s.file}: MISSING (run node scripts/fetch-extraction-files.mjs)`);
+      continue;
+    }
+    const misses = s.isTraining ? s.fields.filter((f) => !f.equal) : [];
+    const training = s.isTraining !== s.productTraining ? ` training ${s.isTraining} vs ${s.productTraining}` : '';
+    const estimate = s.namesModel && !s.estimate ? ` no estimate (${noEstimateReason(s.file, base)})` : '';
+    if (!misses.length && !training && !estimate && !s.crash) continue;
+    const fields = misses.map((f) => `${f.field}: ${show(f.label)} vs ${show(f.product)}`).join('; ');
+    console.log(`  ${s.file}${s.crash ? ` CRASH ${s.crash}` : ''}${training}${estimate}${fields ? ` — ${fields}` : ''}`);
+  }
+}
+
 async function main(): Promise<number> {
   const all = labels();
   if (!all.length) {
@@ -154,18 +170,7 @@ async function main(): Promise<number> {
   const formats = new Map(all.map((l) => [l.file, formatOf(l)]));
 
   console.log('misses per file (field: label vs product):');
-  for (const s of scores) {
-    if (s.missing) {
-      console.log(`  ${s.file}: MISSING (run node scripts/fetch-extraction-files.mjs)`);
-      continue;
-    }
-    const misses = s.isTraining ? s.fields.filter((f) => !f.equal) : [];
-    const training = s.isTraining !== s.productTraining ? ` training ${s.isTraining} vs ${s.productTraining}` : '';
-    const estimate = s.namesModel && !s.estimate ? ` no estimate (${noEstimateReason(s.file, base)})` : '';
-    if (!misses.length && !training && !estimate && !s.crash) continue;
-    const fields = misses.map((f) => `${f.field}: ${show(f.label)} vs ${show(f.product)}`).join('; ');
-    console.log(`  ${s.file}${s.crash ? ` CRASH ${s.crash}` : ''}${training}${estimate}${fields ? ` — ${fields}` : ''}`);
-  }
+  printMisses(scores, base);
 
   const now = summarizeExtraction(scores);
   console.log('');
@@ -210,8 +215,27 @@ async function main(): Promise<number> {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log('  ' + r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  '));
 
+  freshSet(base);
   await corpusFigures(base);
   return 0;
+}
+
+/** The fresh labelled set (labels-fresh.json): files labelled after the reader changes, never used to change it. */
+function freshSet(base: AnalysisDeps): void {
+  const fresh = labels('fresh');
+  if (!fresh.length) return;
+  const scores = fresh.map((l) => scoreLabel(l, base));
+  console.log('\nfresh labelled set (bench/extraction/labels-fresh.json, labelled after the reader changes):');
+  printMisses(scores, base);
+  const now = summarizeExtraction(scores);
+  const FIRST = path.join(REPO, 'bench', 'extraction', 'fresh-first-score.json');
+  if (existsSync(FIRST))
+    console.log(formatExtraction('fresh, first score', (JSON.parse(readFileSync(FIRST, 'utf8')) as { summary: ExtractionSummary }).summary));
+  console.log(formatExtraction('fresh, now', now));
+  if (process.argv.includes('--record-fresh') && !existsSync(FIRST)) {
+    writeFileSync(FIRST, JSON.stringify({ scored: new Date().toISOString(), summary: now, files: scores }, null, 1) + '\n');
+    console.log('recorded the first score in bench/extraction/fresh-first-score.json');
+  }
 }
 
 main().then(

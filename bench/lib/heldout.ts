@@ -53,9 +53,12 @@ export interface HeldoutRow {
 }
 
 export const HELDOUT_DIR = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout');
+/** A second held-out set, collected after the engine was changed for the first one and scored once (its first
+ * score is kept in its folder's first-score.json). */
+export const FRESH_DIR = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout-fresh');
 
-export function heldoutCases(): HeldoutCase[] {
-  const file = path.join(HELDOUT_DIR, 'cases.json');
+export function heldoutCases(dir = HELDOUT_DIR): HeldoutCase[] {
+  const file = path.join(dir, 'cases.json');
   if (!existsSync(file)) return [];
   return (JSON.parse(readFileSync(file, 'utf8')) as { cases: HeldoutCase[] }).cases;
 }
@@ -71,8 +74,8 @@ function predictedOn(metric: string, j: ReturnType<typeof reportToJson>): number
 }
 
 /** One case through the whole pipeline. `base` carries the parser (and nothing that depends on the case). */
-export function scoreCase(c: HeldoutCase, base: AnalysisDeps): HeldoutRow {
-  const dir = path.join(HELDOUT_DIR, c.id);
+export function scoreCase(c: HeldoutCase, base: AnalysisDeps, setDir = HELDOUT_DIR): HeldoutRow {
+  const dir = path.join(setDir, c.id);
   const file = path.join(dir, c.entry);
   const metric = 'oom' in c.measured ? 'oom' : c.measured.metric;
   const measured = 'oom' in c.measured ? null : toGiB(c.measured.value, c.measured.unit);
