@@ -247,6 +247,19 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.equal(hp.model?.value, 'Qwen/Qwen2.5-0.5B-Instruct');
       assert.equal(hp.task, undefined);
     });
+    it('prepare_model_for_int8_training (PEFT < 0.10) prepares the k-bit model and turns checkpointing on, like its successor', () => {
+      const text = [
+        'from peft import prepare_model_for_int8_training',
+        'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
+        'model = AutoModelForCausalLM.from_pretrained("huggyllama/llama-7b", load_in_8bit=True)',
+        'model = prepare_model_for_int8_training(model)',
+        'Trainer(model=model, args=TrainingArguments(output_dir="o", per_device_train_batch_size=4)).train()',
+      ].join('\n');
+      const hp = extractPython(parser, text);
+      assert.equal(hp.kbitPrep?.value, true);
+      assert.equal(hp.gradientCheckpointing?.value, true);
+      assert.equal(hp.gradientCheckpointing?.implied, true);
+    });
     it('Liger: apply_liger_kernel_to_<model>() and AutoLigerKernelForCausalLM fuse the loss by default; fused_linear_cross_entropy=False does not', () => {
       const head = [
         'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',

@@ -62,7 +62,7 @@ const TRAINERS =
   /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|CPOTrainer|KTOTrainer|GRPOTrainer|RLOOTrainer|PPOTrainer|RewardTrainer|OnlineDPOTrainer|GKDTrainer|BCOTrainer|PRMTrainer|NashMDTrainer|XPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 // Callees the reader looks into; every other call is skipped before its arguments are touched.
 const INTERESTING_CALLS =
-  /^(from_pretrained|apply_liger_kernel_to_\w+|_apply_liger_kernel(_to_instance)?|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+  /^(from_pretrained|apply_liger_kernel_to_\w+|_apply_liger_kernel(_to_instance)?|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_(kbit|int8)_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
 // Training-length values feed the time estimate only: when unreadable they are left out, without a note.
 const QUIET_KEYS = new Set<HyperparamKey>(['numTrainEpochs', 'maxSteps', 'datasetSize']);
 const WALKED = [
@@ -1209,7 +1209,7 @@ class PythonReader {
     if (!INTERESTING_CALLS.test(last)) return;
     const readsKeywords =
       (last === 'from_pretrained' && !NOT_A_MODEL_LOAD.test(full)) ||
-      /^(BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_kbit_training|ModelConfig)$/.test(last) ||
+      /^(BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_(kbit|int8)_training|ModelConfig)$/.test(last) ||
       TRAINING_ARGS.test(last) ||
       TRAINERS.test(last);
     const kws = this.keywords(call, readsKeywords);
@@ -1324,15 +1324,16 @@ class PythonReader {
       else if (this.out.peft) delete this.out.peft;
       return;
     }
-    if (last === 'prepare_model_for_kbit_training') {
-      this.out.kbitPrep = { value: true, span: headOf(call), valueSpan: spanOf(call), how: 'prepare_model_for_kbit_training(…)' };
+    // prepare_model_for_int8_training: PEFT's name for it before 0.10 (same upcast and checkpointing default)
+    if (last === 'prepare_model_for_kbit_training' || last === 'prepare_model_for_int8_training') {
+      this.out.kbitPrep = { value: true, span: headOf(call), valueSpan: spanOf(call), how: `${last}(…)` };
       const gc = kw('use_gradient_checkpointing');
       if (gc)
         this.set(
           'gradientCheckpointing',
           gc.arg,
           gc.value,
-          'prepare_model_for_kbit_training(use_gradient_checkpointing=…)',
+          `${last}(use_gradient_checkpointing=…)`,
           readerOf(PY_CHECKPOINTING, 'use_gradient_checkpointing')!.convert,
         );
       else if (!this.out.gradientCheckpointing)
@@ -1341,7 +1342,7 @@ class PythonReader {
           value: true,
           span: headOf(call),
           valueSpan: spanOf(call),
-          how: 'prepare_model_for_kbit_training default (use_gradient_checkpointing=True)',
+          how: `${last} default (use_gradient_checkpointing=True)`,
           implied: true,
         };
       return;
