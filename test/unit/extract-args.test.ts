@@ -260,6 +260,17 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.equal(hp.gradientCheckpointing?.value, true);
       assert.equal(hp.gradientCheckpointing?.implied, true);
     });
+    it("find_all_linear_names(args, model) (artidoro/qlora's helper) targets every linear layer: all-linear", () => {
+      const text = [
+        'from peft import LoraConfig, get_peft_model',
+        'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
+        'model = AutoModelForCausalLM.from_pretrained("huggyllama/llama-7b")',
+        'modules = find_all_linear_names(args, model)',
+        'model = get_peft_model(model, LoraConfig(r=64, target_modules=modules))',
+        'Trainer(model=model, args=TrainingArguments(output_dir="o")).train()',
+      ].join('\n');
+      assert.equal(extractPython(parser, text).loraTargets?.value, 'all-linear');
+    });
     it('Liger: apply_liger_kernel_to_<model>() and AutoLigerKernelForCausalLM fuse the loss by default; fused_linear_cross_entropy=False does not', () => {
       const head = [
         'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
