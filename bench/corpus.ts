@@ -3,8 +3,9 @@
 // the files, how many train, how many name a model the catalog resolves and how many get an estimate;
 // the crashes; and the memory-relevant keys seen but not used, most frequent first.
 // Targets (issue #4): zero crashes; an estimate for ≥ 95% of the training configs whose model is in the catalog.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { walkFiles } from './lib/files';
 import { extractConfig } from '../src/analysis/extract/frameworks/index';
 import { walkEntries, isMap } from '../src/analysis/extract/frameworks/tree';
 import { parseConfig } from '../src/analysis/extract/frameworks/index';
@@ -32,20 +33,6 @@ interface Row {
   crash?: string;
 }
 
-function* walk(d: string): Generator<string> {
-  let entries: string[];
-  try {
-    entries = readdirSync(d).sort();
-  } catch {
-    return;
-  }
-  for (const f of entries) {
-    const p = path.join(d, f);
-    if (statSync(p).isDirectory()) yield* walk(p);
-    else yield p;
-  }
-}
-
 async function main(): Promise<number> {
   if (!existsSync(root)) {
     console.log(`bench:corpus: no corpus at ${root}; skipped.`);
@@ -55,7 +42,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const unused = new Map<string, number>();
   const t0 = performance.now();
-  for (const file of walk(root)) {
+  for (const file of walkFiles(root)) {
     const rel = path.relative(root, file);
     const kind = fileKindOf(file);
     if (kind === 'unknown') continue;

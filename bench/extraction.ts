@@ -4,8 +4,9 @@
 // before any change for this set), the same per format, and the unlabelled figures over the shared corpus
 // of real configs (../shared/corpus): training configs, how many name a model, how many of those get an
 // estimate. The files are not in the repository: scripts/fetch-extraction-files.mjs downloads them.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { walkFiles } from './lib/files';
 import { AnalysisDeps, analyzeText, DEFAULT_SETTINGS, fileKindOf, Report } from '../src/analysis/report';
 import { detectConfigFormat, parseConfig } from '../src/analysis/extract/frameworks/index';
 import { isMap } from '../src/analysis/extract/frameworks/tree';
@@ -79,28 +80,13 @@ function summarizeFirstLook(rows: FirstLookRow[], byFile: Map<string, Label>): E
   };
 }
 
-function* walk(d: string, depth = 0): Generator<string> {
-  if (depth > 12) return;
-  let entries: string[];
-  try {
-    entries = readdirSync(d).sort();
-  } catch {
-    return;
-  }
-  for (const f of entries) {
-    const p = path.join(d, f);
-    if (statSync(p).isDirectory()) yield* walk(p, depth + 1);
-    else yield p;
-  }
-}
-
 async function corpusFigures(deps: Awaited<ReturnType<typeof nodeAnalysisDeps>>): Promise<void> {
   if (!existsSync(CORPUS)) {
     console.log(`\nshared corpus: no folder at ${CORPUS}; skipped.`);
     return;
   }
   const rows: { dir: string; training: boolean; names: boolean; estimate: boolean; crash: boolean }[] = [];
-  for (const file of walk(CORPUS)) {
+  for (const file of walkFiles(CORPUS)) {
     const kind = fileKindOf(file);
     if (kind === 'unknown') continue;
     const rel = path.relative(CORPUS, file);

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { findGpu } from '../src/analysis/hardware/gpus';
 import { compareGpus } from '../src/analysis/hardware/compare';
 import { COMPUTE_RANGE, estimateThroughput, Stack, TimeModelOverrides } from '../src/analysis/hardware/time';
-import { capPerSource, firstLookTime, formatTimeSummary, scoreTimeCase, sourceOf, summarizeTime, timeCases, TimeRow } from './lib/heldout-time';
-import { defaultSetup, Method, Sharding, TrainingSetup } from '../src/analysis/memory/setup';
+import { capPerSource, firstLookTime, formatTimeSummary, scoreTimeCase, sourceOf, summarizeTime, timeCases, timeCaseSetup, TimeRow } from './lib/heldout-time';
+import { Method, Sharding, TrainingSetup } from '../src/analysis/memory/setup';
 import { resolveModel } from '../src/analysis/models/catalog';
 import { ModelSpec, ModelSpecSchema } from '../src/analysis/models/spec';
 
@@ -59,31 +59,11 @@ function modelOf(id: string): ModelSpec {
   return r.spec;
 }
 
-function setupOf(c: Case): TrainingSetup {
-  const lora =
-    c.method === 'full'
-      ? null
-      : { r: c.loraR ?? 8, targets: c.loraTargets ?? ['q_proj', 'v_proj'], dora: false, modulesToSave: [], dropout: 0, dtype: 'bf16' as const };
-  return defaultSetup({
-    method: c.method,
-    quantization: c.method === 'qlora' ? 'nf4' : 'none',
-    lora,
-    microBatch: c.microBatch,
-    seqLen: c.seqLen,
-    gradAccumulation: c.gradAccumulation,
-    gradientCheckpointing: c.gradientCheckpointing,
-    compiled: c.compiled ?? false,
-    gpus: c.gpus,
-    sharding: c.sharding,
-    offloadOptimizer: c.offloadOptimizer ?? false,
-  });
-}
-
 function predict(c: Case): { value: number; mfu: number; range: [number, number] } {
   const gpu = findGpu(c.gpu);
   if (!gpu) throw new Error(`bench case ${c.id}: unknown GPU ${c.gpu}`);
   const overrides: TimeModelOverrides = { fp8: c.fp8 ?? false };
-  const r = estimateThroughput(modelOf(c.model), setupOf(c), gpu, c.stack, overrides);
+  const r = estimateThroughput(modelOf(c.model), timeCaseSetup(c), gpu, c.stack, overrides);
   if (!r.ok) throw new Error(`bench case ${c.id}: ${r.reason}`);
   const t = r.value;
   return {
@@ -274,7 +254,7 @@ if (held.length) {
   const jobs: [string, TrainingSetup][] = [
     [
       '8B LoRA all-linear, 1 GPU',
-      setupOf({
+      timeCaseSetup({
         method: 'lora',
         loraR: 16,
         loraTargets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
@@ -288,7 +268,7 @@ if (held.length) {
     ],
     [
       '8B full FT, 8 GPUs FSDP',
-      setupOf({ method: 'full', seqLen: 4096, microBatch: 1, gradAccumulation: 8, gradientCheckpointing: true, gpus: 8, sharding: 'fsdp' } as Case),
+      timeCaseSetup({ method: 'full', seqLen: 4096, microBatch: 1, gradAccumulation: 8, gradientCheckpointing: true, gpus: 8, sharding: 'fsdp' } as Case),
     ],
   ];
   for (const [label, job] of jobs) {

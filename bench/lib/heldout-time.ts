@@ -67,7 +67,25 @@ function modelOf(c: TimeCase): ModelSpec | string {
   return r.reason;
 }
 
-function setupOf(c: TimeCase): TrainingSetup {
+/** What a throughput case states about the job (bench/data/throughput.json and heldout-time.json alike). */
+export type TimeCaseSettings = Pick<
+  TimeCase,
+  | 'method'
+  | 'loraR'
+  | 'loraTargets'
+  | 'microBatch'
+  | 'seqLen'
+  | 'gradAccumulation'
+  | 'gradientCheckpointing'
+  | 'compiled'
+  | 'gpus'
+  | 'sharding'
+  | 'offloadOptimizer'
+  | 'offloadParams'
+>;
+
+/** The engine set-up of a throughput case (bf16 LoRA adapters, NF4 for QLoRA). */
+export function timeCaseSetup(c: TimeCaseSettings): TrainingSetup {
   const lora =
     c.method === 'full'
       ? null
@@ -95,7 +113,7 @@ export function scoreTimeCase(c: TimeCase): TimeRow {
   const model = modelOf(c);
   if (typeof model === 'string') return { ...row, why: model };
   const overrides: TimeModelOverrides = { fp8: c.fp8 ?? false };
-  const r = estimateThroughput(model, setupOf(c), gpu, c.stack, overrides);
+  const r = estimateThroughput(model, timeCaseSetup(c), gpu, c.stack, overrides);
   if (!r.ok) return { ...row, why: r.reason };
   const t = r.value as typeof r.value & { secondsPerStepRange?: [number, number]; tokensPerSecondPerGpuRange?: [number, number] };
   const value = c.measured.metric === 'secondsPerStep' ? t.secondsPerStep : t.tokensPerSecondPerGpu;

@@ -47,6 +47,9 @@ function strList(v: unknown): string[] | undefined {
 
 // ---- family tables ------------------------------------------------------------------------------------
 
+/** The BERT family (LayerNorm, fc1/fc2 MLP, tied embeddings) and the T5/BART encoder-decoders. */
+const BERT_FAMILY = ['bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert'];
+const ENCODER_DECODERS = ['bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot', 't5', 'mt5', 'umt5', 'longt5'];
 /** fc1/fc2 (up/down, no gate) MLPs: GPT-2, GPT-NeoX, GPT-J, Falcon, BLOOM, OPT, Phi-2, StarCoder(2), MPT, the
  * Nemotron relu² MLP (modeling_nemotron.py, modeling_nemotron_h.py NemotronHMLP), Apertus' xIELU MLP
  * (modeling_apertus.py ApertusMLP: up_proj/down_proj), the BERT family and BART/T5 v1.0. */
@@ -69,26 +72,8 @@ const STANDARD_MLP = new Set([
   'nemotron_h',
   'apertus',
   'stablelm_alpha',
-  'bert',
-  'roberta',
-  'xlm-roberta',
-  'camembert',
-  'electra',
-  'deberta',
-  'deberta-v2',
-  'distilbert',
-  'mpnet',
-  'albert',
-  'bart',
-  'mbart',
-  'marian',
-  'pegasus',
-  'led',
-  'blenderbot',
-  't5',
-  'mt5',
-  'umt5',
-  'longt5',
+  ...BERT_FAMILY,
+  ...ENCODER_DECODERS,
 ]);
 /** LayerNorm with weight and bias (2 vectors per norm) instead of RMSNorm. */
 const LAYERNORM = new Set([
@@ -191,43 +176,11 @@ const TIED_BY_DEFAULT = new Set([
   'falcon_mamba',
   'ernie4_5',
   'modernbert',
-  'bert',
-  'roberta',
-  'xlm-roberta',
-  'camembert',
-  'electra',
-  'deberta',
-  'deberta-v2',
-  'distilbert',
-  'mpnet',
-  'albert',
-  'bart',
-  'mbart',
-  'marian',
-  'pegasus',
-  'led',
-  'blenderbot',
-  't5',
-  'mt5',
-  'umt5',
-  'longt5',
+  ...BERT_FAMILY,
+  ...ENCODER_DECODERS,
 ]);
 /** Encoder-only models (BERT-style): bidirectional, no KV cache. */
-const ENCODERS = new Set([
-  'bert',
-  'roberta',
-  'xlm-roberta',
-  'camembert',
-  'electra',
-  'deberta',
-  'deberta-v2',
-  'distilbert',
-  'mpnet',
-  'albert',
-  'modernbert',
-  'xlm-roberta-xl',
-  'nomic_bert',
-]);
+const ENCODERS = new Set([...BERT_FAMILY, 'modernbert', 'xlm-roberta-xl', 'nomic_bert']);
 /** Families the mapping knows (others with the usual keys are read as a Llama-style decoder, `approximated`). */
 export const KNOWN_MODEL_TYPES = new Set([
   ...STANDARD_MLP,
