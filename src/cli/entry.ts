@@ -1,6 +1,6 @@
 // The result of checking one file, as plain data: every output format of `vram-lens check` (text,
 // SARIF, GitHub annotations) is made from these entries, so formats are tested on hand-written ones.
-import { Report, Severity } from '../analysis/report';
+import { Report, requiredRange, Severity } from '../analysis/report';
 import { fixAll, Reanalyze, suggestFixes } from '../analysis/remedies';
 import { formatGiB } from '../analysis/units';
 
@@ -79,9 +79,13 @@ export function entryFromReport(r: Report, text?: string, reanalyze?: Reanalyze)
     return { file: r.file, status: 'error', summary: why, findings };
   }
   const gpu = `${r.target.count}× ${r.target.gpu.name}`;
-  let summary = `≈ ${formatGiB(e.requiredBytes)}/GPU of ${formatGiB(r.target.usableBytes)} usable on ${gpu} (${r.model?.spec?.id ?? r.model?.ref ?? 'model'})`;
+  let summary = `≈ ${requiredRange(r)}/GPU of ${formatGiB(r.target.usableBytes)} usable on ${gpu} (${r.model?.spec?.id ?? r.model?.ref ?? 'model'})`;
   const status: CheckStatus = r.target.verdict === 'oom' ? 'fail' : r.target.verdict === 'tight' ? 'tight' : 'pass';
-  if (status === 'tight') summary += `, tight: within the ${r.target.headroomPercent}% headroom`;
+  if (status === 'tight')
+    summary +=
+      e.requiredBytes > r.target.usableBytes * (1 - r.target.headroomPercent / 100)
+        ? `, may not fit: within the ${r.target.headroomPercent}% headroom`
+        : ', may not fit: the band reaches past the usable memory';
   if (status === 'fail' && r.smallestFittingGpu) summary += `; fits ${r.target.count}× ${r.smallestFittingGpu.name}`;
   const entry: CheckEntry = { file: r.file, status, summary, findings };
   if ((status === 'fail' || status === 'tight') && text !== undefined) {

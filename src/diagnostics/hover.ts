@@ -1,6 +1,8 @@
 // Hover on a hyperparameter: what it costs now and what halving/doubling (or toggling) it would do.
 import * as vscode from 'vscode';
 import { COMPONENT_LABELS } from '../analysis/memory/component';
+import { requiredRange } from '../analysis/report';
+import { Verdict, verdictOf } from '../analysis/verdict';
 import { fieldAt, fieldImpact } from '../analysis/remedies/whatif';
 import { formatGiB } from '../analysis/units';
 import { DocumentAnalyzer } from './analyzer';
@@ -31,13 +33,13 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
     if (impact.drives.length) {
       const total = impact.drives.reduce((t, d) => t + d.bytes, 0);
       md.appendMarkdown(
-        `Drives ${impact.drives.map((d) => `${COMPONENT_LABELS[d.name].toLowerCase()} ${formatGiB(d.bytes)}`).join(', ')} — ${Math.round((total / peak) * 100)}% of the ${formatGiB(peak)} peak per GPU.\n\n`,
+        `Drives ${impact.drives.map((d) => `${COMPONENT_LABELS[d.name].toLowerCase()} ${formatGiB(d.bytes)}`).join(', ')} — ${Math.round((total / peak) * 100)}% of the ≈ ${requiredRange(report)} peak per GPU.\n\n`,
       );
     }
     for (const v of impact.variants) {
       const delta = v.requiredBytes - peak;
       md.appendMarkdown(
-        `- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${v.requiredBytes > report.target.usableBytes ? ' — does not fit' : ''}\n`,
+        `- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${verdictNote(verdictOf(v.requiredBytes, report.target.usableBytes, report.target.headroomPercent, report.target.spread))}\n`,
       );
     }
     md.appendMarkdown(`\n_${f.reason}_`);
@@ -47,4 +49,9 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
 
 export function registerHover(analyzer: DocumentAnalyzer): vscode.Disposable[] {
   return [vscode.languages.registerHoverProvider(TRAINING_FILES, new ImpactHoverProvider(analyzer))];
+}
+
+/** What a variant's verdict adds to its line (nothing when it fits). */
+function verdictNote(v: Verdict): string {
+  return v === 'oom' ? ' — does not fit' : v === 'tight' ? ' — may not fit' : '';
 }

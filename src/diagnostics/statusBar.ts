@@ -1,6 +1,6 @@
 // Status bar item for the active editor: peak vs usable memory of the target; click to choose the GPU.
 import * as vscode from 'vscode';
-import { Report } from '../analysis/report';
+import { Report, requiredRange } from '../analysis/report';
 import { formatGiB } from '../analysis/units';
 import { DocumentAnalyzer } from './analyzer';
 
@@ -15,7 +15,7 @@ export function registerStatusBar(analyzer: DocumentAnalyzer): vscode.Disposable
     }
     const icon = report.target.verdict === 'oom' ? '$(error)' : report.target.verdict === 'tight' ? '$(warning)' : '$(pass)';
     item.text = `${icon} ${formatGiB(report.estimate.requiredBytes)} / ${formatGiB(report.target.usableBytes)}`;
-    item.tooltip = `VRAM Lens: peak per GPU vs usable memory on ${report.target.count}× ${report.target.gpu.name}. Click to choose the target GPU.`;
+    item.tooltip = `VRAM Lens: peak ≈ ${requiredRange(report)} per GPU (the band: where measured peaks of such jobs landed) vs ${formatGiB(report.target.usableBytes)} usable on ${report.target.count}× ${report.target.gpu.name}. Click to choose the target GPU.`;
     item.backgroundColor = report.target.verdict === 'oom' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     item.show();
   };

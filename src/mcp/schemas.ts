@@ -53,6 +53,10 @@ export const ReportOutput = z.looseObject({
       requiredBytes: z.number(),
       phase: z.string(),
       components: z.record(z.string(), z.number()),
+      band: z
+        .looseObject({ lowBytes: z.number(), highBytes: z.number(), basis: z.string(), cases: z.number() })
+        .optional()
+        .describe('where measured peaks of this class of job landed around peakReservedBytes (low ≤ point ≤ high); verdicts follow it'),
     })
     .nullable(),
   target: z.looseObject({

@@ -870,7 +870,8 @@ class PythonReader {
         }
         // find_all_linear_names(args, model): the helper of artidoro/qlora and its many copies collects every
         // nn.Linear / bnb Linear4bit name but lm_head, which is PEFT's "all-linear"
-        if (/^find_all_linear_(names|modules)$/.test(last)) return { ok: true, value: 'all-linear', node: n, via: `${last}(…): every linear layer but the output` };
+        if (/^find_all_linear_(names|modules)$/.test(last))
+          return { ok: true, value: 'all-linear', node: n, via: `${last}(…): every linear layer but the output` };
         // os.environ.get("X", default) / os.getenv("X", default): the default, said so
         if (/(environ\.get|getenv)$/.test(calleeName(n).full)) {
           const args = n.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c) ?? [];
