@@ -30,10 +30,12 @@ function locate(source) {
 let fetched = 0;
 let kept = 0;
 const failed = [];
-for (const l of labels) {
-  const where = locate(l.source);
+// each label's file, then the files it needs beside it (a launch script, a linked DeepSpeed config): `companions`
+const sources = [...new Set(labels.flatMap((l) => [l.source, ...(l.companions ?? [])]))];
+for (const source of sources) {
+  const where = locate(source);
   if (!where) {
-    failed.push(`${l.file}: source "${l.source}" is not owner/repo@commit:path`);
+    failed.push(`source "${source}" is not owner/repo@commit:path`);
     continue;
   }
   if (existsSync(where.local) && !force) {
@@ -48,7 +50,7 @@ for (const l of labels) {
     writeFileSync(where.local, body);
     fetched++;
   } catch (e) {
-    failed.push(`${l.file}: ${where.url}: ${e instanceof Error ? e.message : String(e)}`);
+    failed.push(`${where.url}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 console.log(`fetch-extraction-files: ${fetched} downloaded, ${kept} already there, ${failed.length} failed (into ${path.relative(root, out) || out})`);

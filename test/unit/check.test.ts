@@ -120,12 +120,7 @@ describe('vram-lens check (dist/cli.js)', () => {
     assert.equal(out.length, 1);
     const required = requiredOf(file, '--gpu', 'a100-sxm-80gb', '--gpus', '8');
     assert.ok(required > (12 * 8_030_261_248) / 1.0001, `${required}`);
-    assert.ok(
-      out[0].startsWith(
-        `FAIL ${file}: ≈ ${(required / GiB).toFixed(1)} GiB (`,
-      ),
-      out[0],
-    );
+    assert.ok(out[0].startsWith(`FAIL ${file}: ≈ ${(required / GiB).toFixed(1)} GiB (`), out[0]);
     assert.ok(out[0].includes(`/GPU of ${usableGiB('a100-sxm-80gb').toFixed(1)} GiB usable on 8× A100 SXM 80GB (meta-llama/Llama-3.1-8B)`), out[0]);
   });
 
