@@ -1,4 +1,4 @@
-// npm run bench:case -- <held-out case id>: one held-out case through the pipeline, with its plan and
+// npm run bench:case -- <held-out case id> (bench/data/heldout or heldout-fresh): one held-out case through the pipeline, with its plan and
 // the components at the peak, to see where a prediction comes from.
 import path from 'node:path';
 import { specFromHfConfig } from '../src/analysis/models/catalog';
@@ -6,17 +6,18 @@ import { ModelSpec } from '../src/analysis/models/spec';
 import { analyzeText, DEFAULT_SETTINGS } from '../src/analysis/report';
 import { GiB } from '../src/analysis/units';
 import { listShellScripts, nodeAnalysisDeps, readSmallFile } from '../src/node-deps';
-import { heldoutCases, HELDOUT_DIR } from './lib/heldout';
+import { FRESH_DIR, heldoutCases, HELDOUT_DIR } from './lib/heldout';
 
 async function main() {
   const base = await nodeAnalysisDeps(path.join(__dirname, '..'));
   for (const id of process.argv.slice(2)) {
-    const c = heldoutCases().find((x) => x.id === id);
-    if (!c) {
+    const setDir = [HELDOUT_DIR, FRESH_DIR].find((d) => heldoutCases(d).some((x) => x.id === id));
+    const c = setDir ? heldoutCases(setDir).find((x) => x.id === id) : undefined;
+    if (!c || !setDir) {
       console.log(`no case ${id}`);
       continue;
     }
-    const dir = path.join(HELDOUT_DIR, c.id);
+    const dir = path.join(setDir, c.id);
     const file = path.join(dir, c.entry);
     const text = readSmallFile(file)!;
     const settings = { ...DEFAULT_SETTINGS, targetGpu: c.gpu.id, gpuCount: c.gpus };

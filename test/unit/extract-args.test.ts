@@ -260,6 +260,28 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.equal(hp.gradientCheckpointing?.value, true);
       assert.equal(hp.gradientCheckpointing?.implied, true);
     });
+    it('tuple assignment: model_id, output_dir = "org/model", "out" binds each name to its element', () => {
+      const text = [
+        'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
+        'model_id, output_dir = "meta-llama/Llama-3.2-1B", "runs/out"',
+        'model = AutoModelForCausalLM.from_pretrained(model_id)',
+        'Trainer(model=model, args=TrainingArguments(output_dir=output_dir)).train()',
+      ].join('\n');
+      const hp = extractPython(parser, text);
+      assert.equal(hp.model?.value, 'meta-llama/Llama-3.2-1B');
+      assert.equal(hp.model?.valueSpan.line, 1);
+    });
+    it("TrainingArguments(fsdp_config={'activation_checkpointing': True}) checkpoints through FSDP (transformers training_args.py)", () => {
+      const text = [
+        'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',
+        'model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.2-1B")',
+        'args = TrainingArguments(output_dir="o", fsdp="full_shard auto_wrap", fsdp_config={"backward_prefetch": "backward_pre", "activation_checkpointing": True})',
+        'Trainer(model=model, args=args).train()',
+      ].join('\n');
+      const hp = extractPython(parser, text);
+      assert.equal(hp.gradientCheckpointing?.value, true);
+      assert.match(hp.gradientCheckpointing!.how, /fsdp_config/);
+    });
     it("find_all_linear_names(args, model) (artidoro/qlora's helper) targets every linear layer: all-linear", () => {
       const text = [
         'from peft import LoraConfig, get_peft_model',

@@ -390,6 +390,14 @@ class PythonReader {
         }
         continue;
       }
+      // `model_id, output_dir = "org/model", "out"`: each name takes the element at its place
+      if (left && right && (left.type === 'pattern_list' || left.type === 'tuple_pattern') && (right.type === 'expression_list' || right.type === 'tuple')) {
+        const names = left.namedChildren.filter((c): c is Node => !!c);
+        const values = right.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+        if (names.length === values.length && names.every((n) => n.type === 'identifier'))
+          names.forEach((n, i) => this.bind(n.text, values[i], a.endIndex, `${n.text} in ${left.text} = … (line ${a.startPosition.row + 1})`, a, 'assign'));
+        continue;
+      }
       if (!left || !right || left.type !== 'identifier') continue;
       let value = right;
       let how = `${left.text} = … (line ${a.startPosition.row + 1})`;
@@ -1516,6 +1524,29 @@ class PythonReader {
       this.seqLenFromLoader = false;
     }
     for (const k of HF_TRAINING_ARGS) take(k.field, k.keys, k.convert);
+    if (call) this.fsdpConfig(call);
+  }
+
+  /**
+   * TrainingArguments(fsdp_config={...}) written inline: transformers reads activation_checkpointing (FSDP's
+   * checkpoint wrapper, instead of gradient_checkpointing; training_args.py raises when both are on) and
+   * offload_params, with or without the fsdp_ prefix (training_args.py strips it).
+   */
+  private fsdpConfig(call: Node) {
+    const kw = this.keyword(call, 'fsdp_config');
+    const v = kw ? this.evaluate(kw) : undefined;
+    if (!v?.ok || typeof v.value !== 'object' || !v.value || Array.isArray(v.value) || v.value.kind !== 'dict') return;
+    for (const [name, e] of v.value.entries) {
+      const key = name.replace(/^fsdp_/, '');
+      const b = this.evaluate(e.value);
+      if (!b.ok || typeof b.value !== 'boolean') continue;
+      const at = { value: b.value, span: spanOf(e.key.parent ?? e.key), valueSpan: spanOf(e.value), how: `TrainingArguments(fsdp_config={"${name}": …})` };
+      if (key === 'activation_checkpointing' && b.value && this.out.gradientCheckpointing?.value !== true) this.out.gradientCheckpointing = at;
+      if (key === 'offload_params' && !this.out.offloadParams) {
+        this.out.offloadParams = at;
+        this.out.offloadOptimizer ??= { ...at };
+      }
+    }
   }
 
   private quantKey(name: string, arg: Node, value: Node, where: string) {
