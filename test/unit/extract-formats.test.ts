@@ -130,6 +130,35 @@ describe('config formats', () => {
     });
   });
 
+  describe('open-instruct', () => {
+    it('finetune.py YAML: use_lora / use_qlora / lora_rank with the HF batch keys; nf4 + double quant, bf16, seven projections', () => {
+      const text = read('open_instruct_qlora.yaml');
+      const hp = hpOf('open_instruct_qlora.yaml');
+      assert.equal(format('open_instruct_qlora.yaml'), 'open-instruct');
+      assert.equal(hp.framework, 'open-instruct');
+      assertAt(hp, 'model', 'meta-llama/Llama-2-7b-hf', lineOf(text, 'model_name_or_path'));
+      assertAt(hp, 'loadIn4bit', true, lineOf(text, 'use_qlora'));
+      assertAt(hp, 'loraR', 32, lineOf(text, 'lora_rank'));
+      assertAt(hp, 'seqLen', 4096, lineOf(text, 'max_seq_length'));
+      assertAt(hp, 'microBatch', 2);
+      assertAt(hp, 'gradAccumulation', 8);
+      // finetune.py's own set-up, not in the file
+      assert.deepEqual([hp.quantType?.value, hp.doubleQuant?.value, hp.dtype?.value, hp.kbitPrep?.value], ['nf4', true, 'bfloat16', true]);
+      assert.deepEqual(hp.loraTargets?.value, ['q_proj', 'o_proj', 'v_proj', 'k_proj', 'gate_proj', 'up_proj', 'down_proj']);
+    });
+    it('a lora_rank key alone is not LLaMA-Factory: without stage/finetuning_type/template the file is open-instruct', () => {
+      const r = analyzeText(read('open_instruct_qlora.yaml'), 'tulu_qlora.yaml', settings(), deps);
+      assert.equal(r.isTraining, true);
+      assert.equal(r.plan?.method.value, 'qlora');
+    });
+    it('dpo_tune_cache.py YAML: a DPO job whose reference log-probs are cached before training', () => {
+      const r = analyzeText(read('open_instruct_dpo.yaml'), 'olmo_dpo.yaml', settings(), deps);
+      assert.equal(r.plan?.jobKind?.value, 'dpo');
+      assert.equal(r.plan?.reference?.value, 'precomputed');
+      assert.equal(r.plan?.method.value, 'full');
+    });
+  });
+
   describe('verl', () => {
     it('the FSDP SFT trainer: partial_pretrain, micro batch per GPU, max_length, LoRA from lora_rank, FSDP', () => {
       const hp = hpOf('verl_sft.yaml');

@@ -15,6 +15,7 @@ export type Framework =
   | 'deepspeed'
   | 'litgpt'
   | 'mistral-finetune'
+  | 'open-instruct'
   | 'ms-swift'
   | 'verl'
   | 'mergekit'

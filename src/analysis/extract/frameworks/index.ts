@@ -12,6 +12,7 @@ import { ConfigReader } from './reader';
 import { extractTorchtune, looksLikeTorchtune } from './torchtune';
 import { extractLitgpt, looksLikeLitgpt } from './litgpt';
 import { extractMistralFinetune, looksLikeMistralFinetune } from './mistral';
+import { extractOpenInstruct, looksLikeOpenInstruct } from './openinstruct';
 import { extractSwift, looksLikeSwift } from './swift';
 import { extractVerl, looksLikeVerl } from './verl';
 import { ConfigExtraction } from './types';
@@ -34,6 +35,7 @@ export type ConfigFormat =
   | 'hf'
   | 'litgpt'
   | 'mistral-finetune'
+  | 'open-instruct'
   | 'ms-swift'
   | 'verl-sft'
   | 'verl-generation'
@@ -60,6 +62,7 @@ export function detectConfigFormat(doc: ConfigDoc): ConfigFormat {
   if (looksLikeLitgpt(keys, root)) return 'litgpt';
   if (looksLikeMistralFinetune(keys)) return 'mistral-finetune';
   if (looksLikeSwift(keys, modelIsString)) return 'ms-swift';
+  if (looksLikeOpenInstruct(keys)) return 'open-instruct';
   if (looksLikeLlamaFactoryV1({ keys, modelIsString })) return 'llama-factory-v1';
   if (looksLikeLlamaFactory(keys)) return 'llama-factory';
   if (looksLikeAxolotl(keys)) return 'axolotl';
@@ -151,6 +154,12 @@ export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: Co
       case 'litgpt': {
         const rr = reader('LitGPT');
         extractLitgpt(rr, x);
+        used = rr.used;
+        break;
+      }
+      case 'open-instruct': {
+        const rr = reader('open-instruct');
+        extractOpenInstruct(rr);
         used = rr.used;
         break;
       }
