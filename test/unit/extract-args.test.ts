@@ -260,6 +260,22 @@ describe('Python: command-line arguments and their defaults', () => {
       assert.equal(hp.gradientCheckpointing?.value, true);
       assert.equal(hp.gradientCheckpointing?.implied, true);
     });
+    it('an XTuner (mmengine) config: dict(type=F, …) is a deferred call of F; train_dataloader, optim_wrapper and SupervisedFinetune defaults', () => {
+      const text = read('xtuner_qlora_config.py');
+      const hp = extractPython(parser, text);
+      assert.equal(hp.purpose?.value, 'training');
+      assertAt(hp, 'model', 'meta-llama/Llama-2-7b-hf', lineOf(text, 'pretrained_model_name_or_path=pretrained_model_name_or_path'));
+      assertAt(hp, 'loadIn4bit', true);
+      assertAt(hp, 'quantType', 'nf4');
+      assertAt(hp, 'loraR', 32, lineOf(text, 'lora=dict('));
+      assertAt(hp, 'seqLen', 4096);
+      assertAt(hp, 'packing', true);
+      assertAt(hp, 'microBatch', 2, lineOf(text, 'train_dataloader = dict('));
+      assertAt(hp, 'gradAccumulation', 8, lineOf(text, 'accumulative_counts=accumulative_counts'));
+      assertAt(hp, 'optimizer', 'adamw_torch');
+      // xtuner/model/sft.py: checkpointing on by default, k-bit preparation and all linear layers with a LoRA config
+      assert.deepEqual([hp.gradientCheckpointing?.value, hp.kbitPrep?.value, hp.loraTargets?.value], [true, true, 'all-linear']);
+    });
     it('tuple assignment: model_id, output_dir = "org/model", "out" binds each name to its element', () => {
       const text = [
         'from transformers import AutoModelForCausalLM, Trainer, TrainingArguments',

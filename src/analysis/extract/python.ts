@@ -20,6 +20,10 @@ import {
   PY_SCRIPT_ARGS,
   PY_TOKENIZER_LENGTH,
   PY_UNSLOTH_FROM_PRETRAINED,
+  MMENGINE_DATALOADER,
+  MMENGINE_OPTIM_WRAPPER,
+  XTUNER_DATASET,
+  XTUNER_MODEL,
 } from '../vocab/dialects/python';
 import { asModelRef, asPositiveInt, asString, Convert, Lit } from '../vocab/values';
 
@@ -62,7 +66,7 @@ const TRAINERS =
   /^(Trainer|SFTTrainer|DPOTrainer|ORPOTrainer|CPOTrainer|KTOTrainer|GRPOTrainer|RLOOTrainer|PPOTrainer|RewardTrainer|OnlineDPOTrainer|GKDTrainer|BCOTrainer|PRMTrainer|NashMDTrainer|XPOTrainer|UnslothTrainer|Seq2SeqTrainer)$/;
 // Callees the reader looks into; every other call is skipped before its arguments are touched.
 const INTERESTING_CALLS =
-  /^(from_pretrained|apply_liger_kernel_to_\w+|_apply_liger_kernel(_to_instance)?|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_(kbit|int8)_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
+  /^(from_pretrained|SupervisedFinetune|process_hf_dataset|apply_liger_kernel_to_\w+|_apply_liger_kernel(_to_instance)?|BitsAndBytesConfig|LoraConfig|get_peft_model|prepare_model_for_(kbit|int8)_training|gradient_checkpointing_enable|autocast|AdamW|Adam|AdamW8bit|Adam8bit|PagedAdamW8bit|PagedAdamW|PagedAdamW32bit|SGD|Adafactor|Lion|Lion8bit|FusedAdam|DeepSpeedCPUAdam|select|load_dataset|DataLoader|ConstantLengthDataset|ModelConfig|Linear4bit|Params4bit|replace_linear|backward|train|\w*TrainingArguments|\w*Config|\w*Trainer)$/;
 // Training-length values feed the time estimate only: when unreadable they are left out, without a note.
 const QUIET_KEYS = new Set<HyperparamKey>(['numTrainEpochs', 'maxSteps', 'datasetSize']);
 const WALKED = [
@@ -253,6 +257,10 @@ class PythonReader {
    * and value models are classifiers beside the policy), so read after every other call */
   private seqClsLoads: { call: Node; deferred: boolean }[] = [];
   private causalLoad = false;
+  /** the file builds objects as mmengine dicts (dict(type=F, …)): an XTuner / mmengine config */
+  private mmengine = false;
+  /** it assigns train_dataloader / optim_wrapper, which mmengine's Runner trains with */
+  private mmengineRunner = false;
   /** functions and classes by extent, and the branches whose conditions decide what runs (one walk, no parent chasing) */
   private extents?: { functions: Extent[]; classes: Extent[] };
   private readonly branches: BranchRange[] = [];
@@ -1134,7 +1142,12 @@ class PythonReader {
     // ---- what the file is --------------------------------------------------------------------------------
     const shape = this.moduleShape();
     const hfTraining = !!(this.out.trainer || this.out.argsClass);
-    if (!hfTraining && shape.onlySettings && shape.settings >= 2) {
+    if (!hfTraining && this.mmengine && this.mmengineRunner) {
+      this.out.purpose = {
+        value: 'training',
+        reason: "an mmengine config (XTuner: xtuner train): train_dataloader and optim_wrapper are what mmengine's Runner trains with",
+      };
+    } else if (!hfTraining && shape.onlySettings && shape.settings >= 2) {
       // nanoGPT-style run config: module-level settings a training script's configurator executes
       this.out.purpose = {
         value: 'training',
@@ -1184,6 +1197,22 @@ class PythonReader {
   }
 
   /** The class a callee names through a variable: `Opt = FusedAdam if cond else DeepSpeedCPUAdam; Opt(…)`. */
+  /** `train_dataloader = dict(batch_size=…)` / `optim_wrapper = dict(accumulative_counts=…)` of an mmengine config. */
+  private mmengineSlot(call: Node): boolean {
+    const a = call.parent;
+    const slot = a?.type === 'assignment' && a.childForFieldName('right')?.id === call.id ? a.childForFieldName('left')?.text : undefined;
+    const table = slot === 'train_dataloader' ? MMENGINE_DATALOADER : slot === 'optim_wrapper' ? MMENGINE_OPTIM_WRAPPER : undefined;
+    if (!table) return false;
+    this.mmengineRunner = true;
+    const kws = this.keywords(call, true);
+    for (const k of table)
+      for (const name of k.keys) {
+        const kw = kws.find((x) => x.name === name);
+        if (kw) this.set(k.field, kw.arg, kw.value, `${slot} = dict(${name}=…)`, k.convert as Convert<unknown>);
+      }
+    return true;
+  }
+
   private calleeAlias(call: Node): string | undefined {
     let n: Node | null | undefined = call.childForFieldName('function');
     for (let i = 0; i < 4 && n?.type === 'identifier'; i++) {
@@ -1207,6 +1236,22 @@ class PythonReader {
         full = alias;
         last = alias.split('.').pop() ?? alias;
       }
+    }
+    // mmengine configs (XTuner): dict(type=F, k=v) is F(k=v) built later by the Runner
+    if (last === 'dict') {
+      const slot = this.mmengineSlot(call);
+      let t = this.keyword(call, 'type');
+      // optim_type = AdamW; dict(type=optim_type, …): follow the name to what it names
+      for (let i = 0; i < 4 && t?.type === 'identifier'; i++) {
+        const b = this.lookup(t.text, t.startIndex);
+        if (!b || (b.value.type !== 'identifier' && b.value.type !== 'attribute')) break;
+        t = b.value;
+      }
+      if (t && (t.type === 'identifier' || t.type === 'attribute')) {
+        full = t.text;
+        last = full.split('.').pop() ?? full;
+        this.mmengine = true;
+      } else if (slot) return;
     }
     // a training step: loss.backward(), trainer.train()
     if (
@@ -1287,6 +1332,37 @@ class PythonReader {
           for (const [k, e] of v.value.entries) this.quantKey(k, e.key.parent ?? e.key, e.value, 'quantization_config');
         } else if (!v.ok) {
           this.out.unread.push({ key: 'quantization_config', span: spanOf(qc.arg), reason: v.reason });
+        }
+      }
+      return;
+    }
+    if (last === 'SupervisedFinetune' || last === 'process_hf_dataset') {
+      const kws = this.keywords(call, true);
+      const table = last === 'SupervisedFinetune' ? XTUNER_MODEL : XTUNER_DATASET;
+      for (const k of table)
+        for (const name of k.keys) {
+          const kw = kws.find((x) => x.name === name);
+          if (kw) this.set(k.field, kw.arg, kw.value, `${last}(${name}=…)`, k.convert as Convert<unknown>);
+        }
+      if (last === 'SupervisedFinetune') {
+        // xtuner/model/sft.py: use_activation_checkpointing=True by default; with a LoRA config the model goes
+        // through prepare_model_for_kbit_training and, without target_modules, find_all_linear_names
+        const at = { span: headOf(call), valueSpan: spanOf(call), implied: true };
+        if (!this.out.gradientCheckpointing)
+          this.out.gradientCheckpointing = { ...at, value: true, how: 'SupervisedFinetune default use_activation_checkpointing=True (xtuner/model/sft.py)' };
+        const lora = this.keyword(call, 'lora');
+        if (lora && lora.type !== 'none') {
+          this.out.kbitPrep ??= {
+            ...at,
+            value: true,
+            how: 'SupervisedFinetune prepares the model with prepare_model_for_kbit_training when it has a LoRA config (xtuner/model/sft.py)',
+          };
+          if (lora.type === 'call' && !this.keyword(lora, 'target_modules'))
+            this.out.loraTargets ??= {
+              ...at,
+              value: 'all-linear',
+              how: 'SupervisedFinetune puts LoRA on every linear layer when target_modules is unset (find_all_linear_names, xtuner/model/sft.py)',
+            };
         }
       }
       return;

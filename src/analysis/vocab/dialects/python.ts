@@ -111,3 +111,14 @@ export const PY_RUN_CONFIG: KeyTable = [
   key('torchCompile', 'compile', asBool),
   key('maxSteps', 'max_iters', asPositiveInt),
 ];
+
+/**
+ * XTuner configs (mmengine style, `xtuner train config.py`; InternLM/xtuner b934f46): `dict(type=F, …)` is a deferred
+ * call of F. The keywords of the objects mmengine's Runner builds: the model wrapper (xtuner/model/sft.py
+ * SupervisedFinetune), the dataset (xtuner/dataset/huggingface.py process_hf_dataset), the data loader and the
+ * optimizer wrapper (mmengine/optim/optimizer/optimizer_wrapper.py accumulative_counts).
+ */
+export const XTUNER_MODEL: KeyTable = [key('gradientCheckpointing', 'use_activation_checkpointing', asBool)];
+export const XTUNER_DATASET: KeyTable = [key('seqLen', 'max_length', asPositiveInt), key('packing', 'pack_to_max_length', asBool)];
+export const MMENGINE_DATALOADER: KeyTable = [key('microBatch', 'batch_size', asPositiveInt)];
+export const MMENGINE_OPTIM_WRAPPER: KeyTable = [key('gradAccumulation', 'accumulative_counts', asPositiveInt)];
