@@ -130,6 +130,28 @@ describe('config formats', () => {
     });
   });
 
+  describe('torchtune checkpoints', () => {
+    const config = (download: string) =>
+      [
+        `# tune download ${download} --output-dir /tmp/model`,
+        '# tune run lora_finetune_single_device --config this.yaml',
+        'model:',
+        '  _component_: torchtune.models.llama3_1.lora_llama3_1_8b',
+        '  lora_attn_modules: [q_proj, v_proj]',
+        'optimizer:',
+        '  _component_: torch.optim.AdamW',
+        'batch_size: 2',
+      ].join('\n');
+    it("the header's tune download names the variant of the builder's model (the Instruct checkpoint)", () => {
+      const hp = extractConfig(config('meta-llama/Meta-Llama-3.1-8B-Instruct'), 'yaml').hp;
+      assert.equal(hp.model?.value, 'meta-llama/Meta-Llama-3.1-8B-Instruct');
+      assert.match(hp.model!.how, /tune download/);
+    });
+    it('a download of another model does not replace the sized builder: its own checkpoint', () => {
+      assert.equal(extractConfig(config('Qwen/Qwen2.5-7B-Instruct'), 'yaml').hp.model?.value, 'meta-llama/Llama-3.1-8B');
+    });
+  });
+
   describe('open-instruct', () => {
     it('finetune.py YAML: use_lora / use_qlora / lora_rank with the HF batch keys; nf4 + double quant, bf16, seven projections', () => {
       const text = read('open_instruct_qlora.yaml');

@@ -57,6 +57,17 @@ export function torchtuneBuilderModel(builder: string): Builder | undefined {
   return undefined;
 }
 
+/** The same model up to its variant: Meta-Llama-3.1-8B-Instruct and Llama-3.1-8B, Qwen2.5-7B-Instruct and Qwen2.5-7B. */
+function sameCheckpointFamily(a: string, b: string): boolean {
+  const norm = (id: string) =>
+    (id.split('/').pop() ?? id)
+      .toLowerCase()
+      .replace(/^meta-/, '')
+      .replace(/-(instruct|chat|hf|base|it)$/, '')
+      .replace(/[^a-z0-9]/g, '');
+  return norm(a) === norm(b);
+}
+
 /** torchtune LoRA module names -> the HF-style names the memory model knows. */
 function loraTargets(attn: string[], mlp: boolean, output: boolean): string[] {
   const map: Record<string, string> = { q_proj: 'q_proj', k_proj: 'k_proj', v_proj: 'v_proj', output_proj: 'o_proj' };
@@ -82,9 +93,12 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
     const builder = full.split('.').pop() ?? full;
     lora = /^(q?lora)_/.test(builder);
     qlora = /^qlora_/.test(builder);
-    const m = torchtuneBuilderModel(builder);
-    // a generic builder with explicit sizes (lora_llama2 for DeepSeek-Math): the header's `tune download <id>` names the checkpoint
-    const download = m ? undefined : /\btune\s+download\s+([\w.-]+\/[\w.-]+)/.exec(header)?.[1];
+    const builderModel = torchtuneBuilderModel(builder);
+    // The header's `tune download <id>` names the checkpoint: the model of a generic builder with explicit sizes
+    // (lora_llama2 for DeepSeek-Math), and the variant of a sized builder's model (-Instruct) when it is that model
+    const named = /\btune\s+download\s+([\w.-]+\/[\w.-]+)/.exec(header)?.[1];
+    const download = named && (!builderModel || sameCheckpointFamily(named, builderModel.id)) ? named : undefined;
+    const m = download && builderModel ? undefined : builderModel;
     hp.modelLoad = comp.keySpan;
     hp.model = {
       value: m?.id ?? download ?? full,
@@ -97,7 +111,7 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
           : `torchtune model._component_ ${full}`,
     };
     if (lora) r.put('peft', comp, true, `torchtune ${qlora ? 'QLoRA' : 'LoRA'} builder ${builder}`);
-    else if (m) r.put('peft', comp, false, `torchtune full-weight builder ${builder}`);
+    else if (builderModel) r.put('peft', comp, false, `torchtune full-weight builder ${builder}`);
   }
 
   // ---- purpose: the recipe the config is for -------------------------------------------------------------
