@@ -3,7 +3,7 @@
 // these sets (bench/data/first-look.json was written by this script on the engine at the commit it
 // names); bench:accuracy, bench:extraction and bench:time print that first look next to today's figures.
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nodeAnalysisDeps } from '../src/node-deps';
 import { labels, scoreLabel, summarizeExtraction } from './lib/extraction';
@@ -12,6 +12,12 @@ import { scoreTimeCase, summarizeTime, timeCases } from './lib/heldout-time';
 
 async function main() {
   const out = process.argv[2] ?? path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json');
+  // the first look is scored once; a second run must not replace it with the figures of a changed engine
+  if (existsSync(out) && !process.argv.includes('--force')) {
+    console.log(`bench:first-look: ${path.relative(process.cwd(), out)} exists and keeps the first look; pass another path (or --force) to score again`);
+    process.exitCode = 1;
+    return;
+  }
   const deps = await nodeAnalysisDeps(path.join(__dirname, '..'));
   const memory = heldoutCases()
     .filter((c) => !c.excluded)
