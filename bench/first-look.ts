@@ -11,7 +11,7 @@ import { heldoutCases, scoreCase, summariesOf } from './lib/heldout';
 import { scoreTimeCase, summarizeTime, timeCases } from './lib/heldout-time';
 
 async function main() {
-  const out = process.argv[2] ?? path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json');
+  const out = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? path.join(__dirname, '..', '..', 'bench', 'data', 'first-look.json');
   // the first look is scored once; a second run must not replace it with the figures of a changed engine
   if (existsSync(out) && !process.argv.includes('--force')) {
     console.log(`bench:first-look: ${path.relative(process.cwd(), out)} exists and keeps the first look; pass another path (or --force) to score again`);
