@@ -49,7 +49,9 @@ function strList(v: unknown): string[] | undefined {
 
 /** The BERT family (LayerNorm, fc1/fc2 MLP, tied embeddings) and the T5/BART encoder-decoders. */
 const BERT_FAMILY = ['bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', 'deberta', 'deberta-v2', 'distilbert', 'mpnet', 'albert'];
-const ENCODER_DECODERS = ['bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot', 't5', 'mt5', 'umt5', 'longt5'];
+/** BART-style encoder-decoders: LayerNorm and biased projections, unlike T5. */
+const BART_FAMILY = ['bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot'];
+const ENCODER_DECODERS = [...BART_FAMILY, 't5', 'mt5', 'umt5', 'longt5'];
 /** fc1/fc2 (up/down, no gate) MLPs: GPT-2, GPT-NeoX, GPT-J, Falcon, BLOOM, OPT, Phi-2, StarCoder(2), MPT, the
  * Nemotron relu² MLP (modeling_nemotron.py, modeling_nemotron_h.py NemotronHMLP), Apertus' xIELU MLP
  * (modeling_apertus.py ApertusMLP: up_proj/down_proj), the BERT family and BART/T5 v1.0. */
@@ -93,22 +95,8 @@ const LAYERNORM = new Set([
   'phimoe',
   'stablelm',
   'nemotron',
-  'bert',
-  'roberta',
-  'xlm-roberta',
-  'camembert',
-  'electra',
-  'deberta',
-  'deberta-v2',
-  'distilbert',
-  'mpnet',
-  'albert',
-  'bart',
-  'mbart',
-  'marian',
-  'pegasus',
-  'led',
-  'blenderbot',
+  ...BERT_FAMILY,
+  ...BART_FAMILY,
 ]);
 /** q/k/v carry a bias (modeling_<family>.py). */
 const QKV_BIAS = new Set([
@@ -128,22 +116,8 @@ const QKV_BIAS = new Set([
   'starcoder2',
   'codegen',
   'internlm',
-  'bert',
-  'roberta',
-  'xlm-roberta',
-  'camembert',
-  'electra',
-  'deberta',
-  'deberta-v2',
-  'distilbert',
-  'mpnet',
-  'albert',
-  'bart',
-  'mbart',
-  'marian',
-  'pegasus',
-  'led',
-  'blenderbot',
+  ...BERT_FAMILY,
+  ...BART_FAMILY,
 ]);
 /** Config classes whose tie_word_embeddings defaults to True (PretrainedConfig's default, kept by these
  * families); Llama/Mistral/Qwen2/Phi3/Mixtral/DeepSeek/NemotronH/GraniteMoeHybrid configs default to False. */
