@@ -14,7 +14,12 @@ import sys
 
 
 def _vram_lens_start():
-    if not os.environ.get("VRAM_LENS_PROBE_DIR"):
+    out_dir = os.environ.get("VRAM_LENS_PROBE_DIR")
+    if not out_dir:
+        return
+    # the editor's terminal keeps these variables after the measurement: there the probe starts only while the
+    # output folder the editor made for that one run still exists
+    if os.environ.get("VRAM_LENS_PROBE_REQUIRE_DIR") and not os.path.isdir(out_dir):
         return
     try:
         import vram_lens_probe

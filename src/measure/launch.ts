@@ -135,11 +135,16 @@ export function withProbeInCommand(text: string, probeDir: string): string {
   return `${m[1]}PYTHONPATH=${shellQuote(probeDir)}${path.delimiter}${text.slice(m[0].length)}`;
 }
 
-/** The variables the terminal gets: the probe first on PYTHONPATH (then what was there), where to write, how many steps. */
+/**
+ * The variables the terminal gets: the probe first on PYTHONPATH (then what was there), where to write, how many
+ * steps. The terminal outlives the measurement, so the probe only starts while the output folder exists
+ * (VRAM_LENS_PROBE_REQUIRE_DIR): once the editor has read and removed it, later commands typed there run unprobed.
+ */
 export function terminalProbeEnv(existingPythonPath: string | undefined, probeDir: string, outDir: string, steps: number): Record<string, string> {
   return {
     PYTHONPATH: [probeDir, ...(existingPythonPath ? [existingPythonPath] : [])].join(path.delimiter),
     VRAM_LENS_PROBE_DIR: outDir,
     VRAM_LENS_PROBE_STEPS: String(steps),
+    VRAM_LENS_PROBE_REQUIRE_DIR: '1',
   };
 }

@@ -93,6 +93,7 @@ describe('Measure on This Machine: the command line', () => {
       PYTHONPATH: ['/probe', '/a'].join(path.delimiter),
       VRAM_LENS_PROBE_DIR: '/out',
       VRAM_LENS_PROBE_STEPS: '4',
+      VRAM_LENS_PROBE_REQUIRE_DIR: '1',
     });
     assert.equal(terminalProbeEnv(undefined, '/probe', '/out', 3).PYTHONPATH, '/probe');
   });

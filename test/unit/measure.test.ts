@@ -232,6 +232,17 @@ describe('vram-lens measure: the probe against a stand-in torch', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("in the editor's terminal (VRAM_LENS_PROBE_REQUIRE_DIR) the probe starts only while its output folder exists", () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'out');
+    const env = { ...probedEnv(out), VRAM_LENS_PROBE_REQUIRE_DIR: '1' };
+    const loaded = () => spawnSync('python3', ['-c', "import sys; print('vram_lens_probe' in sys.modules)"], { env, encoding: 'utf8' }).stdout.trim();
+    assert.equal(loaded(), 'False', 'the folder was removed after the measurement: a later command runs unprobed');
+    fs.mkdirSync(out);
+    assert.equal(loaded(), 'True', 'during the measurement the folder exists');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('does not load the probe without VRAM_LENS_PROBE_DIR', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PROBE };
     delete env.VRAM_LENS_PROBE_DIR;
