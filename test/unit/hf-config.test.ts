@@ -338,3 +338,22 @@ describe('specFromHfConfig: unknown model_types and partial copies', () => {
     assert.ok(t.excluded.length <= 20, t.excluded.map((e) => e.id).join(', '));
   });
 });
+
+describe('specFromHfConfig leaves the caller’s config as it was', () => {
+  it('mapping the same config twice gives the same spec, approximation note included (family defaults go into a copy)', () => {
+    const config = {
+      model_type: 'gemma2',
+      hidden_size: 2304,
+      num_hidden_layers: 26,
+      num_attention_heads: 8,
+      num_key_value_heads: 4,
+      intermediate_size: 9216,
+      vocab_size: 256000,
+    };
+    const before = JSON.stringify(config);
+    const first = specFromHfConfig(config, 'someone/gemma2-2b-copy');
+    assert.equal(JSON.stringify(config), before);
+    const second = specFromHfConfig(config, 'someone/gemma2-2b-copy');
+    assert.deepEqual(second.spec, first.spec);
+  });
+});

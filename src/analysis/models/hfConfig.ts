@@ -416,7 +416,7 @@ function mapConfig(config: unknown, id: string, opts: HfMapOptions): HfMapResult
   const outerType = typeof config.model_type === 'string' ? config.model_type.toLowerCase() : undefined;
   // Multimodal wrappers (gemma3, gemma3n, gemma4, llama4, mistral3, qwen3_vl, qwen3_5_moe, llava, ...) keep the
   // decoder in text_config (InternVL: llm_config); the vision/audio towers are not modelled.
-  let c: Json = config;
+  let c: Json = { ...config }; // a copy: family defaults are filled in below, the caller's object (a table entry, a cached hub config) stays as read
   let wrapped = false;
   const inner = isObj(config.text_config) ? config.text_config : isObj(config.llm_config) ? config.llm_config : undefined;
   if (inner) {
