@@ -18,7 +18,7 @@ export type AskConsent = (id: string, endpoint: string) => Thenable<ConsentAnswe
 
 const askWithNotification: AskConsent = (id, endpoint) =>
   vscode.window.showInformationMessage<'Allow' | 'Not now' | 'Never'>(
-    `VRAM Lens: "${id}" is not in the bundled tables or your Hugging Face cache. Fetch the config.json of such public models from ${endpoint}? Only the model id is sent (and HF_TOKEN for gated models); the answer is kept in the vramLens.hub.fetchConfigs setting.`,
+    `VRAM Lens: "${id}" is not in the bundled tables or your Hugging Face cache. Fetch the config.json of such public models from ${endpoint}? Only the model id is sent (and your HF_TOKEN, for gated models, to huggingface.co or your HF_ENDPOINT only); the answer is kept in the vramLens.hub.fetchConfigs setting.`,
     'Allow',
     'Not now',
     'Never',
@@ -92,12 +92,17 @@ export class HubModels {
 }
 
 export function registerHubLookup(hub: HubModels, analyzer: DocumentAnalyzer): vscode.Disposable[] {
+  const lookUp = async (uri: vscode.Uri, report: Report | undefined) => {
+    const id = hubCandidate(report);
+    if (id && (await hub.consider(id, uri))) analyzer.refreshAll();
+  };
   return [
-    analyzer.onDidAnalyze(async ({ uri, report }) => {
-      const id = hubCandidate(report);
-      if (!id || !(await hub.consider(id, uri))) return;
-      analyzer.refreshAll();
+    // not while the id is being typed (each prefix would be asked about, or fetched): on open and on save
+    analyzer.onDidAnalyze(({ uri, report }) => {
+      if (vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.isDirty) return;
+      void lookUp(uri, report);
     }),
+    vscode.workspace.onDidSaveTextDocument((doc) => void lookUp(doc.uri, analyzer.get(doc.uri))),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.hub`) && hub.reset()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       hub.reset();

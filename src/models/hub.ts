@@ -143,7 +143,10 @@ async function fetchUnsafe(idIn: string, opts: HubFetchOptions): Promise<HubFetc
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const doFetch = opts.fetchImpl ?? globalThis.fetch;
   if (typeof doFetch !== 'function') return { spec: null, reason: 'no fetch implementation available (Node >= 18 needed)' };
-  const token = opts.token ?? hfToken(env);
+  // The token goes only to the hub itself or to the endpoint the user's own environment names ($HF_ENDPOINT):
+  // an endpoint set by a workspace's settings never receives it.
+  const tokenHost = /^https:\/\/(huggingface\.co|hf\.co)$/.test(endpoint) || (!!env.HF_ENDPOINT && endpoint === hubEndpoint(undefined, env));
+  const token = tokenHost ? (opts.token ?? hfToken(env)) : undefined;
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'vram-lens' };
   if (token) headers.Authorization = `Bearer ${token}`;
 

@@ -75,7 +75,8 @@ describe('fetchHubConfig', () => {
 
   it('downloads config.json, maps it and caches it', async () => {
     const cacheDir = path.join(tmp, 'cache');
-    const r = await fetchHubConfig('acme/tiny-qwen', { endpoint, cacheDir, timeoutMs: 2000, token: 'hf_test' });
+    // the endpoint is the user's own ($HF_ENDPOINT): the token goes with the request
+    const r = await fetchHubConfig('acme/tiny-qwen', { env: { HF_ENDPOINT: endpoint }, cacheDir, timeoutMs: 2000, token: 'hf_test' });
     assert.ok(r.spec, r.spec === null ? r.reason : '');
     assert.equal(r.fromCache, false);
     assert.equal(r.spec.id, 'acme/tiny-qwen');
@@ -85,6 +86,13 @@ describe('fetchHubConfig', () => {
     assert.equal(r.spec.tiedEmbeddings, true);
     assert.equal(requests.at(-1)?.auth, 'Bearer hf_test');
     assert.ok(fs.existsSync(hubCacheFile(cacheDir, 'acme/tiny-qwen')));
+  });
+
+  it('never sends the token to an endpoint that only a setting names (a workspace could point it anywhere)', async () => {
+    const cacheDir = path.join(tmp, 'cache-no-token');
+    const r = await fetchHubConfig('acme/tiny-qwen', { endpoint, env: {}, cacheDir, timeoutMs: 2000, token: 'hf_test' });
+    assert.ok(r.spec, r.spec === null ? r.reason : '');
+    assert.equal(requests.at(-1)?.auth, undefined);
   });
 
   it('answers from the cache once the server is gone', async () => {
