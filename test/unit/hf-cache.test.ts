@@ -129,10 +129,11 @@ describe('hub environment: HF_HUB_OFFLINE, HF_TOKEN and the token file', () => {
     assert.equal(hfToken({ HF_HOME: path.join(tmp, 'hfh'), HOME: tmp }), 'hf_home_token');
     assert.equal(hfToken({ HOME: path.join(tmp, 'nobody') }), undefined);
 
-    const ok = await fetchHubConfig('acme/gated', { endpoint, env: { HF_TOKEN_PATH: tokenFile, HOME: tmp } });
+    // the local server stands for the user's own endpoint ($HF_ENDPOINT), which receives the token
+    const ok = await fetchHubConfig('acme/gated', { env: { HF_ENDPOINT: endpoint, HF_TOKEN_PATH: tokenFile, HOME: tmp } });
     assert.ok(ok.spec, ok.spec === null ? ok.reason : '');
     assert.equal(auth.at(-1), 'Bearer hf_from_file');
-    const denied = await fetchHubConfig('acme/gated', { endpoint, env: { HF_TOKEN: 'hf_wrong_secret', HOME: tmp } });
+    const denied = await fetchHubConfig('acme/gated', { env: { HF_ENDPOINT: endpoint, HF_TOKEN: 'hf_wrong_secret', HOME: tmp } });
     assert.ok(denied.spec === null && denied.gated === true);
     assert.ok(denied.spec === null && !denied.reason.includes('hf_wrong_secret'), 'the token is never in a message');
     assert.match(denied.spec === null ? denied.reason : '', /with a token/);
