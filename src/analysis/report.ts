@@ -309,7 +309,7 @@ export function analyzeText(
   }
   const supplied = deps.hubModels;
   const sources: ModelSources = supplied?.size ? { ...deps.models, hubSpec: (id) => supplied.get(id) } : (deps.models ?? {});
-  const res = resolveModelRef(ref, fileName, sources);
+  const res = resolveModelRef(ref, fileName, sources, deps.workspaceRoot);
   if (res.spec === null) {
     r.model = { ref, spec: null, step: 'unresolved', reason: res.reason, span: hp.model!.span };
     r.findings.push({

@@ -63,7 +63,7 @@ export function readModelPath(p: string): LocalRead | undefined {
 
 /**
  * The folder or file a model reference names, tried relative to the naming file's folder, then the workspace
- * root, then the working directory. A hub-id-shaped reference ("org/name") counts only when such a folder
+ * root (the document's workspace folder in the editor, the working directory on the command line). A hub-id-shaped reference ("org/name") counts only when such a folder
  * exists (transformers' from_pretrained does the same); a folder without config.json is reported only for
  * references that can only be paths.
  */
@@ -71,7 +71,7 @@ export function readLocalModelFiles(ref: string, fromFile: string, workspaceRoot
   if (typeof ref !== 'string' || !ref.trim()) return undefined;
   const r = ref.trim();
   const expanded = r === '~' || r.startsWith('~/') || r.startsWith('~\\') ? path.join(os.homedir(), r.slice(1)) : r;
-  const bases = [fromFile ? path.dirname(path.resolve(fromFile)) : undefined, workspaceRoot, process.cwd()].filter((x): x is string => !!x);
+  const bases = [fromFile ? path.dirname(path.resolve(fromFile)) : undefined, workspaceRoot].filter((x): x is string => !!x);
   const candidates = path.isAbsolute(expanded) ? [expanded] : [...new Set(bases.map((b) => path.resolve(b, expanded)))];
   let error: LocalRead | undefined;
   for (const c of candidates) {

@@ -24,7 +24,7 @@ export interface NodeSourceOptions {
 export function nodeModelSources(o: NodeSourceOptions = {}): ModelSources {
   const env = o.env ?? process.env;
   return {
-    readLocal: (ref, fromFile) => readLocalModelFiles(ref, fromFile, o.workspaceRoot),
+    readLocal: (ref, fromFile, root) => readLocalModelFiles(ref, fromFile, root ?? o.workspaceRoot),
     ...(o.hfCache === false ? {} : { hfCache: (id: string) => findInHfCache(id, env) }),
     hub: (id) => o.hubFetched?.get(id) ?? readHubCache(o.hubCacheDir, id),
     ...(o.aliases ? { aliases: o.aliases } : {}),

@@ -13,7 +13,8 @@ export type LocalRead =
   | { kind: 'error'; path: string; reason: string };
 
 /** Reads the folder or file a reference names, relative to the file that names it. */
-export type LocalReader = (ref: string, fromFile: string) => LocalRead | undefined;
+/** ref, the file that names it, and the workspace folder of that file (relative paths resolve against both) */
+export type LocalReader = (ref: string, fromFile: string, workspaceRoot?: string) => LocalRead | undefined;
 
 export type LocalMapped = { spec: ModelSpec; note: string } | { spec: null; reason: string };
 

@@ -86,11 +86,14 @@ const MAX_DEPTH = 3;
 
 /**
  * Resolves a model reference through the chain (see the head of this file). Never throws. `fromFile` is the
- * file that names the model (relative folders resolve against it).
+ * file that names the model (relative folders resolve against it, then against `workspaceRoot`).
  */
-export function resolveModelRef(ref: string, fromFile: string, sources: ModelSources = {}): Resolution {
+export function resolveModelRef(ref: string, fromFile: string, sources: ModelSources = {}, workspaceRoot?: string): Resolution {
+  // relative paths also resolve against the document's workspace folder
+  const local = sources.readLocal;
+  const s: ModelSources = workspaceRoot && local ? { ...sources, readLocal: (r, f) => local(r, f, workspaceRoot) } : sources;
   try {
-    return chain(ref, fromFile, sources, 0, true);
+    return chain(ref, fromFile, s, 0, true);
   } catch (e) {
     return { spec: null, step: 'unresolved', reason: `model "${ref}" could not be resolved: ${(e as Error).message}`, tried: [] };
   }
