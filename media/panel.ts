@@ -577,6 +577,7 @@ function drawHardware() {
     d.gpus,
     d.target.headroomPercent,
     d.costing ? { ...d.costing, timeModel: d.costing.timeModel as TimeModelOverrides | undefined } : undefined,
+    d.target.spread,
   );
   const tokens = d.costing?.tokens ?? null;
   const table = byId<HTMLTableElement>('hardware')!;

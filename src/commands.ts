@@ -6,7 +6,8 @@ import { ComparisonRow, priceOf } from './analysis/hardware/compare';
 import { gpuCatalog, GpuSpec, usableBytes } from './analysis/hardware/gpus';
 import { SOLVE_FIELDS, SolveField, SolveResult } from './analysis/hardware/solve';
 import { formatTokens, parseTokenCount } from './analysis/hardware/time';
-import { Report, verdictOf } from './analysis/report';
+import { Report } from './analysis/report';
+import { verdictOf } from './analysis/verdict';
 import { formatGiB } from './analysis/units';
 import { DocumentAnalyzer } from './diagnostics/analyzer';
 import { readSettings, SECTION } from './settings';
@@ -41,7 +42,7 @@ function items(report: Report | undefined, uri: vscode.Uri | undefined): GpuItem
         ? ''
         : verdict === 'oom'
           ? `$(error) needs ${formatGiB(required!)} > ${formatGiB(usableBytes(gpu))}`
-          : `$(pass) ${verdict === 'tight' ? 'tight' : 'fits'}: ${formatGiB(required!)} of ${formatGiB(usableBytes(gpu))}`;
+          : `${verdict === 'tight' ? '$(warning) may not fit' : '$(pass) fits'}: ${formatGiB(required!)} of ${formatGiB(usableBytes(gpu))}`;
     return { gpu, label: gpu.name, description: `${gpu.memoryGiB.toFixed(0)} GiB · ${price}`, detail: fit || undefined };
   });
 }

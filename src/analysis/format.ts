@@ -58,7 +58,7 @@ export function formatReport(r: Report): string {
         `    phases: ${e.phases.map((p) => `${p.phase === 'generation' ? 'generation' : 'training'} ${formatGiB(p.requiredBytes)}`).join(' · ')} (peak: ${e.phase})`,
       );
     if (e.cpuOffloadBytes > 0) out.push(`    CPU RAM for offloaded state: ${formatGiB(e.cpuOffloadBytes)} per GPU process`);
-    const verdictWord = r.target.verdict === 'oom' ? 'DOES NOT FIT' : r.target.verdict === 'tight' ? 'FITS (tight)' : 'FITS';
+    const verdictWord = r.target.verdict === 'oom' ? 'DOES NOT FIT' : r.target.verdict === 'tight' ? 'MAY NOT FIT' : 'FITS';
     out.push(`  verdict: ${verdictWord} — ${summaryLine(r)} (${formatGiB(r.target.usableBytes)} usable per GPU)`);
   }
   for (const f of r.findings) out.push(`  ${f.severity}: line ${f.span.line + 1}: ${f.message} [${f.code}]`);

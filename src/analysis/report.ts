@@ -14,7 +14,7 @@ import { ModelSources, ResolutionStep, resolveModelRef } from './models/resolve'
 import { ModelSpec } from './models/spec';
 import { buildPlan, PlanField, setupFromPlan, TrainingPlan } from './plan/plan';
 import { formatGiB, formatGiBRange, formatParams, GiB } from './units';
-import { Spread, Verdict, verdictOf } from './verdict';
+import { fitLimit, Spread, Verdict, verdictOf } from './verdict';
 
 export interface AnalysisSettings {
   targetGpu: string;
@@ -69,8 +69,6 @@ export interface Finding {
   /** notebooks: the code cell (0-based among all cells) and the line in it (0-based) */
   cell?: { index: number; line: number };
 }
-
-export type { Verdict, Spread } from './verdict';
 
 export interface Report {
   file: string;
@@ -151,8 +149,6 @@ export function skippedReport(fileName: string, settings: AnalysisSettings, mess
 function targetOf(settings: AnalysisSettings): GpuSpec {
   return findGpu(settings.targetGpu, settings.customGpus) ?? findGpu('h100-sxm-80gb')!;
 }
-
-export { verdictOf } from './verdict';
 
 /** The training stack a framework runs on, as the band tells stacks apart. */
 export function bandStackOf(framework: Framework): BandClass['stack'] {
@@ -359,7 +355,7 @@ export function analyzeText(
     perGpu ? estimateMemory(res.spec!, { ...setup, gpuTotalBytes: g.memoryGiB * GiB }).requiredBytes : r.estimate!.requiredBytes;
   r.smallestFittingGpu =
     gpuCatalog(settings.customGpus)
-      .filter((g) => requiredOn(g) <= usableBytes(g) * (1 - settings.headroomPercent / 100))
+      .filter((g) => requiredOn(g) <= fitLimit(usableBytes(g), settings.headroomPercent, r.target.spread))
       .sort((a, b) => a.memoryGiB - b.memoryGiB || (a.priceUsdPerHour ?? 99) - (b.priceUsdPerHour ?? 99))[0] ?? null;
 
   for (const u of hp.unread) {

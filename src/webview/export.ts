@@ -8,7 +8,11 @@ import { PanelData } from './protocol';
 import { displayValue, Evaluation, FIELD_LABELS, fileControls } from './scenario';
 
 const PHASE: Record<string, string> = { 'forward-loss': 'forward pass and loss', 'optimizer-step': 'optimizer step' };
-const VERDICT: Record<string, string> = { fits: 'fits', tight: 'fits, but within the headroom', oom: 'does not fit' };
+const VERDICT: Record<string, string> = {
+  fits: 'fits',
+  tight: 'may not fit (within the headroom, or the band reaches past the usable memory)',
+  oom: 'does not fit',
+};
 
 export function phaseLabel(phase: string): string {
   return PHASE[phase] ?? phase;

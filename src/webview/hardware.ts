@@ -1,6 +1,7 @@
 // Hardware suggestions for the page: for each GPU type, the smallest count (and the sharding at that
 // count) at which the what-if job fits, with its price per hour. The search is the engine's own
 // (src/analysis/hardware/recommend.ts fitOnGpu), so the panel and `vram-lens compare` agree.
+import type { Spread } from '../analysis/verdict';
 import { GpuSpec } from '../analysis/hardware/gpus';
 import { compareGpus } from '../analysis/hardware/compare';
 import { fitOnGpu } from '../analysis/hardware/recommend';
@@ -48,10 +49,12 @@ export function suggestHardware(
   gpus: GpuSpec[],
   headroomPercent: number,
   costing: Costing = { tokens: null, stack: 'hf' },
+  spread?: Spread,
 ): HardwareRow[] {
   const byId = new Map(gpus.map((g) => [g.id, g]));
   const cmp = compareGpus(model, setup, {
     headroomPercent,
+    spread,
     preferredCount: setup.gpus,
     customGpus: gpus,
     gpuPrices: costing.gpuPrices,
@@ -64,7 +67,7 @@ export function suggestHardware(
     .filter((r) => byId.has(r.gpu))
     .map((r): HardwareRow => {
       const gpu = byId.get(r.gpu)!;
-      const fit = r.fits ? fitOnGpu(model, setup, gpu, { headroomPercent, maxCount: MAX_COUNT }).fit : null;
+      const fit = r.fits ? fitOnGpu(model, setup, gpu, { headroomPercent, spread, maxCount: MAX_COUNT }).fit : null;
       return {
         gpu,
         fits: r.fits,

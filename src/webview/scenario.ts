@@ -30,7 +30,6 @@ export interface Controls {
 }
 
 export type Verdict = Exclude<AnyVerdict, 'unknown'>;
-export { verdictOf };
 
 export const FIELD_LABELS: Record<WhatIfField, string> = {
   method: 'Training',

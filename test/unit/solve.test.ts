@@ -14,7 +14,8 @@ import { estimateMemory } from '../../src/analysis/memory/estimate';
 import { defaultSetup, TrainingSetup } from '../../src/analysis/memory/setup';
 
 import { ModelSpec } from '../../src/analysis/models/spec';
-import { analyzeText, verdictOf } from '../../src/analysis/report';
+import { analyzeText } from '../../src/analysis/report';
+import { verdictOf } from '../../src/analysis/verdict';
 import { gpu, loadDeps, repoRoot, settings, spec } from './helpers';
 
 function withValue(s: TrainingSetup, field: SolveField, v: number): TrainingSetup {

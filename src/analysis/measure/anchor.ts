@@ -15,7 +15,8 @@ import { catalogGpuFor, changedPlanValues, MeasurementRecord } from './record';
 import { GpuSpec } from '../hardware/gpus';
 import { estimateMemory } from '../memory/estimate';
 import { PlanField, setupFromPlan, TrainingPlan } from '../plan/plan';
-import { Report, Verdict, verdictOf } from '../report';
+import { Report } from '../report';
+import { Verdict, verdictOf } from '../verdict';
 import { formatGiB, GiB } from '../units';
 
 /** Statuses whose record says something about the peak (failed and no-data runs say nothing). */
