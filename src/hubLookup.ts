@@ -91,18 +91,34 @@ export class HubModels {
   }
 }
 
+/** How long a model id being typed must stay the same before the hub is asked about it. */
+const SETTLE_MS = 1500;
+
 export function registerHubLookup(hub: HubModels, analyzer: DocumentAnalyzer): vscode.Disposable[] {
+  const waiting = new Map<string, ReturnType<typeof setTimeout>>();
   const lookUp = async (uri: vscode.Uri, report: Report | undefined) => {
     const id = hubCandidate(report);
     if (id && (await hub.consider(id, uri))) analyzer.refreshAll();
   };
   return [
-    // not while the id is being typed (each prefix would be asked about, or fetched): on open and on save
+    // not while the id is being typed (each prefix would be asked about, or fetched): a saved document at once, an
+    // edited one once its model id has stayed the same for a moment
     analyzer.onDidAnalyze(({ uri, report }) => {
-      if (vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.isDirty) return;
-      void lookUp(uri, report);
+      const key = uri.toString();
+      clearTimeout(waiting.get(key));
+      waiting.delete(key);
+      if (!hubCandidate(report)) return;
+      if (!vscode.workspace.textDocuments.find((d) => d.uri.toString() === key)?.isDirty) return void lookUp(uri, report);
+      waiting.set(
+        key,
+        setTimeout(() => {
+          waiting.delete(key);
+          const now = analyzer.get(uri);
+          if (hubCandidate(now) === hubCandidate(report)) void lookUp(uri, now);
+        }, SETTLE_MS),
+      );
     }),
-    vscode.workspace.onDidSaveTextDocument((doc) => void lookUp(doc.uri, analyzer.get(doc.uri))),
+    { dispose: () => waiting.forEach((t) => clearTimeout(t)) },
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.hub`) && hub.reset()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       hub.reset();
