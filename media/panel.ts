@@ -24,6 +24,7 @@ import {
   OPTIMIZER_LABELS,
   QUANT_LABELS,
   sameTargets,
+  spreadOfPage,
   SHARDING_LABELS,
   targetPresets,
   Targets,
@@ -383,10 +384,10 @@ function update(announce: boolean) {
   const file = fileEval!;
   const v = byId('verdict')!;
   v.className = `verdict ${view.verdict}`;
-  // the band of the file's estimate, carried to the what-if as ratios (verdict.ts)
-  const sp = d.target.spread;
+  // the band of the what-if's own class (a change of method or sharding changes it)
+  const sp = view.spread;
   const req = view.estimate.requiredBytes;
-  v.textContent = `≈ ${formatGiBRange(req, sp ? req * sp.low : undefined, sp ? req * sp.high : undefined)} per GPU · ${verdictLabel(view.verdict)} on ${view.count}× ${view.gpu.name} (${formatGiB(view.usableBytes)} usable) · peak in the ${phaseLabel(view.estimate.phase)}`;
+  v.textContent = `≈ ${formatGiBRange(req, req * sp.low, req * sp.high)} per GPU · ${verdictLabel(view.verdict)} on ${view.count}× ${view.gpu.name} (${formatGiB(view.usableBytes)} usable) · peak in the ${phaseLabel(view.estimate.phase)}`;
   const delta = byId('delta')!;
   delta.textContent = changes.length
     ? `What-if with ${changes.length} change${changes.length > 1 ? 's' : ''}: ${signedGiB(view.estimate.requiredBytes - file.estimate.requiredBytes)} per GPU against the file (${formatGiB(file.estimate.requiredBytes)}, ${verdictLabel(file.verdict)} on ${file.count}× ${file.gpu.name}).`
@@ -577,7 +578,7 @@ function drawHardware() {
     d.gpus,
     d.target.headroomPercent,
     d.costing ? { ...d.costing, timeModel: d.costing.timeModel as TimeModelOverrides | undefined } : undefined,
-    d.target.spread,
+    (setup) => spreadOfPage(d, setup),
   );
   const tokens = d.costing?.tokens ?? null;
   const table = byId<HTMLTableElement>('hardware')!;

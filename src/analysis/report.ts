@@ -9,7 +9,7 @@ import { findGpu, GpuSpec, gpuCatalog, usableBytes } from './hardware/gpus';
 import type { TimeModelOverrides } from './hardware/time';
 import { COMPONENT_LABELS, Component, ComponentName } from './memory/component';
 import { estimateMemory, MemoryEstimate } from './memory/estimate';
-import { BandClass, bandAround, bandClassOf } from './memory/band';
+import { bandAround, bandClassOf, bandStackOf, spreadOfSetup } from './memory/band';
 import { ModelSources, ResolutionStep, resolveModelRef } from './models/resolve';
 import { ModelSpec } from './models/spec';
 import { buildPlan, PlanField, setupFromPlan, TrainingPlan } from './plan/plan';
@@ -151,11 +151,6 @@ function targetOf(settings: AnalysisSettings): GpuSpec {
 }
 
 /** The training stack a framework runs on, as the band tells stacks apart. */
-export function bandStackOf(framework: Framework): BandClass['stack'] {
-  if (framework === 'unsloth' || framework === 'torchtune') return framework;
-  if ((framework as string) === 'litgpt') return 'litgpt';
-  return framework === 'unknown' ? 'other' : 'hf';
-}
 
 /** The plan fields that drive a component: where to point when that component is too large. */
 function spanFor(name: ComponentName, r: Report): { span: SourceSpan; what: string } | undefined {
@@ -345,9 +340,9 @@ export function analyzeText(
   r.target.count = setup.gpus;
   r.target.requiredBytes = r.estimate.requiredBytes;
   // the band: how far measured peaks of this class of job have landed from the engine's point (band.ts)
-  const band = bandAround(r.estimate.peakReservedBytes, bandClassOf(setup, bandStackOf(r.framework), r.plan.packing.value));
-  r.estimate.band = band;
-  r.target.spread = { low: band.lowBytes / r.estimate.peakReservedBytes, high: band.highBytes / r.estimate.peakReservedBytes };
+  const cls = bandClassOf(setup, bandStackOf(r.framework), r.plan.packing.value);
+  r.estimate.band = bandAround(r.estimate.peakReservedBytes, cls);
+  r.target.spread = spreadOfSetup(setup, r.framework, r.plan.packing.value);
   r.target.verdict = verdictOf(r.estimate.requiredBytes, usable, settings.headroomPercent, r.target.spread);
   // a colocated vLLM takes a share of each card's own memory: re-estimate per GPU then
   const perGpu = setup.job && (setup.job.generation === 'vllm-colocate' || setup.job.generation === 'vllm-shared');

@@ -39,7 +39,7 @@ export class ImpactHoverProvider implements vscode.HoverProvider {
     for (const v of impact.variants) {
       const delta = v.requiredBytes - peak;
       md.appendMarkdown(
-        `- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${verdictNote(verdictOf(v.requiredBytes, report.target.usableBytes, report.target.headroomPercent, report.target.spread))}\n`,
+        `- ${v.label}: ${formatGiB(v.requiredBytes)} (${delta <= 0 ? '−' : '+'}${formatGiB(Math.abs(delta))})${verdictNote(verdictOf(v.requiredBytes, report.target.usableBytes, report.target.headroomPercent, v.spread))}\n`,
       );
     }
     md.appendMarkdown(`\n_${f.reason}_`);

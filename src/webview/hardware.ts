@@ -1,10 +1,9 @@
 // Hardware suggestions for the page: for each GPU type, the smallest count (and the sharding at that
 // count) at which the what-if job fits, with its price per hour. The search is the engine's own
 // (src/analysis/hardware/recommend.ts fitOnGpu), so the panel and `vram-lens compare` agree.
-import type { Spread } from '../analysis/verdict';
 import { GpuSpec } from '../analysis/hardware/gpus';
 import { compareGpus } from '../analysis/hardware/compare';
-import { fitOnGpu } from '../analysis/hardware/recommend';
+import { FitOptions, fitOnGpu } from '../analysis/hardware/recommend';
 import { Stack, TimeModelOverrides, TokenCount } from '../analysis/hardware/time';
 import { Sharding, TrainingSetup } from '../analysis/memory/setup';
 import { ModelSpec } from '../analysis/models/spec';
@@ -49,7 +48,7 @@ export function suggestHardware(
   gpus: GpuSpec[],
   headroomPercent: number,
   costing: Costing = { tokens: null, stack: 'hf' },
-  spread?: Spread,
+  spread?: FitOptions['spread'],
 ): HardwareRow[] {
   const byId = new Map(gpus.map((g) => [g.id, g]));
   const cmp = compareGpus(model, setup, {

@@ -7,7 +7,8 @@ import { Component, ComponentName, COMPONENT_LABELS } from '../analysis/memory/c
 import { estimateMemory, MemoryEstimate } from '../analysis/memory/estimate';
 import { AttentionImpl, OptimizerKind, Quantization, Sharding, SHARDING_NAMES, TrainingSetup } from '../analysis/memory/setup';
 import { GiB } from '../analysis/units';
-import { Verdict as AnyVerdict, verdictOf } from '../analysis/verdict';
+import { Spread, Verdict as AnyVerdict, verdictOf } from '../analysis/verdict';
+import { spreadOfSetup } from '../analysis/memory/band';
 import { PanelData } from './protocol';
 
 export type Targets = string[] | 'all-linear';
@@ -220,13 +221,21 @@ export interface Evaluation {
   gpu: GpuSpec;
   count: number;
   usableBytes: number;
+  /** the band of this set-up's own class (band.ts), as ratios of the point */
+  spread: Spread;
   verdict: Verdict;
   groups: GroupRow[];
+}
+
+/** The band of a set-up the page builds, from the file's stack and packing (what the host's report used). */
+export function spreadOfPage(d: PanelData, setup: TrainingSetup): Spread {
+  return spreadOfSetup(setup, d.framework, d.fields.find((f) => f.name === 'packing')?.value === true);
 }
 
 export function evaluate(d: PanelData, c: Controls): Evaluation {
   const setup = setupOf(d, c);
   const estimate = estimateMemory(d.spec!, setup);
+  const spread = spreadOfPage(d, setup);
   const gpu = gpuOf(d, c.gpu);
   const usable = usableBytes(gpu);
   return {
@@ -235,7 +244,8 @@ export function evaluate(d: PanelData, c: Controls): Evaluation {
     gpu,
     count: setup.gpus,
     usableBytes: usable,
-    verdict: verdictOf(estimate.requiredBytes, usable, d.target.headroomPercent, d.target.spread),
+    spread,
+    verdict: verdictOf(estimate.requiredBytes, usable, d.target.headroomPercent, spread),
     groups: groupsOf(estimate),
   };
 }

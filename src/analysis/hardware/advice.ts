@@ -1,5 +1,6 @@
 // The hardware questions asked of a Report — which GPUs and what it costs (compare), what fits on the
 // target (solve) — with their text and JSON views, shared by the CLI, the commands and the panel.
+import { spreadOfSetup } from '../memory/band';
 import type { SourceSpan } from '../extract/source';
 import type { PlanField } from '../plan/plan';
 import { setupFromPlan } from '../plan/plan';
@@ -16,7 +17,8 @@ export function compareReport(r: Report, s: AdviceSettings): Comparison | null {
   if (!r.plan || !r.model?.spec || !r.estimate) return null;
   return compareJob(
     { framework: r.framework, hyperparams: r.hyperparams, model: r.model.spec, setup: setupFromPlan(r.plan) },
-    { spread: r.target.spread, ...s },
+    // each candidate set-up (sharding, offload) judged with the band of its own class
+    { spread: (setup) => spreadOfSetup(setup, r.framework, r.plan!.packing.value), ...s },
   );
 }
 

@@ -1,17 +1,16 @@
 // Which GPU for this job: every GPU type at the count that fits, with time and total cost of the run.
 // The cheapest card per hour is often not the cheapest run: cost = hours × GPUs × $/GPU-hour.
 import { Hyperparams } from '../extract/hyperparams';
-import type { Spread } from '../verdict';
 import { TrainingSetup } from '../memory/setup';
 import { ModelSpec } from '../models/spec';
 import { gpuCatalog, GpuSpec } from './gpus';
-import { fitOnGpu, GpuFit } from './recommend';
+import { FitOptions, fitOnGpu, GpuFit } from './recommend';
 import { estimateThroughput, resolveTokens, Stack, stackOf, ThroughputEstimate, TimeModelOverrides, TokenCount } from './time';
 
 export interface CompareOptions {
   headroomPercent: number;
   /** the estimate's band as ratios of its point (verdict.ts) */
-  spread?: Spread;
+  spread?: FitOptions['spread'];
   /** the job's own GPU count: used for a GPU type when it fits there */
   preferredCount?: number;
   customGpus?: GpuSpec[];
@@ -147,7 +146,7 @@ export interface CompareInput {
 
 export interface CompareSettings {
   headroomPercent: number;
-  spread?: Spread;
+  spread?: FitOptions['spread'];
   customGpus?: GpuSpec[];
   gpuPrices?: Record<string, number>;
   trainingTokens?: number | null;

@@ -30,8 +30,9 @@ export interface GpuFit {
 
 export interface FitOptions {
   headroomPercent: number;
-  /** the estimate's band as ratios of its point: "fits" keeps its high end under the card (verdict.ts) */
-  spread?: Spread;
+  /** the estimate's band as ratios of its point: "fits" keeps its high end under the card (verdict.ts); a
+   * function gives each candidate set-up the band of its own class (sharding changes the class) */
+  spread?: Spread | ((setup: TrainingSetup) => Spread);
   /** try this count first (the job's own count); fall back to the smallest count that fits */
   preferredCount?: number;
   /** largest count to try (default 1024) */
@@ -90,11 +91,11 @@ export function candidatesAt(base: TrainingSetup, count: number, gpu: GpuSpec): 
 
 type Miss = { best: MemoryEstimate; setup: TrainingSetup };
 
-function tryCount(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, count: number, limit: number): FitCandidate | Miss {
+function tryCount(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, count: number, limitOf: (s: TrainingSetup) => number): FitCandidate | Miss {
   let best: Miss | undefined;
   for (const setup of candidatesAt(base, count, gpu)) {
     const estimate = estimateMemory(model, setup);
-    if (estimate.requiredBytes <= limit)
+    if (estimate.requiredBytes <= limitOf(setup))
       return { count, sharding: setup.sharding, offloadOptimizer: setup.offloadOptimizer, setup, estimate, label: shardingLabel(setup) };
     if (!best || estimate.requiredBytes < best.best.requiredBytes) best = { best: estimate, setup };
   }
@@ -105,16 +106,18 @@ function tryCount(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, count: nu
 export function fitOnGpu(model: ModelSpec, base: TrainingSetup, gpu: GpuSpec, opts: FitOptions): GpuFit {
   const usable = usableBytes(gpu);
   // Same rule as the report's verdict (verdict.ts): under usable × (1 − headroom), the band's high end under usable.
-  const limit = fitLimit(usable, opts.headroomPercent, opts.spread);
+  const spread = opts.spread;
+  const limitOf = (s: TrainingSetup) => fitLimit(usable, opts.headroomPercent, typeof spread === 'function' ? spread(s) : spread);
+  const limit = limitOf(base);
   const out: GpuFit = { gpu, usableBytes: usable, limitBytes: limit, fit: null };
   if (opts.preferredCount && opts.preferredCount > 0) {
-    const r = tryCount(model, base, gpu, opts.preferredCount, limit);
+    const r = tryCount(model, base, gpu, opts.preferredCount, limitOf);
     if ('label' in r) return { ...out, fit: r };
   }
   let last: Miss | undefined;
   let plateau = false;
   for (const c of countsFor(gpu, opts.maxCount)) {
-    const r = tryCount(model, base, gpu, c, limit);
+    const r = tryCount(model, base, gpu, c, limitOf);
     if ('label' in r) return { ...out, fit: r };
     // More GPUs no longer shrink the per-GPU need (what is left is activations and the loss, which
     // sharding does not divide): stop rather than try up to maxCount.

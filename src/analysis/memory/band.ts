@@ -6,6 +6,8 @@
 // gets a wide band, and the band is off-centre where the engine is off-centre for that class.
 import { z } from 'zod';
 import raw from './band.json';
+import type { Framework } from '../extract/hyperparams';
+import type { Spread } from '../verdict';
 import type { TrainingSetup } from './setup';
 
 /** What the error of an estimate depends on, coarsest last in BAND_LEVELS. */
@@ -127,4 +129,22 @@ export function bandClassOf(
     // longest in the batch unless packed
     lengths: packed ? 'exact' : 'cap',
   };
+}
+
+/** The band as ratios of the point (what verdicts compare), with the class that gave it. */
+export function spreadOf(c: BandClass, t: BandTable = bandTable()): Spread & { basis: string; cases: number } {
+  const b = bandAround(1, c, t);
+  return { low: b.lowBytes, high: b.highBytes, basis: b.basis, cases: b.cases };
+}
+
+/** The spread of a set-up's own class: what-ifs and fixes that change the method or sharding change the class. */
+export function spreadOfSetup(setup: TrainingSetup, framework: Framework | string, packed: boolean): Spread {
+  const s = spreadOf(bandClassOf(setup, bandStackOf(framework), packed));
+  return { low: s.low, high: s.high };
+}
+
+/** The training stack of a file's framework, as the band classes name it. */
+export function bandStackOf(framework: Framework | string): BandClass['stack'] {
+  if (framework === 'unsloth' || framework === 'torchtune' || framework === 'litgpt') return framework;
+  return framework === 'unknown' ? 'other' : 'hf';
 }

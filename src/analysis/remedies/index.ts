@@ -8,7 +8,8 @@ import { weightTerms } from '../memory/families/weights';
 import { TrainingSetup } from '../memory/setup';
 import { setupFromPlan } from '../plan/plan';
 import type { Report } from '../report';
-import { Verdict, verdictOf } from '../verdict';
+import { Spread, Verdict, verdictOf } from '../verdict';
+import { spreadOfSetup } from '../memory/band';
 import { formatGiB, GiB } from '../units';
 import { PlanChange } from '../vocab/changes';
 import { loraRecipeChanges, planApply } from './apply';
@@ -274,15 +275,25 @@ const saving = (r: Report, after: number) => r.estimate!.requiredBytes - after;
 /** Re-analyses edited text with the same settings: what the editor will show once a fix is applied. */
 export type Reanalyze = (text: string) => Report;
 
-function fixWith(r: Report, parts: Candidate[], label: string, after: number): Fix {
-  const save = saving(r, after);
-  const verdictAfter = verdictOf(after, r.target.usableBytes, r.target.headroomPercent, r.target.spread);
+/** A fix changes the class of the job (LoRA, QLoRA, FSDP): its peak is judged with the band of its own class. */
+function spreadFor(r: Report, setup: TrainingSetup): Spread {
+  return spreadOfSetup(setup, r.framework, r.plan?.packing.value ?? false);
+}
+
+interface After {
+  bytes: number;
+  spread: Spread;
+}
+
+function fixWith(r: Report, parts: Candidate[], label: string, after: After): Fix {
+  const save = saving(r, after.bytes);
+  const verdictAfter = verdictOf(after.bytes, r.target.usableBytes, r.target.headroomPercent, after.spread);
   return {
     id: parts[0].remedy.id,
     label,
     title: `${label}: −${formatGiB(Math.max(0, save))}/GPU${verdictAfter === 'fits' ? ' (fits)' : verdictAfter === 'tight' ? ' (fits, tight)' : ''}`,
     savingBytes: save,
-    requiredBytesAfter: after,
+    requiredBytesAfter: after.bytes,
     verdictAfter,
     preferred: false,
     edits: dedupeImports(parts.flatMap((p) => p.edits)),
@@ -306,10 +317,12 @@ function dedupeImports(edits: TextEdit[]): TextEdit[] {
  * the edited file itself (a framework may re-derive other values from the edited keys, e.g.
  * LLaMA-Factory loads 16-bit weights once finetuning_type is lora).
  */
-function measure(r: Report, parts: Candidate[], setup: TrainingSetup, text: string, reanalyze?: Reanalyze): number | null {
-  if (!reanalyze) return requiredAfter(r, setup);
+function measure(r: Report, parts: Candidate[], setup: TrainingSetup, text: string, reanalyze?: Reanalyze): After | null {
+  if (!reanalyze) {
+    return { bytes: requiredAfter(r, setup), spread: spreadFor(r, setup) };
+  }
   const after = reanalyze(applyEdits(text, dedupeImports(parts.flatMap((p) => p.edits))));
-  return after.estimate?.requiredBytes ?? null;
+  return after.estimate ? { bytes: after.estimate.requiredBytes, spread: after.target.spread ?? spreadFor(r, setup) } : null;
 }
 
 /** Single fixes with a real saving, most useful first; the best one is marked preferred. */
@@ -357,7 +370,7 @@ export function fixAll(r: Report, text: string, reanalyze?: Reanalyze): Fix | nu
     let setup = base;
     for (const c of chosen) setup = c.remedy.change(setup, r);
     const after = requiredAfter(r, setup);
-    const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent, r.target.spread);
+    const verdict = verdictOf(after, r.target.usableBytes, r.target.headroomPercent, spreadFor(r, setup));
     if (verdict === 'oom') continue;
     options.push({ cands: chosen, cost: chosen.reduce((t, c) => t + costOf(c.remedy, r), 0), tight: verdict === 'tight', after, setup });
   }
@@ -366,7 +379,7 @@ export function fixAll(r: Report, text: string, reanalyze?: Reanalyze): Fix | nu
   // verify the cheapest few against the edited file when we can
   for (const o of options.slice(0, reanalyze ? 12 : 1)) {
     const after = measure(r, o.cands, o.setup, text, reanalyze);
-    if (after === null || verdictOf(after, r.target.usableBytes, r.target.headroomPercent, r.target.spread) === 'oom') continue;
+    if (after === null || verdictOf(after.bytes, r.target.usableBytes, r.target.headroomPercent, after.spread) === 'oom') continue;
     const names = o.cands.map((c) => c.remedy.label(r, base).split(' (')[0].split(':')[0]);
     return fixWith(r, o.cands, `Fix all: ${names.join(' + ')}`, after);
   }

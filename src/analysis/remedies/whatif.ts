@@ -3,6 +3,8 @@ import { ComponentName } from '../memory/component';
 import { estimateMemory } from '../memory/estimate';
 import { TrainingSetup } from '../memory/setup';
 import { setupFromPlan, TrainingPlan } from '../plan/plan';
+import { spreadOfSetup } from '../memory/band';
+import type { Spread } from '../verdict';
 import type { Report } from '../report';
 import { GiB } from '../units';
 
@@ -12,7 +14,7 @@ export interface FieldImpact {
   /** the components this field drives, with their bytes now */
   drives: { name: ComponentName; bytes: number }[];
   /** the peak (requiredBytes) under other values of the field */
-  variants: { label: string; requiredBytes: number }[];
+  variants: { label: string; requiredBytes: number; spread: Spread }[];
 }
 
 const DRIVES: Partial<Record<keyof TrainingPlan, ComponentName[]>> = {
@@ -77,7 +79,12 @@ export function fieldImpact(r: Report, field: keyof TrainingPlan): FieldImpact |
   const drives = names
     .map((name) => ({ name, bytes: r.estimate!.components.filter((c) => c.name === name).reduce((t, c) => t + c.bytes, 0) }))
     .filter((d) => d.bytes > 0);
-  const variants = variantsOf(field, base).map((v) => ({ label: v.label, requiredBytes: estimateMemory(r.model!.spec!, v.setup).requiredBytes }));
+  // each variant with the band of its own class (quantization changes the class)
+  const variants = variantsOf(field, base).map((v) => ({
+    label: v.label,
+    requiredBytes: estimateMemory(r.model!.spec!, v.setup).requiredBytes,
+    spread: spreadOfSetup(v.setup, r.framework, r.plan!.packing.value),
+  }));
   return { field, value: r.plan[field]?.value, drives, variants };
 }
 
