@@ -91,6 +91,14 @@ describe('config formats', () => {
   });
 
   describe('ms-swift', () => {
+    it('deepspeed: a config file is a link to follow, not an unreadable preset name', () => {
+      const hp = extractConfig(read('swift_sft.yaml').replace('deepspeed: zero3_offload', 'deepspeed: ds_config/zero3.json'), 'yaml').hp;
+      assert.deepEqual(
+        hp.unread.filter((u) => u.key === 'zeroStage' || u.key === 'offloadOptimizer'),
+        [],
+      );
+      assert.equal(hp.zeroStage, undefined, 'the stage comes from the linked file');
+    });
     it('swift sft: model, tuner_type lora, quant_bits 4 (NF4), the zero3_offload preset, max_length', () => {
       const hp = hpOf('swift_sft.yaml');
       assert.equal(hp.framework, 'ms-swift');

@@ -188,3 +188,12 @@ describe('vocabulary: every key a fix writes is read back to the same plan value
     for (const k of [...HF_TRAINING_ARGS, ...TRL_MODEL_CONFIG, ...TRL_LORA]) assert.ok(PY_SCRIPT_ARGS.includes(k), k.keys.join('/'));
   });
 });
+
+describe('asFsdpStrategy', () => {
+  it('reads every FSDP sharding strategy name, the hybrid ones as hybrid_shard', () => {
+    assert.deepEqual(
+      ['FULL_SHARD', 'shard_grad_op', 'HYBRID_SHARD', 'hybrid_shard_zero2', '_hybrid_shard_zero2', 'NO_SHARD', 5].map((v) => asFsdpStrategy(v)),
+      ['full_shard', 'shard_grad_op', 'hybrid_shard', 'hybrid_shard', undefined, '', 'hybrid_shard'],
+    );
+  });
+});

@@ -193,7 +193,7 @@ export const asFsdpStrategy: Convert<string> = (v) => {
   if (!s) return undefined;
   if (/^(ddp|no_shard|none|no)$/.test(s)) return '';
   if (/^hybrid_(full_)?shard$/.test(s)) return 'hybrid_shard';
-  if (/^hybrid_shard_grad_op|hybrid_shard_zero2$/.test(s)) return 'hybrid_shard';
+  if (/^(hybrid_shard_grad_op|hybrid_shard_zero2)$/.test(s)) return 'hybrid_shard';
   if (/^(full_shard|shard_grad_op|fsdp|fsdp2)$/.test(s)) return s.startsWith('fsdp') ? 'full_shard' : s;
   return undefined;
 };

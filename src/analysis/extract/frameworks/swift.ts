@@ -7,6 +7,7 @@ import { SWIFT_KEYS } from '../../vocab/dialects/swift';
 import { asPositiveInt, asString } from './reader';
 import { readDeepSpeedKey } from './common';
 import { litOf } from './tree';
+import { asSwiftZeroOffload, asSwiftZeroStage } from '../../vocab/values';
 
 const SWIFT_ONLY = [
   'tuner_type',
@@ -110,6 +111,12 @@ export function extractSwift(r: ConfigReader, x: ConfigExtraction): void {
   const ds = r.entry('deepspeed');
   const dsName = ds ? asString(litOf(ds.value)) : undefined;
   if (ds && dsName && !/^zero[0-3](_offload)?$/i.test(dsName)) readDeepSpeedKey(r, x.links);
-  else if (ds) r.used.add('deepspeed');
+  else if (ds) {
+    r.used.add('deepspeed');
+    const stage = dsName ? asSwiftZeroStage(dsName) : undefined;
+    const offload = dsName ? asSwiftZeroOffload(dsName) : undefined;
+    if (stage !== undefined) r.put('zeroStage', ds, stage, `ms-swift deepspeed: ${dsName} (preset)`);
+    if (offload !== undefined) r.put('offloadOptimizer', ds, offload, `ms-swift deepspeed: ${dsName} (preset)`);
+  }
   r.noteNotModelled(SWIFT_NOT_MODELLED);
 }

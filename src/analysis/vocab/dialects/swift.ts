@@ -2,19 +2,7 @@
 // and swift/megatron/argument at modelscope/ms-swift main (2025-2026). HF TrainingArguments keys mean
 // what they mean there; ms-swift adds the model, tuner and quantization keys.
 import { key, KeyTable } from '../dialect';
-import {
-  asAdapterType,
-  asBool,
-  asDtype,
-  asModelRef,
-  asNumber,
-  asPositiveInt,
-  asRecompute,
-  asString,
-  asSwiftZeroOffload,
-  asSwiftZeroStage,
-  asTargets,
-} from '../values';
+import { asAdapterType, asBool, asDtype, asModelRef, asNumber, asPositiveInt, asRecompute, asString, asTargets } from '../values';
 import { HF_TRAINING_ARGS } from './hf';
 
 export const SWIFT_KEYS: KeyTable = [
@@ -30,8 +18,8 @@ export const SWIFT_KEYS: KeyTable = [
   key('quantType', 'bnb_4bit_quant_type', asString),
   key('doubleQuant', 'bnb_4bit_use_double_quant', asBool),
   key('attention', 'attn_impl', asString),
-  key('zeroStage', 'deepspeed', asSwiftZeroStage),
-  key('offloadOptimizer', 'deepspeed', asSwiftZeroOffload),
+  // deepspeed: a preset name (zero2, zero3_offload) is read with asSwiftZeroStage / asSwiftZeroOffload by the reader,
+  // a config file is followed as a link (frameworks/swift.ts)
   key('packing', 'packing', asBool),
   // Megatron-SWIFT
   key('microBatch', 'micro_batch_size', asPositiveInt),
