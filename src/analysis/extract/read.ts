@@ -7,7 +7,8 @@
 import type { Parser } from 'web-tree-sitter';
 import { emptyHyperparams, FileKind, Hyperparams } from './hyperparams';
 import { CliValue, extractPython } from './python';
-import { ConfigExtraction, ConfigOverride, extractConfig, parseConfig } from './frameworks/index';
+import { ConfigExtraction, ConfigFormat, ConfigOverride, detectConfigFormat, extractConfig, parseConfig } from './frameworks/index';
+import type { ConfigDoc } from './frameworks/tree';
 import { enrichHyperparams, filePaths, LinkContext } from './frameworks/links';
 import { cliValuesOf, findInvocation, Invocation, ShellChunk, trainingLaunchOf } from './invocation';
 import { Launch } from './launchers';
@@ -38,15 +39,37 @@ function configOverrides(inv: Invocation | undefined): ConfigOverride[] {
 export function readHyperparams(text: string, kind: FileKind, ctx: ReadContext, depth = 0): Hyperparams {
   if (kind === 'notebook' || (kind === 'python' && ctx.notebook)) return readNotebook(text, ctx, depth);
   const { file, root } = filePaths(ctx);
-  const inv = file ? findInvocation(text, file, root, kind === 'python' ? 'python' : 'config', ctx) : undefined;
-  return readWith(text, kind, ctx, inv, depth);
+  // a config parsed once: only configs a training job reads look for how they are launched (package.json,
+  // DeepSpeed and accelerate files, merge recipes do not scan the workspace's launch scripts)
+  let doc: ConfigDoc | undefined;
+  if (kind === 'yaml' || kind === 'json') {
+    try {
+      doc = parseConfig(text, kind);
+    } catch {
+      doc = undefined;
+    }
+  }
+  const launched = !doc || !NOT_LAUNCHED.has(detectConfigFormat(doc));
+  const inv = file && launched ? findInvocation(text, file, root, kind === 'python' ? 'python' : 'config', ctx) : undefined;
+  return readWith(text, kind, ctx, inv, depth, undefined, doc);
 }
 
-function readWith(text: string, kind: FileKind, ctx: ReadContext, inv: Invocation | undefined, depth: number, cliExtra?: Map<string, CliValue>): Hyperparams {
+/** Config formats that are not a training job's own config: no launch command to look for. */
+const NOT_LAUNCHED = new Set<ConfigFormat>(['unknown', 'deepspeed', 'accelerate', 'mergekit', 'distilabel']);
+
+function readWith(
+  text: string,
+  kind: FileKind,
+  ctx: ReadContext,
+  inv: Invocation | undefined,
+  depth: number,
+  cliExtra?: Map<string, CliValue>,
+  doc?: ConfigDoc,
+): Hyperparams {
   let hp: Hyperparams;
   let extraction: ConfigExtraction | null = null;
   if (kind === 'yaml' || kind === 'json') {
-    extraction = extractConfig(text, kind, configOverrides(inv));
+    extraction = extractConfig(text, kind, configOverrides(inv), doc);
     hp = extraction.hp;
     if (hp.purpose?.value === 'unknown' && depth < MAX_NESTING) {
       const task = readTaskFile(text, kind, ctx, depth);

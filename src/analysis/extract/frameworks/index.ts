@@ -83,12 +83,12 @@ export interface ConfigOverride {
  * file first, as the framework does (llamafactory-cli and tune key=value, axolotl --key value), so they go
  * through the same dialect table and rules as the file's own keys.
  */
-export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: ConfigOverride[] = []): ConfigExtraction {
+export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: ConfigOverride[] = [], parsed?: ConfigDoc): ConfigExtraction {
   const hp = emptyHyperparams(kind);
   const x: ConfigExtraction = { hp, used: new Set(), links: [] };
   let doc: ConfigDoc;
   try {
-    doc = parseConfig(text, kind);
+    doc = parsed ?? parseConfig(text, kind);
   } catch (e) {
     hp.unread.push({
       key: 'file',
