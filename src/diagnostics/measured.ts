@@ -12,15 +12,22 @@ import { readSettings } from '../settings';
 import { DocumentAnalyzer } from './analyzer';
 import { TRAINING_FILES } from './diagnostics';
 
+/** Matches per report (the lens, the hover and the panel ask for the same one); dropped when measurements change. */
+let matches = new WeakMap<Report, MeasurementMatch | null>();
+
 /** The measurement that matches a document's report (files on disk only). */
 export function measurementOf(uri: vscode.Uri, report: Report | undefined): MeasurementMatch | null {
   if (!report || (uri.scheme !== 'file' && uri.scheme !== 'vscode-remote')) return null;
+  if (matches.has(report)) return matches.get(report)!;
   const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+  let m: MeasurementMatch | null;
   try {
-    return measurementFor(report, uri.fsPath, root, gpuCatalog(readSettings(uri).customGpus));
+    m = measurementFor(report, uri.fsPath, root, gpuCatalog(readSettings(uri).customGpus));
   } catch {
-    return null;
+    m = null;
   }
+  matches.set(report, m);
+  return m;
 }
 
 export class MeasuredCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
@@ -96,9 +103,15 @@ export class MeasuredHoverProvider implements vscode.HoverProvider {
 export function registerMeasured(analyzer: DocumentAnalyzer): { disposables: vscode.Disposable[]; refresh: () => void } {
   const lens = new MeasuredCodeLensProvider(analyzer);
   const watcher = vscode.workspace.createFileSystemWatcher('**/.vram-lens/measurements.jsonl');
+  // the command's own notice and the watcher both report a new record: one refresh for both
+  let pending: ReturnType<typeof setTimeout> | undefined;
   const refresh = () => {
-    analyzer.refreshAll();
-    lens.refresh();
+    matches = new WeakMap();
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      analyzer.refreshAll();
+      lens.refresh();
+    }, 200);
   };
   return {
     refresh,
@@ -107,6 +120,7 @@ export function registerMeasured(analyzer: DocumentAnalyzer): { disposables: vsc
       vscode.languages.registerCodeLensProvider(TRAINING_FILES, lens),
       vscode.languages.registerHoverProvider(TRAINING_FILES, new MeasuredHoverProvider(analyzer)),
       watcher,
+      { dispose: () => clearTimeout(pending) },
       watcher.onDidChange(refresh),
       watcher.onDidCreate(refresh),
       watcher.onDidDelete(refresh),

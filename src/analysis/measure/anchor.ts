@@ -212,7 +212,7 @@ export function matchMeasurement(report: Report, records: MeasurementRecord[], c
   if (!reason) {
     try {
       const gpuTotal = report.target.gpu.memoryGiB * GiB;
-      const now = estimateMemory(spec!, setupFromPlan(report.plan!, gpuTotal));
+      const now = report.estimate!; // the report's own estimate: the same plan on the same GPU
       const then = changes.length ? estimateMemory(spec!, setupFromPlan(measuredPlanOf(report.plan!, changes), gpuTotal)) : now;
       if ([now.requiredBytes, then.requiredBytes, then.peakReservedBytes].every(Number.isFinite)) {
         predictedNow = now.requiredBytes;
