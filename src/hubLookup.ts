@@ -5,7 +5,7 @@
 // extension's storage, so they keep resolving offline. HF_HUB_OFFLINE, HF_ENDPOINT (or vramLens.hub.endpoint)
 // and HF_TOKEN / the token file are honoured; the token is never logged.
 import * as vscode from 'vscode';
-import { FoundConfig, isHubId } from './analysis/models/resolve';
+import { FoundConfig, hubIdWanted, isHubId } from './analysis/models/resolve';
 import { Report } from './analysis/report';
 import { DocumentAnalyzer } from './diagnostics/analyzer';
 import { fetchHubConfig, hubEndpoint, hubOffline, readHubCache } from './models/hub';
@@ -26,10 +26,7 @@ const askWithNotification: AskConsent = (id, endpoint) =>
 
 /** The model id a report would like the hub to resolve: unresolved or only assumed, and shaped like a repo id. */
 export function hubCandidate(report: Report | undefined): string | undefined {
-  const m = report?.model;
-  if (!m || !(m.step === 'unresolved' || m.step === 'assumed')) return undefined;
-  const id = m.ref.trim();
-  return id.includes('/') && isHubId(id) ? id : undefined;
+  return report?.model ? hubIdWanted(report.model.step, report.model.ref) : undefined;
 }
 
 export class HubModels {

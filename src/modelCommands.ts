@@ -8,7 +8,7 @@ import { resolveModelRef } from './analysis/models/resolve';
 import { formatParams } from './analysis/units';
 import { DocumentAnalyzer } from './diagnostics/analyzer';
 import { nodeModelSources } from './models/sources';
-import { modelSettingsTarget, readModelAliases, SECTION } from './settings';
+import { modelSettingsTarget, SECTION } from './settings';
 
 export const CHOOSE_ARCHITECTURE = 'vramLens.chooseModelArchitecture';
 export const USE_LOCAL_CONFIG = 'vramLens.useLocalModelConfig';
@@ -120,9 +120,4 @@ export function registerModelCommands(analyzer: DocumentAnalyzer): vscode.Dispos
     vscode.commands.registerCommand(CHOOSE_ARCHITECTURE, (a?: unknown) => chooseArchitecture(analyzer, argsOf(a))),
     vscode.commands.registerCommand(USE_LOCAL_CONFIG, (a?: unknown) => useLocalConfig(analyzer, argsOf(a))),
   ];
-}
-
-/** The aliases in force for a file (for tests and the panel). */
-export function modelAliasesFor(uri?: vscode.Uri): Record<string, string> {
-  return readModelAliases(uri);
 }

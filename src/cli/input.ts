@@ -3,7 +3,7 @@
 // `check`, `measure` and the MCP server.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FoundConfig, isHubId } from '../analysis/models/resolve';
+import { FoundConfig, hubIdWanted } from '../analysis/models/resolve';
 import { analyzeText, AnalysisDeps, AnalysisSettings, Report } from '../analysis/report';
 import { defaultHubCacheDir, fetchHubConfig, readHubCache } from '../models/hub';
 
@@ -71,10 +71,11 @@ export async function analyzeWithHub(
   hub: HubOptions,
 ): Promise<{ report: Report; deps: AnalysisDeps }> {
   const cacheDir = hub.cacheDir ?? defaultHubCacheDir();
-  if (hub.enabled && deps.models && !deps.models.hub) deps = { ...deps, models: { ...deps.models, hub: (x) => readHubCache(cacheDir, x) } };
+  // configs fetched by an earlier --hub run resolve from the disk cache without a request
+  const models = deps.models;
+  if (hub.enabled && models) deps = { ...deps, models: { ...models, hub: (x) => models.hub?.(x) ?? readHubCache(cacheDir, x) } };
   let report = analyzeText(text, name, settings, deps);
-  const m = report.model;
-  const wanted = m && (m.step === 'unresolved' || m.step === 'assumed') && m.ref.includes('/') && isHubId(m.ref.trim()) ? m.ref.trim() : undefined;
+  const wanted = report.model ? hubIdWanted(report.model.step, report.model.ref) : undefined;
   if (hub.enabled && wanted) {
     const fetched = await fetchHubConfig(wanted, { cacheDir, endpoint: hub.endpoint, timeoutMs: hub.timeoutMs });
     if (fetched.spec) {

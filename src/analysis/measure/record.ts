@@ -311,12 +311,6 @@ export function parseMeasurements(text: string): { records: { line: number; reco
   return { records, problems };
 }
 
-/** The newest record of a file (same workspace-relative path), for the CodeLens. */
-export function lastMeasurementOf(records: MeasurementRecord[], file: string): MeasurementRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) if (records[i].file === file) return records[i];
-  return undefined;
-}
-
 /** Plan fields whose value differs between the measured file and the current plan (reportToJson's plan). */
 export function changedPlanValues(
   measured: MeasurementRecord['plan'],

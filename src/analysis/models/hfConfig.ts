@@ -454,7 +454,7 @@ function mapConfig(config: unknown, id: string, opts: HfMapOptions): HfMapResult
   }
 
   const isEncDec = config.is_encoder_decoder === true || c.is_encoder_decoder === true;
-  const built = isEncDec ? encoderDecoder(c, ctx) : decoderOrEncoder(c, ctx, arch);
+  const built = isEncDec ? encoderDecoder(c, ctx) : decoderOrEncoder(c, ctx);
   if ('reason' in built) return { spec: null, reason: built.reason };
 
   // defaults of layer kinds the model does not have (a granite-4.0 without Mamba layers) change nothing
@@ -565,7 +565,7 @@ function encoderDecoder(c: Json, ctx: Ctx): Built {
 
 // ---- decoders and encoders -----------------------------------------------------------------------------------
 
-function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
+function decoderOrEncoder(c: Json, ctx: Ctx): Built {
   const { id, family, textType } = ctx;
   const is = (...types: string[]) => types.includes(textType) || types.includes(family);
   const encoder = ENCODERS.has(textType) || ENCODERS.has(family);
@@ -732,9 +732,6 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
   }
   if (is('deberta-v2', 'deberta')) ctx.approx.push("DeBERTa's disentangled-attention position projections are not counted");
   if (is('albert')) ctx.approx.push("ALBERT shares one layer's weights across all layers: counted as separate layers");
-  if (is('mpt', 'bloom') && (c.alibi === true || (isObj(c.attn_config) && c.attn_config.alibi === true))) {
-    // ALiBi: no position embedding weights; nothing to approximate
-  }
 
   // head_dim: MLA has its own; T5-style d_kv; ChatGLM/QWen kv_channels
   const headDim = mla ? undefined : posInt(c, 'head_dim', 'kv_channels', 'attention_head_size', 'd_kv');
@@ -760,7 +757,6 @@ function decoderOrEncoder(c: Json, ctx: Ctx, arch: string | undefined): Built {
   };
   const maxPos = posInt(c, 'max_position_embeddings', 'n_positions', 'n_ctx', 'seq_length', 'max_seq_len', 'max_sequence_length');
   if (maxPos) fields.maxPositionEmbeddings = maxPos;
-  void arch;
   return { fields };
 }
 
@@ -813,11 +809,9 @@ function moeOf(c: Json, ctx: Ctx, intermediate: number, layers: number, pattern:
   }
   if (is('nemotron_h')) {
     // 'E' blocks are MoE; '-' blocks a dense MLP; the MLP-carrying layers are mixer.mlpLayers
-    const e = pattern ? [...pattern].filter((x) => x === 'E').length : (types ?? []).filter((t) => t === 'moe').length;
     const dense = pattern ? [...pattern].filter((x) => x === '-').length : (types ?? []).filter((t) => t === 'mlp').length;
     denseLayers = dense;
     layerStep = 1;
-    void e;
   }
   if (is('ernie4_5_moe')) shared = num(c, 'moe_num_shared_experts') ?? shared;
   return {

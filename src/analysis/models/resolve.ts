@@ -79,7 +79,13 @@ export function looksLikePath(ref: string): boolean {
 
 /** Whether a result is worth a hub look-up (when allowed): only an assumption or nothing was found. */
 export function wantsHub(res: Resolution, ref: string): boolean {
-  return (res.spec === null || res.step === 'assumed') && isHubId(ref.trim()) && ref.includes('/');
+  return !!hubIdWanted(res.spec === null ? 'unresolved' : res.step, ref);
+}
+
+/** The hub id to look up for a model the chain left unresolved or only assumed: a repo-shaped reference. */
+export function hubIdWanted(step: ResolutionStep | 'unresolved' | undefined, ref: string): string | undefined {
+  const id = ref.trim();
+  return (step === 'unresolved' || step === 'assumed') && id.includes('/') && isHubId(id) ? id : undefined;
 }
 
 const MAX_DEPTH = 3;

@@ -27,11 +27,6 @@ export function readerOf(table: KeyTable, name: string): KeyRead | undefined {
   return table.find((k) => k.keys.includes(name));
 }
 
-/** The first (preferred) key a table reads a field from. */
-export function keyFor(table: KeyTable, field: HyperparamKey): string | undefined {
-  return table.find((k) => k.field === field)?.keys[0];
-}
-
 /** A converter that reads a boolean the other way round (LLaMA-Factory disable_gradient_checkpointing). */
 export function inverted(convert: Convert<boolean>): Convert<boolean> {
   return (v: Lit) => {

@@ -7,8 +7,6 @@ import { asFsdpOptions } from '../../vocab/values';
 import { LinkRequest } from './types';
 import { CNode, entryAt, isMap, litOf } from './tree';
 
-export { asTargets, asCheckpointing } from '../../vocab/values';
-
 // FSDP ShardingStrategy names and their 1-based numbers (torch.distributed.fsdp.ShardingStrategy)
 const STRATEGIES = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'];
 
