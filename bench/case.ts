@@ -1,12 +1,9 @@
 // npm run bench:case -- <held-out case id> (bench/data/heldout or heldout-fresh): one held-out case through the pipeline, with its plan and
 // the components at the peak, to see where a prediction comes from.
 import path from 'node:path';
-import { specFromHfConfig } from '../src/analysis/models/catalog';
-import { ModelSpec } from '../src/analysis/models/spec';
-import { analyzeText, DEFAULT_SETTINGS } from '../src/analysis/report';
 import { GiB } from '../src/analysis/units';
-import { listShellScripts, nodeAnalysisDeps, readSmallFile } from '../src/node-deps';
-import { FRESH_DIR, heldoutCases, HELDOUT_DIR } from './lib/heldout';
+import { nodeAnalysisDeps } from '../src/node-deps';
+import { analyzeCase, FRESH_DIR, heldoutCases, HELDOUT_DIR } from './lib/heldout';
 
 async function main() {
   const base = await nodeAnalysisDeps(path.join(__dirname, '..'));
@@ -17,16 +14,12 @@ async function main() {
       console.log(`no case ${id}`);
       continue;
     }
-    const dir = path.join(setDir, c.id);
-    const file = path.join(dir, c.entry);
-    const text = readSmallFile(file)!;
-    const settings = { ...DEFAULT_SETTINGS, targetGpu: c.gpu.id, gpuCount: c.gpus };
-    const deps = { ...base, readFile: readSmallFile, workspaceRoot: dir, listShellScripts };
-    let r = analyzeText(text, file, settings, deps);
-    if (r.model && !r.model.spec && c.config) {
-      const m = specFromHfConfig(c.config, r.model.ref);
-      if (m.spec) r = analyzeText(text, file, settings, { ...deps, hubModels: new Map<string, ModelSpec>([[r.model.ref, m.spec]]) });
+    const analysed = analyzeCase(c, base, setDir);
+    if (!analysed) {
+      console.log(`${id}: ${c.entry} missing`);
+      continue;
     }
+    const r = analysed.report;
     console.log(
       `\n== ${c.id}: measured ${'oom' in c.measured ? 'OOM' : `${c.measured.value} ${c.measured.unit} ${c.measured.metric}`} on ${c.gpus}× ${c.gpu.name}`,
     );

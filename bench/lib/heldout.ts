@@ -73,10 +73,31 @@ function predictedOn(metric: string, j: ReturnType<typeof reportToJson>): number
   return g.peakReservedBytes / GiB; // reserved, and unknown (published "memory used" is most often the reserved peak)
 }
 
-/** One case through the whole pipeline. `base` carries the parser (and nothing that depends on the case). */
-export function scoreCase(c: HeldoutCase, base: AnalysisDeps, setDir = HELDOUT_DIR): HeldoutRow {
+/**
+ * A case's job analysed as the editor would, from its folder (launch scripts and linked configs beside it); a
+ * model no bundled table knows takes the case's own config.json keys. Undefined when the entry file is missing.
+ */
+export function analyzeCase(c: HeldoutCase, base: AnalysisDeps, setDir = HELDOUT_DIR): { report: Report; usedCaseConfig: boolean } | undefined {
   const dir = path.join(setDir, c.id);
   const file = path.join(dir, c.entry);
+  const text = readSmallFile(file);
+  if (text === undefined) return undefined;
+  const settings = { ...DEFAULT_SETTINGS, targetGpu: c.gpu.id, gpuCount: c.gpus };
+  const deps: AnalysisDeps = { ...base, readFile: readSmallFile, workspaceRoot: dir, listShellScripts };
+  const r = analyzeText(text, file, settings, deps);
+  if (r.model && !r.model.spec && c.config) {
+    const mapped = specFromHfConfig(c.config, r.model.ref);
+    if (mapped.spec)
+      return {
+        report: analyzeText(text, file, settings, { ...deps, hubModels: new Map<string, ModelSpec>([[r.model.ref, mapped.spec]]) }),
+        usedCaseConfig: true,
+      };
+  }
+  return { report: r, usedCaseConfig: false };
+}
+
+/** One case through the whole pipeline. `base` carries the parser (and nothing that depends on the case). */
+export function scoreCase(c: HeldoutCase, base: AnalysisDeps, setDir = HELDOUT_DIR): HeldoutRow {
   const metric = 'oom' in c.measured ? 'oom' : c.measured.metric;
   const measured = 'oom' in c.measured ? null : toGiB(c.measured.value, c.measured.unit);
   const row: HeldoutRow = {
@@ -90,19 +111,10 @@ export function scoreCase(c: HeldoutCase, base: AnalysisDeps, setDir = HELDOUT_D
     wrongNoFit: false,
     usedCaseConfig: false,
   };
-  const text = readSmallFile(file);
-  if (text === undefined) return { ...row, why: `${c.entry} missing` };
-  const settings = { ...DEFAULT_SETTINGS, targetGpu: c.gpu.id, gpuCount: c.gpus };
-  const deps: AnalysisDeps = { ...base, readFile: readSmallFile, workspaceRoot: dir, listShellScripts };
-  let r: Report = analyzeText(text, file, settings, deps);
-  if (r.model && !r.model.spec && c.config) {
-    const mapped = specFromHfConfig(c.config, r.model.ref);
-    if (mapped.spec) {
-      const hubModels = new Map<string, ModelSpec>([[r.model.ref, mapped.spec]]);
-      r = analyzeText(text, file, settings, { ...deps, hubModels });
-      row.usedCaseConfig = true;
-    }
-  }
+  const analysed = analyzeCase(c, base, setDir);
+  if (!analysed) return { ...row, why: `${c.entry} missing` };
+  const r = analysed.report;
+  row.usedCaseConfig = analysed.usedCaseConfig;
   const j = reportToJson(r);
   if (r.plan) row.bandClass = bandClassOf(setupFromPlan(r.plan), bandStackOf(r.framework), r.plan.packing?.value ?? false);
   const predicted = predictedOn(metric, j);

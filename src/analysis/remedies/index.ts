@@ -11,7 +11,7 @@ import type { Report } from '../report';
 import { Spread, Verdict, verdictOf } from '../verdict';
 import { spreadOfSetup } from '../memory/band';
 import { formatGiB, GiB } from '../units';
-import { PlanChange } from '../vocab/changes';
+import { LORA_RECIPE, PlanChange } from '../vocab/changes';
 import { loraRecipeChanges, planApply } from './apply';
 import { applyEdits, overlapping, TextEdit } from './edits';
 
@@ -60,8 +60,8 @@ interface Remedy {
 }
 
 function loraSetup(): NonNullable<TrainingSetup['lora']> {
-  // the adapters loraRecipeChanges writes (QLoRA recipe); PEFT keeps adapters in fp32
-  return { r: 16, targets: 'all-linear', dora: false, modulesToSave: [], dropout: 0.05, dtype: 'fp32' };
+  // the adapters loraRecipeChanges writes (LORA_RECIPE); PEFT keeps adapters in fp32
+  return { r: LORA_RECIPE.r, targets: LORA_RECIPE.targets, dora: false, modulesToSave: [], dropout: LORA_RECIPE.dropout, dtype: 'fp32' };
 }
 
 /** With a PEFT adapter, TRL uses the adapter-disabled model as reference instead of a second copy. */
