@@ -8,6 +8,7 @@
 import type { Node, Parser } from 'web-tree-sitter';
 import { CallSite, emptyHyperparams, Framework, HyperparamKey, Hyperparams } from './hyperparams';
 import { Found, SourceSpan } from './source';
+import { parseKeyed } from './trees';
 import { KeyTable, readerOf } from '../vocab/dialect';
 import { HF_TRAINING_ARGS, TRL_LORA, TRL_MODEL_CONFIG } from '../vocab/dialects/hf';
 import {
@@ -54,6 +55,8 @@ export interface CliValue {
 export interface PythonReadOptions {
   /** the script's command-line arguments by name (dashes as underscores) */
   cli?: ReadonlyMap<string, CliValue>;
+  /** the document the text is (its file name): parsed again after an edit, it reuses its previous tree (trees.ts) */
+  document?: string;
 }
 
 const MAX_DEPTH = 12;
@@ -1663,12 +1666,13 @@ class PythonReader {
 }
 
 function readText(parser: Parser, text: string, opts: PythonReadOptions): Hyperparams {
-  const tree = parser.parse(text);
+  // a document's tree stays with the cache for its next edit; a one-off text's tree is freed here
+  const tree = opts.document ? parseKeyed(parser, text, opts.document) : parser.parse(text);
   if (!tree) return emptyHyperparams('python');
   try {
     return new PythonReader(tree.rootNode, opts).run();
   } finally {
-    tree.delete();
+    if (!opts.document) tree.delete();
   }
 }
 
@@ -1750,7 +1754,8 @@ export function extractPython(parser: Parser, text: string, opts: PythonReadOpti
   if (!first.syntaxErrors.length) return first;
   const fix = repairUnclosedCall(text, first.syntaxErrors[0].start);
   if (!fix) return first;
-  const second = readText(parser, fix.text, opts);
+  // the repaired text is not the document's: it gets a tree of its own
+  const second = readText(parser, fix.text, { ...opts, document: undefined });
   if (second.syntaxErrors.length >= first.syntaxErrors.length) return first;
   remapSpans(second, fix.at, fix.inserted.length, text.slice(0, fix.at).split('\n').length - 1);
   // report the original errors; no quick fixes on text that does not parse

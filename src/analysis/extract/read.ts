@@ -78,7 +78,7 @@ function readWith(
   } else if (kind === 'python') {
     const cli = inv ? cliValuesOf(inv) : new Map<string, CliValue>();
     for (const [k, v] of cliExtra ?? []) cli.set(k, v);
-    hp = extractPython(ctx.pythonParser, text, { cli });
+    hp = extractPython(ctx.pythonParser, text, { cli, document: ctx.fileName });
   } else return emptyHyperparams(kind);
   // launch scripts and linked DeepSpeed/accelerate configs, for training files (not for unknown YAML/JSON)
   if (!hp.purpose || hp.purpose.value === 'training') enrichHyperparams(hp, extraction, ctx, inv ?? null);
@@ -210,7 +210,7 @@ function launchTrains(launch: Launch, target: string | undefined): boolean {
  * `!axolotl train`), the launched job with that cell's values, its findings on the cell.
  */
 function readNotebook(text: string, ctx: ReadContext, depth: number): Hyperparams {
-  const own = extractPython(ctx.pythonParser, text);
+  const own = extractPython(ctx.pythonParser, text, { document: ctx.fileName && `${ctx.fileName}#cells` });
   const nb = ctx.notebook;
   const { file, root } = filePaths(ctx);
   // the notebook's own cells train (a trainer, a training loop): its launch cells are preparation
