@@ -325,17 +325,11 @@ export function allLaunches(scriptText: string, scriptPath: string, root: string
   return launches;
 }
 
-interface Interpreted {
-  launcher: LauncherKind;
+/** What one command line says, before it is tied to the script that holds it. */
+type Interpreted = Pick<Launch, 'launcher' | 'gpus' | 'accelerateConfig' | 'deepspeedConfig' | 'zeroStage' | 'fsdp' | 'overrides'> & {
   script?: string;
   configArgs: string[];
-  gpus?: { value: number; how: string; implicit?: boolean };
-  accelerateConfig?: string;
-  deepspeedConfig?: { path: string; how: string };
-  zeroStage?: number;
-  fsdp?: boolean;
-  overrides: { key: string; value: string }[];
-}
+};
 
 function interpret(tokens: string[], env: Map<string, string>, vars: Map<string, string>): Interpreted | undefined {
   const cmd = tokens[0]?.split('/').pop() ?? '';

@@ -26,7 +26,7 @@ import {
   XTUNER_DATASET,
   XTUNER_MODEL,
 } from '../vocab/dialects/python';
-import { asModelRef, asPositiveInt, asString, Convert, Lit } from '../vocab/values';
+import { asModelRef, asPositiveInt, asString, Convert, Lit, OPTIMIZER_CLASSES } from '../vocab/values';
 
 type Scalar = number | string | boolean | null;
 type Value = Scalar | Value[] | DictValue | CallValue;
@@ -1485,22 +1485,7 @@ class PythonReader {
       return;
     }
     // plain PyTorch
-    const optimizers: Record<string, string> = {
-      AdamW: 'adamw_torch',
-      Adam: 'adamw_torch',
-      AdamW8bit: 'adamw_bnb_8bit',
-      Adam8bit: 'adamw_bnb_8bit',
-      PagedAdamW8bit: 'paged_adamw_8bit',
-      PagedAdamW: 'paged_adamw_32bit',
-      PagedAdamW32bit: 'paged_adamw_32bit',
-      SGD: 'sgd',
-      Adafactor: 'adafactor',
-      Lion: 'lion_32bit',
-      Lion8bit: 'lion_8bit',
-      // DeepSpeed's fused Adam (deepspeed/ops/adam): AdamW state, stepped on the GPU
-      FusedAdam: 'adamw_torch_fused',
-      DeepSpeedCPUAdam: 'adamw_torch',
-    };
+    const optimizers = OPTIMIZER_CLASSES;
     if (optimizers[last] && /optim|bnb|bitsandbytes|deepspeed|^AdamW|^SGD|^Adam|^Lion|^Adafactor|^Paged|^Fused|^DeepSpeed/.test(full)) {
       if (!this.out.optimizer) {
         this.out.sites.optimizer = callSiteOf(call, this.root.text);

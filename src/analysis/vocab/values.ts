@@ -182,14 +182,21 @@ export const asPrecisionFp16: Convert<boolean> = (v) => {
   return p ? p.autocast === 'fp16' : undefined;
 };
 
+/** FSDP ShardingStrategy names in the order of their 1-based numbers (torch.distributed.fsdp.ShardingStrategy;
+ * accelerate accepts either: utils/constants.py FSDP_SHARDING_STRATEGY). */
+export const FSDP_SHARDING_STRATEGIES = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'] as const;
+
+/** A sharding strategy given by number (1-5, or "1"-"5") or by name in any case (FULL_SHARD) -> its lower-case name. */
+export function fsdpStrategyName(v: unknown): (typeof FSDP_SHARDING_STRATEGIES)[number] | undefined {
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  if (!s) return undefined;
+  if (/^[1-5]$/.test(s)) return FSDP_SHARDING_STRATEGIES[Number(s) - 1];
+  return FSDP_SHARDING_STRATEGIES.find((x) => x === s);
+}
+
 /** FSDP sharding strategy names of scripts and configs; `ddp` / `no_shard` mean no FSDP ('' = off). */
 export const asFsdpStrategy: Convert<string> = (v) => {
-  const s =
-    typeof v === 'string'
-      ? v.trim().toLowerCase()
-      : typeof v === 'number'
-        ? ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'][v - 1]
-        : undefined;
+  const s = fsdpStrategyName(v) ?? (typeof v === 'string' ? v.trim().toLowerCase() : undefined);
   if (!s) return undefined;
   if (/^(ddp|no_shard|none|no)$/.test(s)) return '';
   if (/^hybrid_(full_)?shard$/.test(s)) return 'hybrid_shard';
@@ -230,6 +237,27 @@ export const asLitDoubleQuant: Convert<boolean> = (v) => {
   return q && q.bits === 4 ? q.doubleQuant : undefined;
 };
 
+/**
+ * Optimizer classes -> the HF `optim` name that keeps the same state (plan/optimizerKind reads those): torch.optim,
+ * bitsandbytes.optim (AdamW8bit, PagedAdamW*, Lion*), DeepSpeed's ops (FusedAdam steps AdamW state on the GPU,
+ * DeepSpeedCPUAdam on the host). One table for scripts, configs (class paths) and torchtune components.
+ */
+export const OPTIMIZER_CLASSES: Readonly<Record<string, string>> = {
+  AdamW: 'adamw_torch',
+  Adam: 'adamw_torch',
+  SGD: 'sgd',
+  Adafactor: 'adafactor',
+  AdamW8bit: 'adamw_bnb_8bit',
+  Adam8bit: 'adamw_bnb_8bit',
+  PagedAdamW: 'paged_adamw_32bit',
+  PagedAdamW8bit: 'paged_adamw_8bit',
+  PagedAdamW32bit: 'paged_adamw_32bit',
+  Lion: 'lion_32bit',
+  Lion8bit: 'lion_8bit',
+  FusedAdam: 'adamw_torch_fused',
+  DeepSpeedCPUAdam: 'adamw_torch',
+};
+
 /** An optimizer given as a class path or name (`torch.optim.AdamW`, `{class_path: …}`, "AdamW") -> its HF optim name. */
 export const asOptimizerClass: Convert<string> = (v) => {
   const path =
@@ -242,20 +270,7 @@ export const asOptimizerClass: Convert<string> = (v) => {
           : undefined;
   if (!path) return undefined;
   const name = path.split('.').pop() ?? path;
-  const table: Record<string, string> = {
-    AdamW: 'adamw_torch',
-    Adam: 'adamw_torch',
-    SGD: 'sgd',
-    Adafactor: 'adafactor',
-    AdamW8bit: 'adamw_bnb_8bit',
-    Adam8bit: 'adamw_bnb_8bit',
-    PagedAdamW: 'paged_adamw_32bit',
-    PagedAdamW8bit: 'paged_adamw_8bit',
-    PagedAdamW32bit: 'paged_adamw_32bit',
-    Lion: 'lion_32bit',
-    Lion8bit: 'lion_8bit',
-  };
-  return table[name] ?? name;
+  return OPTIMIZER_CLASSES[name] ?? name;
 };
 
 /** ms-swift DeepSpeed presets (swift/llm/ds_config): zero0-zero3, zero2_offload, zero3_offload -> the stage. */
@@ -268,3 +283,24 @@ export const asSwiftZeroOffload: Convert<boolean> = (v) =>
 
 /** Megatron recompute_granularity: full / selective recompute activations; none does not. */
 export const asRecompute: Convert<boolean> = (v) => (typeof v === 'string' ? /^(full|selective)$/i.test(v.trim()) : v === null ? false : undefined);
+
+/**
+ * Preference / RL method names of configs (axolotl `rl:`, ms-swift `rlhf_type:`, LLaMA-Factory `stage:` with
+ * `pref_loss:`) -> the TRL trainer class that runs them: IPO is DPOTrainer's loss_type, SimPO is CPOTrainer's
+ * (trl/trainer/cpo_config.py loss_type "simpo"). `accepted` is the framework's own list of names.
+ */
+const METHOD_TRAINERS: Readonly<Record<string, string>> = {
+  dpo: 'DPOTrainer',
+  ipo: 'DPOTrainer',
+  orpo: 'ORPOTrainer',
+  simpo: 'CPOTrainer',
+  cpo: 'CPOTrainer',
+  kto: 'KTOTrainer',
+  grpo: 'GRPOTrainer',
+  ppo: 'PPOTrainer',
+  rloo: 'RLOOTrainer',
+};
+export function trainerOfMethod(name: string | undefined, accepted: readonly string[]): string | undefined {
+  const n = name?.trim().toLowerCase();
+  return n && accepted.includes(n) ? METHOD_TRAINERS[n] : undefined;
+}

@@ -4,6 +4,7 @@ import { Found } from '../source';
 import { asBool, asPositiveInt, asString, ConfigReader } from './reader';
 import { Setting, SettingMap } from './settings';
 import { CEntry, CNode, entryAt, isMap, litOf } from './tree';
+import { fsdpStrategyName } from '../../vocab/values';
 
 export interface AccelerateRead {
   settings: SettingMap;
@@ -15,9 +16,6 @@ export interface AccelerateRead {
   /** the DeepSpeed stage was not given: accelerate's DeepSpeedPlugin default (2) applies */
   stageDefaulted: boolean;
 }
-
-// FSDP ShardingStrategy numbering as accelerate accepts it (utils/constants.py FSDP_SHARDING_STRATEGY, 1-based)
-const FSDP_STRATEGIES = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'];
 
 export const ACCELERATE_NOT_MODELLED = [
   'parallelism_config.parallelism_config_tp_size',
@@ -81,9 +79,7 @@ export function readAccelerate(root: CNode | null): AccelerateRead {
     let entry: CEntry = dt!;
     if (strat) {
       const raw = strat.value.kind === 'scalar' ? strat.value.value : undefined;
-      const byNum = typeof raw === 'number' || (typeof raw === 'string' && /^\d$/.test(raw)) ? FSDP_STRATEGIES[Number(raw) - 1] : undefined;
-      const byName = typeof raw === 'string' ? raw.toLowerCase() : undefined;
-      const s = byNum ?? (byName && FSDP_STRATEGIES.includes(byName) ? byName : undefined);
+      const s = fsdpStrategyName(raw);
       if (s) {
         strategy = s;
         how = `fsdp_config.fsdp_sharding_strategy: ${String(raw)}`;

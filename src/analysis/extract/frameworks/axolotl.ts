@@ -8,6 +8,7 @@ import { ConfigExtraction } from './types';
 import { AXOLOTL_KEYS } from '../../vocab/dialects/axolotl';
 import { defaultReason } from '../../vocab/defaults';
 import { litOf } from './tree';
+import { trainerOfMethod } from '../../vocab/values';
 
 export const AXOLOTL_NOT_MODELLED = [
   'reward_model',
@@ -69,15 +70,8 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   const rl = r.entry('rl');
   r.used.add('rl');
   const rlName = rl ? asString(litOf(rl.value))?.toLowerCase() : undefined;
-  const RL_TRAINERS: Record<string, string> = {
-    dpo: 'DPOTrainer',
-    ipo: 'DPOTrainer',
-    orpo: 'ORPOTrainer',
-    kto: 'KTOTrainer',
-    simpo: 'CPOTrainer',
-    grpo: 'GRPOTrainer',
-  };
-  if (rlName && RL_TRAINERS[rlName]) hp.trainerClass = RL_TRAINERS[rlName];
+  const rlTrainer = trainerOfMethod(rlName, ['dpo', 'ipo', 'orpo', 'kto', 'simpo', 'grpo']);
+  if (rlTrainer) hp.trainerClass = rlTrainer;
   else if (rlName) (hp.notModelled ??= []).push({ key: 'rl', span: ConfigReader.spanOf(rl!), value: JSON.stringify(rlName) });
   // ---- LoRA ---------------------------------------------------------------------------------------
   const linear = r.entry('lora_target_linear');

@@ -3,12 +3,9 @@
 import { Found } from '../source';
 import { DEEPSPEED_NOT_MODELLED, readDeepSpeed } from './deepspeed';
 import { asBool, asPositiveInt, asString, ConfigReader } from './reader';
-import { asFsdpOptions } from '../../vocab/values';
+import { asFsdpOptions, fsdpStrategyName } from '../../vocab/values';
 import { LinkRequest } from './types';
 import { CNode, entryAt, isMap, litOf } from './tree';
-
-// FSDP ShardingStrategy names and their 1-based numbers (torch.distributed.fsdp.ShardingStrategy)
-const STRATEGIES = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_shard', 'hybrid_shard_zero2'];
 
 /**
  * HF TrainingArguments / axolotl style FSDP: `fsdp` (list, string or bool) plus `fsdp_config` whose keys may
@@ -37,8 +34,8 @@ export function readHfFsdp(r: ConfigReader): void {
     r.used.add(strat);
     const e = r.entry(strat)!;
     const raw = e.value.kind === 'scalar' ? e.value.value : undefined;
-    const name = typeof raw === 'number' || /^\d$/.test(String(raw)) ? STRATEGIES[Number(raw) - 1] : String(raw).toLowerCase();
-    if (name && STRATEGIES.includes(name) && !mode.toLowerCase().includes(name))
+    const name = fsdpStrategyName(raw);
+    if (name && !mode.toLowerCase().includes(name))
       mode = `${name} ${mode.replace(/\b(full_shard|shard_grad_op|hybrid_shard(_zero2)?|no_shard)\b/gi, '').trim()}`.trim();
   }
   const reshard = cfgKey('reshard_after_forward');

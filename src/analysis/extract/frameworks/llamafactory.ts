@@ -8,6 +8,7 @@ import { ConfigExtraction } from './types';
 import { LLAMA_FACTORY_HF_KEYS, LLAMA_FACTORY_KEYS, LLAMA_FACTORY_OPTIMIZER_SWITCHES, LLAMA_FACTORY_V1_KEYS } from '../../vocab/dialects/llamafactory';
 import { defaultReason } from '../../vocab/defaults';
 import { litOf } from './tree';
+import { trainerOfMethod } from '../../vocab/values';
 
 export const LLAMA_FACTORY_NOT_MODELLED = [
   'use_muon',
@@ -52,12 +53,14 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   const prefEntry = r.entry('pref_loss');
   const prefLoss = prefEntry ? asString(litOf(prefEntry.value))?.toLowerCase() : undefined;
   r.used.add('pref_loss');
-  const LF_TRAINERS: Record<string, string> = {
-    dpo: prefLoss === 'orpo' ? 'ORPOTrainer' : prefLoss === 'simpo' ? 'CPOTrainer' : 'DPOTrainer',
-    kto: 'KTOTrainer',
-    ppo: 'PPOTrainer',
-  };
-  if (stageName && LF_TRAINERS[stageName]) hp.trainerClass = LF_TRAINERS[stageName];
+  const lfTrainer = trainerOfMethod(stageName === 'dpo' && (prefLoss === 'orpo' || prefLoss === 'simpo') ? prefLoss : stageName, [
+    'dpo',
+    'orpo',
+    'simpo',
+    'kto',
+    'ppo',
+  ]);
+  if (lfTrainer) hp.trainerClass = lfTrainer;
   else if (stageName && stageName !== 'sft' && stageName !== 'pt')
     (hp.notModelled ??= []).push({ key: 'stage', span: ConfigReader.spanOf(stage!), value: JSON.stringify(stageName) });
   // every key with a plain meaning, from the dialect tables; the rules below read the rest

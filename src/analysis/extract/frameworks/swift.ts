@@ -7,7 +7,7 @@ import { SWIFT_KEYS } from '../../vocab/dialects/swift';
 import { asPositiveInt, asString } from './reader';
 import { readDeepSpeedKey } from './common';
 import { litOf } from './tree';
-import { asSwiftZeroOffload, asSwiftZeroStage } from '../../vocab/values';
+import { asSwiftZeroOffload, asSwiftZeroStage, trainerOfMethod } from '../../vocab/values';
 
 const SWIFT_ONLY = [
   'tuner_type',
@@ -66,16 +66,8 @@ export function extractSwift(r: ConfigReader, x: ConfigExtraction): void {
   if (m && hp.model) hp.modelLoad = m.keySpan;
   // rlhf_type names the TRL trainer it runs
   const rl = r.has('rlhf_type') ? asString(litOf(r.entry('rlhf_type')!.value))?.toLowerCase() : undefined;
-  const TRAINERS: Record<string, string> = {
-    dpo: 'DPOTrainer',
-    orpo: 'ORPOTrainer',
-    simpo: 'CPOTrainer',
-    cpo: 'CPOTrainer',
-    kto: 'KTOTrainer',
-    grpo: 'GRPOTrainer',
-    ppo: 'PPOTrainer',
-  };
-  if (rl && TRAINERS[rl]) hp.trainerClass = TRAINERS[rl];
+  const rlTrainer = trainerOfMethod(rl, ['dpo', 'orpo', 'simpo', 'cpo', 'kto', 'grpo', 'ppo']);
+  if (rlTrainer) hp.trainerClass = rlTrainer;
 
   const at = m ? ConfigReader.spanOf(m) : undefined;
   r.implied('peft', true, 'ms-swift default tuner_type: lora (swift/llm/argument/tuner_args.py)', at);

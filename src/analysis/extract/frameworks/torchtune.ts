@@ -5,6 +5,7 @@ import { asBool, asNameList, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { TORCHTUNE_KEYS, TORCHTUNE_LORA_KEYS, TORCHTUNE_SEQ_LEN } from '../../vocab/dialects/torchtune';
 import { defaultReason } from '../../vocab/defaults';
+import { OPTIMIZER_CLASSES } from '../../vocab/values';
 import { CEntry, litOf } from './tree';
 
 export const TORCHTUNE_NOT_MODELLED = [
@@ -233,17 +234,11 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   void x;
 }
 
-/** torchtune optimizer components -> HF optim names (plan/optimizerKind maps those). */
+/** torchtune optimizer components -> HF optim names (plan/optimizerKind maps those); torchao's low-bit AdamW
+ * classes keep their names' state (AdamW8bit: 8-bit), its plain AdamW is unfused. */
 function torchtuneOptimizer(component: string, fused: boolean): string | undefined {
-  const last = component.split('.').pop() ?? '';
-  if (/^(AdamW|Adam)$/.test(last)) return /torchao/.test(component) ? 'adamw_torch' : fused ? 'adamw_torch_fused' : 'adamw_torch';
-  if (last === 'PagedAdamW8bit') return 'paged_adamw_8bit';
-  if (last === 'PagedAdamW' || last === 'PagedAdamW32bit') return 'paged_adamw_32bit';
-  if (last === 'AdamW8bit' || last === 'Adam8bit') return 'adamw_8bit';
-  if (last === 'SGD') return 'sgd';
-  if (last === 'Adafactor') return 'adafactor';
-  if (last === 'Lion') return 'lion_32bit';
-  return undefined;
+  const name = OPTIMIZER_CLASSES[component.split('.').pop() ?? ''];
+  return name === 'adamw_torch' && fused && !/torchao/.test(component) ? 'adamw_torch_fused' : name;
 }
 
 /** The comment block above the first key (torchtune configs name their recipe and launch command there). */
