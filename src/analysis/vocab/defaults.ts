@@ -392,6 +392,49 @@ const TABLE: FrameworkDefault[] = [
     version: '0.6 (bd2a0fc)',
     file: 'recipes/lora_finetune_single_device.py',
   },
+  // ---- ms-swift 3.x (swift/llm/argument/tuner_args.py TunerArguments, base_args/quant_args.py QuantizeArguments,
+  // swift/trainers/arguments.py TrainArgumentsMixin) ----
+  { id: 'ms-swift.tunerType', key: 'tuner_type', value: 'lora', library: 'ms-swift', version: '3.x', file: 'swift/llm/argument/tuner_args.py' },
+  { id: 'ms-swift.loraR', key: 'lora_rank', value: 8, library: 'ms-swift', version: '3.x', file: 'swift/llm/argument/tuner_args.py' },
+  { id: 'ms-swift.loraTargets', key: 'target_modules', value: 'all-linear', library: 'ms-swift', version: '3.x', file: 'swift/llm/argument/tuner_args.py' },
+  {
+    id: 'ms-swift.quantType',
+    key: 'bnb_4bit_quant_type',
+    value: 'nf4',
+    library: 'ms-swift',
+    version: '3.x',
+    file: 'swift/llm/argument/base_args/quant_args.py',
+  },
+  {
+    id: 'ms-swift.doubleQuant',
+    key: 'bnb_4bit_use_double_quant',
+    value: true,
+    library: 'ms-swift',
+    version: '3.x',
+    file: 'swift/llm/argument/base_args/quant_args.py',
+  },
+  {
+    id: 'ms-swift.gradientCheckpointing',
+    key: 'gradient_checkpointing',
+    value: true,
+    library: 'ms-swift',
+    version: '3.x',
+    file: 'swift/trainers/arguments.py',
+  },
+  // ---- open-instruct (open_instruct/finetune.py FlatArguments) ----
+  { id: 'open-instruct.loraR', key: 'lora_rank', value: 64, library: 'open-instruct', version: 'main (2025)', file: 'open_instruct/finetune.py' },
+  { id: 'open-instruct.loraDropout', key: 'lora_dropout', value: 0.1, library: 'open-instruct', version: 'main (2025)', file: 'open_instruct/finetune.py' },
+  { id: 'open-instruct.flashAttn', key: 'use_flash_attn', value: true, library: 'open-instruct', version: 'main (2025)', file: 'open_instruct/finetune.py' },
+  // ---- LitGPT and verl ----
+  { id: 'litgpt.loraR', key: 'lora_r', value: 8, library: 'LitGPT', version: '0.5', file: 'litgpt/finetune/lora.py' },
+  {
+    id: 'verl.gradientCheckpointing',
+    key: 'model.enable_gradient_checkpointing',
+    value: false,
+    library: 'verl',
+    version: '0.4',
+    file: 'verl/trainer/config/sft_trainer.yaml',
+  },
   // ---- DeepSpeed and accelerate ----
   {
     id: 'deepspeed.zeroStage',
@@ -421,7 +464,7 @@ const TABLE: FrameworkDefault[] = [
   },
 ];
 
-const CONFIG_LIBRARIES = new Set(['axolotl', 'LLaMA-Factory', 'torchtune', 'DeepSpeed', 'accelerate']);
+const CONFIG_LIBRARIES = new Set(['axolotl', 'LLaMA-Factory', 'torchtune', 'DeepSpeed', 'accelerate', 'ms-swift', 'open-instruct', 'verl']);
 
 let byId: Map<string, FrameworkDefault> | undefined;
 

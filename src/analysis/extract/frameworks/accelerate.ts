@@ -128,7 +128,7 @@ export function extractAccelerateFile(r: ConfigReader): { deepspeedFile?: { path
     const f: Found<unknown> = { value: s.value, span: ConfigReader.spanOf(s.entry), valueSpan: s.entry.value.span, how: s.how };
     (hp as unknown as Record<string, unknown>)[k] = f;
   }
-  if (a.stageDefaulted) r.implied('zeroStage', 2, 'deepspeed_config without zero_stage: accelerate DeepSpeedPlugin default stage 2');
+  if (a.stageDefaulted) r.impliedDefault('zeroStage', 'accelerate.zeroStage', 'deepspeed_config without zero_stage: accelerate');
   for (const u of a.unread) hp.unread.push({ key: u.key, span: ConfigReader.spanOf(u.entry), reason: u.reason });
   r.noteNotModelled(ACCELERATE_NOT_MODELLED);
   return { deepspeedFile: a.deepspeedFile };

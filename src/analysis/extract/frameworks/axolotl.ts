@@ -62,8 +62,8 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
       adapterEntry && ConfigReader.spanOf(adapterEntry),
     );
   if (hp.loadIn4bit?.value) {
-    r.implied('quantType', 'nf4', defaultReason('axolotl.quantType', "axolotl's 4-bit BitsAndBytesConfig:"));
-    r.implied('doubleQuant', true, defaultReason('axolotl.doubleQuant', "axolotl's 4-bit BitsAndBytesConfig:"));
+    r.impliedDefault('quantType', 'axolotl.quantType', "axolotl's 4-bit BitsAndBytesConfig:");
+    r.impliedDefault('doubleQuant', 'axolotl.doubleQuant', "axolotl's 4-bit BitsAndBytesConfig:");
   }
 
   // ---- preference / RL: `rl:` picks TRL's trainer (axolotl core/builders/rl.py), `trl:` its config ----
@@ -81,7 +81,7 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   }
 
   // ---- batch, sequence ------------------------------------------------------------------------------
-  r.implied('microBatch', 1, defaultReason('axolotl.microBatch'));
+  r.impliedDefault('microBatch', 'axolotl.microBatch');
   const global = r.entry('batch_size');
   if (!hp.gradAccumulation && global) {
     r.used.add('batch_size');
@@ -90,7 +90,7 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
     if (g && hp.microBatch)
       r.put('gradAccumulation', global, Math.max(1, Math.floor(g / hp.microBatch.value)), `axolotl batch_size ${g} // micro_batch_size ${hp.microBatch.value}`);
   }
-  r.implied('seqLen', 512, defaultReason('axolotl.seqLen'));
+  r.impliedDefault('seqLen', 'axolotl.seqLen');
 
   // ---- activations ----------------------------------------------------------------------------------
   r.used.add('gradient_checkpointing_kwargs');
@@ -180,7 +180,7 @@ export function extractAxolotl(r: ConfigReader, x: ConfigExtraction): void {
   }
 
   // ---- optimizer ------------------------------------------------------------------------------------------
-  r.implied('optimizer', 'adamw_torch_fused', defaultReason('axolotl.optimizer'));
+  r.impliedDefault('optimizer', 'axolotl.optimizer');
 
   // ---- distribution ---------------------------------------------------------------------------------------
   readDeepSpeedKey(r, x.links);

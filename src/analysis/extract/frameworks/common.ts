@@ -84,7 +84,7 @@ export function readDeepSpeedKey(r: ConfigReader, links: LinkRequest[], path = '
       (r.hp as unknown as Record<string, unknown>)[k] = f;
     }
     if (ds.stageDefaulted)
-      r.implied('zeroStage', 0, 'the inline DeepSpeed config has no zero_optimization.stage: DeepSpeed default stage 0', ConfigReader.spanOf(e));
+      r.impliedDefault('zeroStage', 'deepspeed.zeroStage', 'the inline DeepSpeed config leaves it out: DeepSpeed default', ConfigReader.spanOf(e));
     for (const u of ds.unread) r.hp.unread.push({ key: `${path}.${u.key}`, span: ConfigReader.spanOf(u.entry), reason: u.reason });
     return;
   }

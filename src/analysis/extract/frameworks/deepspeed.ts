@@ -131,7 +131,7 @@ export function extractDeepSpeedFile(r: ConfigReader): void {
     const f: Found<unknown> = { value: s.value, span: ConfigReader.spanOf(s.entry), valueSpan: s.entry.value.span, how: s.how };
     (hp as unknown as Record<string, unknown>)[k] = f;
   }
-  if (ds.stageDefaulted && !hp.zeroStage) r.implied('zeroStage', 0, 'no zero_optimization.stage: DeepSpeed default stage 0 (no ZeRO sharding)');
+  if (ds.stageDefaulted && !hp.zeroStage) r.impliedDefault('zeroStage', 'deepspeed.zeroStage');
   for (const u of ds.unread) hp.unread.push({ key: u.key, span: ConfigReader.spanOf(u.entry), reason: u.reason });
   r.noteNotModelled(DEEPSPEED_NOT_MODELLED);
   const ot = r.entry('optimizer.type');

@@ -5,7 +5,6 @@ import { readDeepSpeedKey, readHfFsdp, setModel } from './common';
 import { asBool, ConfigReader } from './reader';
 import { litOf } from './tree';
 import { HF_TRAINING_ARGS, TRL_LORA, TRL_MODEL_CONFIG } from '../../vocab/dialects/hf';
-import { defaultReason } from '../../vocab/defaults';
 import { ConfigExtraction } from './types';
 
 export const HF_NOT_MODELLED = [
@@ -61,16 +60,16 @@ export function extractHfArgs(r: ConfigReader, x: ConfigExtraction, keys: Set<st
 
   // ---- model and PEFT (TRL ModelConfig, trl/trainer/model_config.py) -----------------------------------
   r.takeAll(TRL_MODEL_CONFIG);
-  if (trl) r.implied('dtype', 'float32', defaultReason('trl.modelDtype', 'TRL ModelConfig default'));
+  if (trl) r.impliedDefault('dtype', 'trl.modelDtype', 'TRL ModelConfig default');
   const fa2 = r.entry('use_flash_attention_2');
   r.used.add('use_flash_attention_2');
   if (fa2 && asBool(litOf(fa2.value)) === true)
     r.put('attention', fa2, 'flash_attention_2', 'use_flash_attention_2: true (TRL ModelConfig before attn_implementation)');
-  if (trl && hp.loadIn4bit?.value) r.implied('quantType', 'nf4', defaultReason('trl.quantType', 'TRL ModelConfig default'));
+  if (trl && hp.loadIn4bit?.value) r.impliedDefault('quantType', 'trl.quantType', 'TRL ModelConfig default');
   if (hp.peft?.value) {
     r.takeAll(TRL_LORA);
-    r.implied('loraR', 16, defaultReason('trl.loraR', 'TRL ModelConfig default'));
-    r.implied('loraDropout', 0.05, defaultReason('trl.loraDropout', 'TRL ModelConfig default'));
+    r.impliedDefault('loraR', 'trl.loraR', 'TRL ModelConfig default');
+    r.impliedDefault('loraDropout', 'trl.loraDropout', 'TRL ModelConfig default');
   } else if (hp.peft) delete hp.peft; // use_peft: false trains the full model, as no key does
 
   // ---- TrainingArguments / TRL configs ----------------------------------------------------------------

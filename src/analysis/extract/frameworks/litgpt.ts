@@ -39,7 +39,7 @@ export function extractLitgpt(r: ConfigReader, x: ConfigExtraction): void {
   if (lora && first) {
     r.put('peft', first, true, 'LitGPT lora_* keys: litgpt finetune_lora');
     r.takeAll(LITGPT_KEYS.filter((k) => ['loraR', 'loraAlpha', 'loraDropout'].includes(k.field)));
-    r.implied('loraR', 8, 'LitGPT finetune_lora default lora_r=8 (litgpt/finetune/lora.py)');
+    r.impliedDefault('loraR', 'litgpt.loraR');
     const targets: string[] = [];
     for (const [k, mods] of Object.entries(LITGPT_LORA_TARGETS)) {
       const e = r.entry(k);

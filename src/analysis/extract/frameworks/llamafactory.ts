@@ -93,7 +93,7 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   } else if (ftype === 'full') r.put('peft', ft, false, 'LLaMA-Factory finetuning_type: full');
   else if (ftype) hp.unread.push({ key: 'finetuning_type', span: ConfigReader.spanOf(ft), reason: `finetuning_type "${ftype}" is not modelled` });
 
-  if (hp.peft) r.implied('loraR', 8, defaultReason('llama-factory.loraR'));
+  if (hp.peft) r.impliedDefault('loraR', 'llama-factory.loraR');
   if (hp.peft) r.implied('loraTargets', 'all-linear', defaultReason('llama-factory.loraTargets'));
 
   // ---- quantization (model_utils/quantization.py) -----------------------------------------------------
@@ -122,9 +122,9 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
   }
   if (hp.loadIn4bit?.value) {
     r.take('quantType', 'quantization_type', asString);
-    r.implied('quantType', 'nf4', defaultReason('llama-factory.quantType'));
+    r.impliedDefault('quantType', 'llama-factory.quantType');
     r.take('doubleQuant', 'double_quantization', asBool);
-    r.implied('doubleQuant', true, defaultReason('llama-factory.doubleQuant'));
+    r.impliedDefault('doubleQuant', 'llama-factory.doubleQuant');
   }
   // LLaMA-Factory never calls PEFT's prepare_model_for_kbit_training; it upcasts norms only with upcast_layernorm
   if (hp.loadIn4bit?.value || hp.loadIn8bit?.value)
@@ -135,7 +135,7 @@ export function extractLlamaFactory(r: ConfigReader, x: ConfigExtraction): void 
     );
 
   // ---- batch, sequence --------------------------------------------------------------------------------
-  r.implied('seqLen', 2048, defaultReason('llama-factory.seqLen'));
+  r.impliedDefault('seqLen', 'llama-factory.seqLen');
   const neat = r.entry('neat_packing');
   if (neat && asBool(litOf(neat.value)) === true) r.put('packing', neat, true, 'LLaMA-Factory neat_packing: true');
   r.used.add('neat_packing');
@@ -228,12 +228,12 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
     else if (bits === 8) r.put('loadIn8bit', qc, true, 'LLaMA-Factory v1 quant_config.quantization_bit: 8');
   }
   if (hp.loadIn4bit?.value) {
-    r.implied('quantType', 'nf4', defaultReason('llama-factory.quantType'));
-    r.implied('doubleQuant', true, defaultReason('llama-factory.doubleQuant'));
+    r.impliedDefault('quantType', 'llama-factory.quantType');
+    r.impliedDefault('doubleQuant', 'llama-factory.doubleQuant');
     r.implied('kbitPrep', false, 'LLaMA-Factory keeps non-quantized params in the compute dtype (no prepare_model_for_kbit_training)');
   }
 
-  r.implied('microBatch', 1, defaultReason('llama-factory-v1.microBatch'));
+  r.impliedDefault('microBatch', 'llama-factory-v1.microBatch');
   const gb = r.entry('global_batch_size');
   r.used.add('global_batch_size');
   const g = gb ? asPositiveInt(litOf(gb.value)) : undefined;
@@ -246,9 +246,9 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
       `LLaMA-Factory v1 global_batch_size ${g} / micro_batch_size ${hp.microBatch.value} (per data-parallel rank)`,
     );
   }
-  r.implied('seqLen', 2048, defaultReason('llama-factory-v1.seqLen'));
-  r.implied('bf16', true, defaultReason('llama-factory-v1.bf16'));
-  r.implied('gradientCheckpointing', true, defaultReason('llama-factory-v1.gradientCheckpointing'));
+  r.impliedDefault('seqLen', 'llama-factory-v1.seqLen');
+  r.impliedDefault('bf16', 'llama-factory-v1.bf16');
+  r.impliedDefault('gradientCheckpointing', 'llama-factory-v1.gradientCheckpointing');
   const fa = r.entry('flash_attn');
   if (fa) {
     r.used.add('flash_attn');
@@ -256,7 +256,7 @@ export function extractLlamaFactoryV1(r: ConfigReader, x: ConfigExtraction): voi
     const impl = v === 'disabled' || v === 'eager' ? 'eager' : v && /^fa[23]$|flash/.test(v) ? 'flash_attention_2' : 'sdpa';
     r.put('attention', fa, impl, `LLaMA-Factory v1 flash_attn: ${v}`);
   }
-  r.implied('optimizer', 'adamw_torch', defaultReason('llama-factory-v1.optimizer'));
+  r.impliedDefault('optimizer', 'llama-factory-v1.optimizer');
 
   const dist = r.entry('dist_config.name');
   r.used.add('dist_config.name');

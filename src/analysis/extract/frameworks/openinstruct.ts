@@ -2,6 +2,7 @@
 // open_instruct/finetune.py (FlatArguments; model and QLoRA set-up in main()) at allenai/open-instruct e6c3044.
 import { ConfigReader } from './reader';
 import { OPEN_INSTRUCT_KEYS } from '../../vocab/dialects/openinstruct';
+import { defaultReason } from '../../vocab/defaults';
 
 /** FlatArguments keys no other format uses, beside model_name_or_path; LLaMA-Factory's own keys rule it out. */
 export function looksLikeOpenInstruct(keys: Set<string>): boolean {
@@ -27,8 +28,8 @@ export function extractOpenInstruct(r: ConfigReader): void {
     r.implied('kbitPrep', true, 'open-instruct use_qlora: prepare_model_for_kbit_training (finetune.py)', hp.loadIn4bit.span);
   }
   if (hp.peft?.value) {
-    r.implied('loraR', 64, 'open-instruct default lora_rank: 64 (FlatArguments)', hp.peft.span);
-    r.implied('loraDropout', 0.1, 'open-instruct default lora_dropout: 0.1 (FlatArguments)', hp.peft.span);
+    r.impliedDefault('loraR', 'open-instruct.loraR', undefined, hp.peft.span);
+    r.impliedDefault('loraDropout', 'open-instruct.loraDropout', undefined, hp.peft.span);
     r.implied(
       'loraTargets',
       ['q_proj', 'o_proj', 'v_proj', 'k_proj', 'gate_proj', 'up_proj', 'down_proj'],
@@ -36,7 +37,7 @@ export function extractOpenInstruct(r: ConfigReader): void {
       hp.peft.span,
     );
   } else if (hp.loadIn4bit?.value) delete hp.loadIn4bit; // QLoRA only takes effect with use_lora (finetune.py)
-  r.implied('attention', 'flash_attention_2', 'open-instruct default use_flash_attn: true (FlatArguments)', at);
+  r.implied('attention', 'flash_attention_2', defaultReason('open-instruct.flashAttn'), at);
   // dpo_tune_cache.py configs carry the preference loss: its reference log-probs are computed once before training
   // and cached (dpo_utils.build_reference_logprobs_cache); SimPO needs no reference at all
   const loss = r.entry('loss_type') ?? r.entry('dpo_loss_type');

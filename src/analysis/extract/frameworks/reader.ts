@@ -6,6 +6,7 @@ import { HyperparamKey, Hyperparams } from '../hyperparams';
 import { CEntry, CNode, ConfigDoc, entryAt, litOf } from './tree';
 import type { Convert } from '../../vocab/values';
 import type { KeyTable } from '../../vocab/dialect';
+import { defaultReason, frameworkDefault } from '../../vocab/defaults';
 
 const INTERPOLATION = /^\$\{([\w.-]+)\}$/;
 
@@ -129,6 +130,12 @@ export class ConfigReader {
     const span = at ?? this.anchor();
     const f: Found<unknown> = { value, span, valueSpan: span, how, implied: true };
     (this.hp as unknown as Record<string, unknown>)[key] = f;
+  }
+
+  /** A framework default from the cited table (vocab/defaults.ts): its value and its reason, unless the file set it. */
+  impliedDefault<K extends HyperparamKey>(key: K, id: string, lead?: string, at?: SourceSpan): void {
+    const d = frameworkDefault(id);
+    this.implied(key, d.value as NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, defaultReason(id, lead), at);
   }
 
   /** The config's root anchor: the model key, else the first key, else the start. */

@@ -8,6 +8,7 @@ import { asPositiveInt, asString } from './reader';
 import { readDeepSpeedKey } from './common';
 import { litOf } from './tree';
 import { asSwiftZeroOffload, asSwiftZeroStage, trainerOfMethod } from '../../vocab/values';
+import { defaultReason } from '../../vocab/defaults';
 
 const SWIFT_ONLY = [
   'tuner_type',
@@ -70,10 +71,10 @@ export function extractSwift(r: ConfigReader, x: ConfigExtraction): void {
   if (rlTrainer) hp.trainerClass = rlTrainer;
 
   const at = m ? ConfigReader.spanOf(m) : undefined;
-  r.implied('peft', true, 'ms-swift default tuner_type: lora (swift/llm/argument/tuner_args.py)', at);
+  r.implied('peft', true, defaultReason('ms-swift.tunerType'), at);
   if (hp.peft?.value) {
-    r.implied('loraR', 8, 'ms-swift default lora_rank: 8', at);
-    r.implied('loraTargets', 'all-linear', 'ms-swift default target_modules: all-linear', at);
+    r.impliedDefault('loraR', 'ms-swift.loraR', undefined, at);
+    r.impliedDefault('loraTargets', 'ms-swift.loraTargets', undefined, at);
   }
   // quant_bits 4/8 with quant_method bnb (the default for training)
   const qb = r.entry('quant_bits');
@@ -81,13 +82,13 @@ export function extractSwift(r: ConfigReader, x: ConfigExtraction): void {
   const bits = qb ? asPositiveInt(litOf(qb.value)) : undefined;
   if (qb && bits === 4) {
     r.put('loadIn4bit', qb, true, 'ms-swift quant_bits: 4 (bitsandbytes)');
-    r.implied('quantType', 'nf4', 'ms-swift default bnb_4bit_quant_type: nf4');
-    r.implied('doubleQuant', true, 'ms-swift default bnb_4bit_use_double_quant: true');
+    r.impliedDefault('quantType', 'ms-swift.quantType');
+    r.impliedDefault('doubleQuant', 'ms-swift.doubleQuant');
   } else if (qb && bits === 8) r.put('loadIn8bit', qb, true, 'ms-swift quant_bits: 8 (bitsandbytes)');
   // ms-swift trains under bf16/fp16 autocast in the model dtype (swift/llm/argument/train_args.py)
   if (hp.dtype?.value === 'bfloat16') r.implied('bf16', true, 'ms-swift sets bf16 mixed precision from torch_dtype: bfloat16', hp.dtype.span);
   else if (hp.dtype?.value === 'float16') r.implied('fp16', true, 'ms-swift sets fp16 mixed precision from torch_dtype: float16', hp.dtype.span);
-  r.implied('gradientCheckpointing', true, 'ms-swift default gradient_checkpointing: true', at);
+  r.impliedDefault('gradientCheckpointing', 'ms-swift.gradientCheckpointing', undefined, at);
   // global_batch_size (Megatron): accumulation per data-parallel rank
   const gb = r.entry('global_batch_size');
   r.used.add('global_batch_size');

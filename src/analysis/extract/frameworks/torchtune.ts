@@ -4,7 +4,6 @@
 import { asBool, asNameList, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { TORCHTUNE_KEYS, TORCHTUNE_LORA_KEYS, TORCHTUNE_SEQ_LEN } from '../../vocab/dialects/torchtune';
-import { defaultReason } from '../../vocab/defaults';
 import { OPTIMIZER_CLASSES } from '../../vocab/values';
 import { CEntry, litOf } from './tree';
 
@@ -125,7 +124,7 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   // ---- LoRA (builder arguments) -----------------------------------------------------------------------------
   if (lora) {
     r.takeAll(TORCHTUNE_LORA_KEYS);
-    r.implied('loraR', 8, defaultReason('torchtune.loraR', 'torchtune LoRA builders default'));
+    r.impliedDefault('loraR', 'torchtune.loraR', 'torchtune LoRA builders default');
     const attn = r.entry('model.lora_attn_modules');
     const mlp = r.entry('model.apply_lora_to_mlp');
     const out = r.entry('model.apply_lora_to_output');
@@ -155,7 +154,7 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
 
   // ---- precision: pure dtype, no autocast -------------------------------------------------------------------
   r.takeAll(TORCHTUNE_KEYS);
-  r.implied('dtype', 'float32', defaultReason('torchtune.dtype'));
+  r.impliedDefault('dtype', 'torchtune.dtype');
   if (lora && hp.dtype) r.implied('adapterDtype', hp.dtype.value, `torchtune builds the adapters in the model dtype (${hp.dtype.value})`);
 
   // ---- batch, sequence ------------------------------------------------------------------------------------------
@@ -170,7 +169,7 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   } else r.takeAll([TORCHTUNE_SEQ_LEN]);
 
   // ---- activations, loss, compile --------------------------------------------------------------------------
-  r.implied('gradientCheckpointing', false, defaultReason('torchtune.gradientCheckpointing', 'torchtune recipes default'));
+  r.impliedDefault('gradientCheckpointing', 'torchtune.gradientCheckpointing', 'torchtune recipes default');
   const loss = r.entry('loss._component_');
   r.used.add('loss._component_');
   if (loss) {

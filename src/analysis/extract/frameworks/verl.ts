@@ -34,5 +34,5 @@ export function extractVerl(r: ConfigReader, x: ConfigExtraction, kind: 'verl-sf
   r.implied('dtype', 'float32', 'verl fsdp_sft_trainer loads the model in fp32 and computes in bf16 (FSDP MixedPrecision param_dtype bf16)', at);
   r.implied('bf16', true, 'verl fsdp_sft_trainer computes in bf16 (FSDP MixedPrecision)', at);
   r.implied('optimizer', 'adamw_torch', 'verl fsdp_sft_trainer steps torch.optim.AdamW', at);
-  r.implied('gradientCheckpointing', false, 'verl default model.enable_gradient_checkpointing: false', at);
+  r.impliedDefault('gradientCheckpointing', 'verl.gradientCheckpointing', undefined, at);
 }
