@@ -118,31 +118,31 @@ void (async () => {
     console.log(formatSummary(`now ${key}`.padEnd(first ? 27 + commit.length : 0), now[key]));
   }
 
-  // The fresh set (bench/data/heldout-fresh): collected after the engine changes above, never used to change it.
-  const { FRESH_DIR } = await import('./lib/heldout');
-  const fresh = heldoutCases(FRESH_DIR).filter((c) => !c.excluded);
-  if (!fresh.length) return;
-  console.log('\nfresh held-out (bench/data/heldout-fresh, collected after the engine changes; its first score in first-score.json):');
-  const freshRows = fresh.map((c) => scoreCase(c, deps, FRESH_DIR));
-  for (const r of freshRows) console.log(formatRow(r));
-  const freshNow = summariesOf(freshRows);
-  let firstScore: Record<string, import('./lib/heldout').Summary> | undefined;
-  try {
-    firstScore = JSON.parse(readFileSync(path.join(FRESH_DIR, 'first-score.json'), 'utf8')).summaries;
-  } catch {
-    firstScore = undefined;
-  }
-  console.log('');
-  for (const key of Object.keys(freshNow)) {
-    if (firstScore?.[key]) console.log(formatSummary(`fresh, first score ${key}`, firstScore[key]));
-    console.log(formatSummary(`fresh, now ${key}`, freshNow[key]));
-  }
-  if (process.argv.includes('--record-fresh') && !firstScore) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(
-      path.join(FRESH_DIR, 'first-score.json'),
-      JSON.stringify({ scored: new Date().toISOString(), summaries: freshNow, rows: freshRows }, null, 1) + '\n',
-    );
-    console.log('recorded the first score in bench/data/heldout-fresh/first-score.json');
+  // Later sets, each collected after the engine changes before it and never used to change it: scored now and
+  // beside the first score recorded when the set arrived (`--record-fresh` records it once, for sets without one).
+  const { LATER_SETS } = await import('./lib/heldout');
+  for (const set of LATER_SETS) {
+    const cases = heldoutCases(set.dir).filter((c) => !c.excluded);
+    if (!cases.length) continue;
+    console.log(`\n${set.label} held-out (bench/data/${path.basename(set.dir)}, ${set.note}; its first score in first-score.json):`);
+    const rows = cases.map((c) => scoreCase(c, deps, set.dir));
+    for (const r of rows) console.log(formatRow(r));
+    const setNow = summariesOf(rows);
+    let firstScore: Record<string, import('./lib/heldout').Summary> | undefined;
+    try {
+      firstScore = JSON.parse(readFileSync(path.join(set.dir, 'first-score.json'), 'utf8')).summaries;
+    } catch {
+      firstScore = undefined;
+    }
+    console.log('');
+    for (const key of Object.keys(setNow)) {
+      if (firstScore?.[key]) console.log(formatSummary(`${set.label}, first score ${key}`, firstScore[key]));
+      console.log(formatSummary(`${set.label}, now ${key}`, setNow[key]));
+    }
+    if (process.argv.includes('--record-fresh') && !firstScore) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(path.join(set.dir, 'first-score.json'), JSON.stringify({ scored: new Date().toISOString(), summaries: setNow, rows }, null, 1) + '\n');
+      console.log(`recorded the first score in bench/data/${path.basename(set.dir)}/first-score.json`);
+    }
   }
 })();

@@ -3,12 +3,12 @@
 import path from 'node:path';
 import { GiB } from '../src/analysis/units';
 import { nodeAnalysisDeps } from '../src/node-deps';
-import { analyzeCase, FRESH_DIR, heldoutCases, HELDOUT_DIR } from './lib/heldout';
+import { analyzeCase, heldoutCases, HELDOUT_DIR, LATER_SETS } from './lib/heldout';
 
 async function main() {
   const base = await nodeAnalysisDeps(path.join(__dirname, '..'));
   for (const id of process.argv.slice(2)) {
-    const setDir = [HELDOUT_DIR, FRESH_DIR].find((d) => heldoutCases(d).some((x) => x.id === id));
+    const setDir = [HELDOUT_DIR, ...LATER_SETS.map((s) => s.dir)].find((d) => heldoutCases(d).some((x) => x.id === id));
     const c = setDir ? heldoutCases(setDir).find((x) => x.id === id) : undefined;
     if (!c || !setDir) {
       console.log(`no case ${id}`);

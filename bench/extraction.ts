@@ -201,26 +201,28 @@ async function main(): Promise<number> {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log('  ' + r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  '));
 
-  freshSet(base);
+  laterSet(base, 'fresh');
+  laterSet(base, 'third');
   await corpusFigures(base);
   return 0;
 }
 
-/** The fresh labelled set (labels-fresh.json): files labelled after the reader changes, never used to change it. */
-function freshSet(base: AnalysisDeps): void {
-  const fresh = labels('fresh');
-  if (!fresh.length) return;
-  const scores = fresh.map((l) => scoreLabel(l, base));
-  console.log('\nfresh labelled set (bench/extraction/labels-fresh.json, labelled after the reader changes):');
+/** A later labelled set (labels-fresh.json, labels-third.json): files labelled after reader changes, never used to
+ * change it; scored now and beside its first score (`--record-fresh` records it once). */
+function laterSet(base: AnalysisDeps, set: 'fresh' | 'third'): void {
+  const later = labels(set);
+  if (!later.length) return;
+  const scores = later.map((l) => scoreLabel(l, base));
+  console.log(`\n${set} labelled set (bench/extraction/labels-${set}.json, labelled after the reader changes):`);
   printMisses(scores, base);
   const now = summarizeExtraction(scores);
-  const FIRST = path.join(REPO, 'bench', 'extraction', 'fresh-first-score.json');
+  const FIRST = path.join(REPO, 'bench', 'extraction', `${set}-first-score.json`);
   if (existsSync(FIRST))
-    console.log(formatExtraction('fresh, first score', (JSON.parse(readFileSync(FIRST, 'utf8')) as { summary: ExtractionSummary }).summary));
-  console.log(formatExtraction('fresh, now', now));
+    console.log(formatExtraction(`${set}, first score`, (JSON.parse(readFileSync(FIRST, 'utf8')) as { summary: ExtractionSummary }).summary));
+  console.log(formatExtraction(`${set}, now`, now));
   if (process.argv.includes('--record-fresh') && !existsSync(FIRST)) {
     writeFileSync(FIRST, JSON.stringify({ scored: new Date().toISOString(), summary: now, files: scores }, null, 1) + '\n');
-    console.log('recorded the first score in bench/extraction/fresh-first-score.json');
+    console.log(`recorded the first score in bench/extraction/${set}-first-score.json`);
   }
 }
 

@@ -5,12 +5,24 @@
 //   2. the held-out set (bench/data/heldout-time.json), never used to set a constant: now, and the first look
 //      (bench/data/first-look.json, scored once before the model changed), overall, per source and with at most
 //      5 cases per source; the targets are printed, not asserted.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findGpu } from '../src/analysis/hardware/gpus';
 import { compareGpus } from '../src/analysis/hardware/compare';
 import { COMPUTE_RANGE, estimateThroughput, Stack, TimeModelOverrides } from '../src/analysis/hardware/time';
-import { capPerSource, firstLookTime, formatTimeSummary, scoreTimeCase, sourceOf, summarizeTime, timeCases, timeCaseSetup, TimeRow } from './lib/heldout-time';
+import {
+  capPerSource,
+  firstLookTime,
+  formatTimeSummary,
+  FRESH_TIME_FILE,
+  FRESH_TIME_FIRST_SCORE,
+  scoreTimeCase,
+  sourceOf,
+  summarizeTime,
+  timeCases,
+  timeCaseSetup,
+  TimeRow,
+} from './lib/heldout-time';
 import { Method, Sharding, TrainingSetup } from '../src/analysis/memory/setup';
 import { resolveModel } from '../src/analysis/models/catalog';
 import { ModelSpec, ModelSpecSchema } from '../src/analysis/models/spec';
@@ -287,4 +299,28 @@ if (held.length) {
   console.log(
     `\ntargets (held-out, all cases): median |hours error| ${(s.medianAbs * 100).toFixed(1)}% ≤ 20%: ${ok(s.medianAbs <= 0.2)}; p90 ${(s.p90Abs * 100).toFixed(1)}% ≤ 45%: ${ok(s.p90Abs <= 0.45)}; signed median ${pct(s.signedMedian)} within ±10%: ${ok(Math.abs(s.signedMedian) <= 0.1)}`,
   );
+}
+
+// ---- the fresh held-out set ----------------------------------------------------------------------------------
+// Collected after the time model changed and never used to change it: scored now and beside its first score
+// (`--record-fresh` records that once).
+const fresh = timeCases(FRESH_TIME_FILE);
+if (fresh.length) {
+  const now = fresh.map(scoreTimeCase);
+  const first = existsSync(FRESH_TIME_FIRST_SCORE) ? (JSON.parse(readFileSync(FRESH_TIME_FIRST_SCORE, 'utf8')) as { scored: string; rows: TimeRow[] }) : null;
+  const firstById = new Map((first?.rows ?? []).map((r) => [r.id, r]));
+  console.log(`\nFresh held-out set (bench/data/heldout-time-fresh.json, ${fresh.length} cases; collected 2026-12-08, after the model changed)`);
+  const fmtPct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : pct(x));
+  for (const r of now) {
+    const unit = r.metric === 'secondsPerStep' ? 's/step' : 'tok/s/GPU';
+    console.log(
+      `${pad(r.id, 50)} ${pad(unit, 10)} ${pad(fmtPct(r.error), 8, true)} ${pad(fmtPct(firstById.get(r.id)?.error), 8, true)}${r.why ? `  ${r.why}` : ''}${r.doubtful ? '  (doubtful)' : ''}`,
+    );
+  }
+  if (first) console.log(formatTimeSummary(`  first score (${first.scored.slice(0, 10)})`, summarizeTime(first.rows)));
+  console.log(formatTimeSummary('  now', summarizeTime(now)));
+  if (process.argv.includes('--record-fresh') && !first) {
+    writeFileSync(FRESH_TIME_FIRST_SCORE, JSON.stringify({ scored: new Date().toISOString(), rows: now }, null, 1) + '\n');
+    console.log(`recorded the first score in ${path.relative(process.cwd(), FRESH_TIME_FIRST_SCORE)}`);
+  }
 }

@@ -14,7 +14,7 @@ const out = process.env.VRAM_LENS_EXTRACTION_FILES ?? path.join(dir, 'files');
 const force = process.argv.includes('--force');
 const TIMEOUT_MS = 20_000;
 
-const labels = ['labels-scripts.json', 'labels-configs.json', 'labels-fresh.json'].flatMap((f) =>
+const labels = ['labels-scripts.json', 'labels-configs.json', 'labels-fresh.json', 'labels-third.json'].flatMap((f) =>
   existsSync(path.join(dir, f)) ? JSON.parse(readFileSync(path.join(dir, f), 'utf8')) : [],
 );
 

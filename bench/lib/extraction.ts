@@ -27,11 +27,11 @@ export interface Label {
 export const EXTRACTION_DIR = path.join(__dirname, '..', '..', 'bench', 'extraction');
 export const FILES_DIR = process.env.VRAM_LENS_EXTRACTION_FILES ?? path.join(EXTRACTION_DIR, 'files');
 
-/** The first labelled set (the reader was then improved against it), or the fresh one (labels-fresh.json),
- * labelled after those changes and scored once (its first score is kept in fresh-first-score.json). */
-export function labels(set: 'first' | 'fresh' = 'first'): Label[] {
+/** The first labelled set (the reader was then improved against it), or a later one (labels-fresh.json,
+ * labels-third.json), each labelled after the changes before it and scored once (<set>-first-score.json). */
+export function labels(set: 'first' | 'fresh' | 'third' = 'first'): Label[] {
   const out: Label[] = [];
-  for (const f of set === 'first' ? ['labels-scripts.json', 'labels-configs.json'] : ['labels-fresh.json']) {
+  for (const f of set === 'first' ? ['labels-scripts.json', 'labels-configs.json'] : [`labels-${set}.json`]) {
     const p = path.join(EXTRACTION_DIR, f);
     if (existsSync(p)) out.push(...(JSON.parse(readFileSync(p, 'utf8')) as Label[]));
   }

@@ -51,9 +51,13 @@ export interface TimeRow {
 
 export const HELDOUT_TIME_FILE = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout-time.json');
 
-export function timeCases(): TimeCase[] {
-  if (!existsSync(HELDOUT_TIME_FILE)) return [];
-  return (JSON.parse(readFileSync(HELDOUT_TIME_FILE, 'utf8')) as { cases: TimeCase[] }).cases.filter((c) => !c.excluded);
+/** A second held-out speed set, collected 2026-12-08 after the time model changed (scored once on arrival). */
+export const FRESH_TIME_FILE = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout-time-fresh.json');
+export const FRESH_TIME_FIRST_SCORE = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout-time-fresh-first-score.json');
+
+export function timeCases(file = HELDOUT_TIME_FILE): TimeCase[] {
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, 'utf8')) as { cases: TimeCase[] }).cases.filter((c) => !c.excluded);
 }
 
 function modelOf(c: TimeCase): ModelSpec | string {

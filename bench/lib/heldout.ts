@@ -56,6 +56,11 @@ export const HELDOUT_DIR = path.join(__dirname, '..', '..', 'bench', 'data', 'he
 /** A second held-out set, collected after the engine was changed for the first one and scored once (its first
  * score is kept in its folder's first-score.json). */
 export const FRESH_DIR = path.join(__dirname, '..', '..', 'bench', 'data', 'heldout-fresh');
+/** The held-out sets collected after the first one, in the order they arrived (each scored once on arrival). */
+export const LATER_SETS = [
+  { label: 'fresh', dir: FRESH_DIR, note: 'collected 2026-12-07 after the first round of engine changes' },
+  { label: 'third', dir: path.join(__dirname, '..', '..', 'bench', 'data', 'heldout-third'), note: 'collected 2026-12-08 after the second round' },
+];
 
 export function heldoutCases(dir = HELDOUT_DIR): HeldoutCase[] {
   const file = path.join(dir, 'cases.json');
@@ -69,7 +74,7 @@ function predictedOn(metric: string, j: ReturnType<typeof reportToJson>): number
   const g = j.perGpu;
   if (!g) return null;
   if (metric === 'allocated' || metric === 'active') return g.peakAllocatedBytes / GiB;
-  if (metric === 'smi') return g.peakDeviceBytes / GiB;
+  if (metric === 'smi' || metric === 'nvidia-smi') return g.peakDeviceBytes / GiB;
   return g.peakReservedBytes / GiB; // reserved, and unknown (published "memory used" is most often the reserved peak)
 }
 
