@@ -330,6 +330,24 @@ describe('torchtune', () => {
     assert.equal(torchtuneBuilderModel('llama3_2_vision_transform'), undefined);
   });
 
+  it('a rule-read key that only refers to another key (${…}) reads as that key, as OmegaConf resolves it', () => {
+    // the optimizer's `fused` flag is read by a rule (not a dialect table): before, the reference was not followed
+    const text = [
+      'fused_step: True',
+      'model:',
+      '  _component_: torchtune.models.llama3_1.llama3_1_8b',
+      'optimizer:',
+      '  _component_: torch.optim.AdamW',
+      '  fused: ${fused_step}',
+      'batch_size: 2',
+      '',
+    ].join('\n');
+    const r = analyzeText(text, 'full.yaml', settings(), deps);
+    assert.equal(r.hyperparams.optimizer?.value, 'adamw_torch_fused');
+    const unfused = analyzeText(text.replace('fused_step: True', 'fused_step: False'), 'full.yaml', settings(), deps);
+    assert.equal(unfused.hyperparams.optimizer?.value, 'adamw_torch');
+  });
+
   describe('torchtune_qlora.yaml (single device)', () => {
     const text = readConfig('torchtune_qlora.yaml');
     let r: Report;

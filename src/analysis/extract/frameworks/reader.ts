@@ -30,8 +30,13 @@ export class ConfigReader {
     return this.doc.root;
   }
 
+  /** The entry at a dotted path; a value that is only a `${a.b}` reference reads as the value it refers to
+   * (OmegaConf/Hydra interpolation: torchtune, verl), so every rule sees what the launcher would. */
   entry(path: string): CEntry | undefined {
-    return entryAt(this.doc.root, path);
+    const e = entryAt(this.doc.root, path);
+    if (e?.value.kind !== 'scalar' || typeof e.value.value !== 'string' || !e.value.value.includes('${')) return e;
+    const r = this.resolve(e);
+    return r.unresolved || r.node === e.value ? e : { ...e, value: r.node };
   }
 
   has(path: string): boolean {
@@ -69,7 +74,7 @@ export class ConfigReader {
     opts: { override?: boolean; how?: string } = {},
   ): CEntry | undefined {
     for (const path of Array.isArray(paths) ? paths : [paths]) {
-      const e = this.entry(path);
+      const e = entryAt(this.doc.root, path); // raw: resolve() below follows a reference and says through which key
       if (!e) continue;
       this.used.add(path);
       if (this.hp[key] && !opts.override) return e;
