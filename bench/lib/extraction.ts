@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { optimizerKind } from '../../src/analysis/plan/plan';
 import { analyzeText, AnalysisDeps, DEFAULT_SETTINGS, Report } from '../../src/analysis/report';
+import { readInput } from '../../src/cli/input';
 import { listShellScripts, readSmallFile } from '../../src/node-deps';
 
 export interface LabelField {
@@ -113,7 +114,9 @@ export interface FileScore {
 
 export function scoreLabel(l: Label, base: AnalysisDeps): FileScore {
   const file = path.join(FILES_DIR, l.file);
-  const text = readSmallFile(file);
+  // read as the CLI reads a file it is given (its size limits), linked files as the readers read them
+  const input = readInput(file);
+  const text = 'text' in input ? input.text : undefined;
   const score: FileScore = {
     file: l.file,
     isTraining: l.isTraining,

@@ -8,6 +8,8 @@ import { analyzeText, AnalysisDeps, AnalysisSettings, Report } from '../analysis
 import { defaultHubCacheDir, fetchHubConfig, readHubCache } from '../models/hub';
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+/** Notebooks keep their outputs (plots, logs) in the file; only the code cells are read, so they may be larger. */
+export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
 
 /** The file's text, or why it cannot be read (never throws). */
 export function readInput(file: string): { text: string } | { error: string } {
@@ -20,7 +22,8 @@ export function readInput(file: string): { text: string } | { error: string } {
   }
   if (st.isDirectory()) return { error: 'is a folder, not a file' };
   if (!st.isFile()) return { error: 'is not a regular file' };
-  if (st.size > MAX_FILE_BYTES) return { error: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` };
+  const max = /\.ipynb$/i.test(file) ? MAX_NOTEBOOK_BYTES : MAX_FILE_BYTES;
+  if (st.size > max) return { error: `larger than ${max / 1024 / 1024} MiB` };
   try {
     const buf = readFileSync(file);
     if (buf.subarray(0, 8000).includes(0)) return { error: 'is a binary file' };

@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import path from 'node:path';
 import { findGpu } from '../../src/analysis/hardware/gpus';
 import { GiB } from '../../src/analysis/units';
@@ -211,5 +212,32 @@ describe('vram-lens CLI (dist/cli.js)', () => {
     assert.match(list.stdout, /^t4-16gb\s/m);
     assert.match(list.stdout, /^rtx-4090-24gb\s/m);
     assert.equal(cli('--help').code, 0);
+  });
+});
+
+describe('reading input files (cli/input.ts)', () => {
+  it('reads a notebook whose saved outputs make it larger than the script limit; a script that large is refused', async () => {
+    const { readInput, MAX_FILE_BYTES } = await import('../../src/cli/input');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vram-lens-input-'));
+    const plot = 'iVBORw0KGgo'.repeat(Math.ceil((MAX_FILE_BYTES + 1024) / 11)); // a base64 PNG output, > 2 MiB
+    const nb = {
+      cells: [
+        {
+          cell_type: 'code',
+          source: ['from transformers import TrainingArguments\n'],
+          outputs: [{ output_type: 'display_data', data: { 'image/png': plot } }],
+        },
+      ],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    fs.writeFileSync(path.join(dir, 'big.ipynb'), JSON.stringify(nb));
+    fs.writeFileSync(path.join(dir, 'big.py'), `# ${plot}\n`);
+    const notebook = readInput(path.join(dir, 'big.ipynb'));
+    assert.ok('text' in notebook, JSON.stringify(notebook).slice(0, 200));
+    const script = readInput(path.join(dir, 'big.py'));
+    assert.deepEqual(script, { error: 'larger than 2 MiB' });
+    fs.rmSync(dir, { recursive: true });
   });
 });
