@@ -117,6 +117,8 @@ export function fileKindOf(fileName: string, languageId?: string): FileKind {
   if (f.endsWith('.ipynb')) return 'notebook';
   if (languageId === 'yaml' || f.endsWith('.yaml') || f.endsWith('.yml')) return 'yaml';
   if (languageId === 'json' || f.endsWith('.json')) return 'json';
+  // launch scripts (`swift sft …`, `llamafactory-cli train …`, `torchrun train.py --…`): the job they launch
+  if (languageId === 'shellscript' || /\.(sh|bash)$/.test(f)) return 'shell';
   return 'unknown';
 }
 
@@ -239,7 +241,8 @@ export function analyzeText(
     base.findings.push({
       severity: 'information',
       code: 'vramLens.unsupported',
-      message: 'VRAM Lens reads Python training scripts, notebooks and YAML/JSON training configs; this file type is not analysed.',
+      message:
+        'VRAM Lens reads Python training scripts, notebooks, YAML/JSON training configs and the shell scripts that launch them; this file type is not analysed.',
       span: ZERO_SPAN,
       related: [],
     });

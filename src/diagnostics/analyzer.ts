@@ -16,6 +16,9 @@ export function isAnalyzable(doc: vscode.TextDocument): boolean {
   if (scheme !== 'file' && scheme !== 'untitled' && scheme !== 'vscode-remote') return false;
   if (doc.languageId === 'python') return true;
   if (scheme === 'untitled') return false; // an untitled buffer is analysed as untitled.py
+  // launch scripts (`swift sft …`, `llamafactory-cli train …`, `torchrun train.py …`): the job they launch;
+  // a script that launches no training gets no findings
+  if (doc.languageId === 'shellscript') return true;
   // training configs (axolotl, LLaMA-Factory, torchtune, TRL, DeepSpeed, accelerate) and .ipynb opened as text;
   // other YAML/JSON is recognised as such and gets no findings
   return doc.languageId === 'yaml' || /\.(ya?ml|json|ipynb)$/i.test(doc.uri.path);

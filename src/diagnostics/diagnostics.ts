@@ -12,7 +12,13 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 };
 
 /** Documents the editor features apply to: scripts, notebook cells and configs. */
-export const TRAINING_FILES: vscode.DocumentSelector = [{ language: 'python' }, { language: 'yaml' }, { language: 'json' }, { language: 'jsonc' }];
+export const TRAINING_FILES: vscode.DocumentSelector = [
+  { language: 'python' },
+  { language: 'yaml' },
+  { language: 'json' },
+  { language: 'jsonc' },
+  { language: 'shellscript' },
+];
 
 /** The README section that explains a diagnostic code (`vramLens.oom` -> #vramlensoom). */
 export function codeTarget(readme: vscode.Uri, code: string): vscode.Uri {

@@ -114,7 +114,7 @@ export const PanelDataSchema = z.object({
   /** path as the analysis saw it */
   file: z.string(),
   fileName: z.string(),
-  kind: z.enum(['python', 'yaml', 'json', 'notebook', 'unknown']),
+  kind: z.enum(['python', 'yaml', 'json', 'notebook', 'shell', 'unknown']),
   framework: z.string(),
   /** the host's one-line summary of the file's estimate */
   summary: z.string(),

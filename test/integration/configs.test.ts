@@ -52,6 +52,27 @@ describe('configs and notebooks', () => {
     await screenshot('notebook-oom');
   });
 
+  it('a launch script (swift sft) that does not fit: the error sits on the command', async () => {
+    const root = workspaceRoot();
+    const script = [
+      '#!/bin/bash',
+      'swift sft \\',
+      '    --model Qwen/Qwen2.5-72B-Instruct \\',
+      '    --train_type full \\',
+      '    --per_device_train_batch_size 4',
+      '',
+    ].join('\n');
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, 'launch_full.sh'), Buffer.from(script));
+    const editor = await openFixture('launch_full.sh');
+    const doc = editor.document;
+    assert.equal(doc.languageId, 'shellscript');
+    const oom = await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the vramLens.oom diagnostic on the launch script', 20000);
+    assert.equal(oom.range.start.line, lineOf(script, 'swift sft'));
+    assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, 'launch_full.sh'));
+  });
+
   it('editing a linked DeepSpeed config (unsaved) re-analyses the YAML that uses it', async () => {
     const root = workspaceRoot();
     const yaml = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, 'axolotl_full_oom.yml'))).toString() + 'deepspeed: live_ds.json\n';

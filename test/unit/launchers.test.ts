@@ -272,3 +272,65 @@ describe('how a file is run: launch.json, usage examples, command-line keys thro
     assert.doesNotMatch(src, /OVERRIDES/);
   });
 });
+
+describe('shell scripts opened on their own', () => {
+  let base: AnalysisDeps;
+  before(async () => {
+    base = await loadDeps();
+  });
+
+  it('an ms-swift launch script: the job from the command line, list arguments whole, findings on the command', () => {
+    const text = [
+      '#!/bin/bash',
+      'export NCCL_DEBUG=INFO',
+      'CUDA_VISIBLE_DEVICES=0,1 NPROC_PER_NODE=2 \\',
+      'swift sft \\',
+      '    --model Qwen/Qwen2.5-7B-Instruct \\',
+      '    --train_type lora \\',
+      '    --lora_rank 16 \\',
+      '    --target_modules q_proj k_proj v_proj \\',
+      '    --per_device_train_batch_size 2 \\',
+      '    --max_length 4096 \\',
+      '    --torch_dtype bfloat16',
+      '',
+    ].join('\n');
+    const r = analyzeText(text, '/ws/train.sh', settings(), base);
+    assert.equal(r.kind, 'shell');
+    assert.equal(r.isTraining, true);
+    assert.equal(r.framework, 'ms-swift');
+    assert.equal(r.model?.spec?.id, 'Qwen/Qwen2.5-7B');
+    assert.deepEqual(r.plan!.loraTargets.value, ['q_proj', 'k_proj', 'v_proj']);
+    assert.equal(r.plan!.loraR.value, 16);
+    assert.equal(r.plan!.microBatch.value, 2);
+    assert.equal(r.plan!.seqLen.value, 4096);
+    // the command starts on line 3 (0-based 2); the report's anchor sits there
+    assert.equal(r.anchor?.line, lineOf(text, /^CUDA_VISIBLE_DEVICES/));
+    assert.ok(r.estimate, 'an estimate');
+  });
+
+  it('llamafactory-cli train with its arguments on the command line (no YAML)', () => {
+    const text = [
+      'llamafactory-cli train \\',
+      '    --stage sft --do_train True \\',
+      '    --model_name_or_path meta-llama/Llama-3.1-8B-Instruct \\',
+      '    --finetuning_type lora --lora_rank 32 \\',
+      '    --cutoff_len 2048 --per_device_train_batch_size 4 --gradient_accumulation_steps 8 \\',
+      '    --bf16 True --output_dir out',
+    ].join('\n');
+    const r = analyzeText(text, '/ws/run.sh', settings(), base);
+    assert.equal(r.isTraining, true);
+    assert.equal(r.framework, 'llama-factory');
+    assert.equal(r.model?.spec?.id, 'meta-llama/Llama-3.1-8B');
+    assert.deepEqual([r.plan!.method.value, r.plan!.loraR.value, r.plan!.seqLen.value, r.plan!.microBatch.value], ['lora', 32, 2048, 4]);
+  });
+
+  it('a shell script that launches no training is not a training file and gets no findings', () => {
+    const text = ['#!/bin/bash', 'set -e', 'pip install -r requirements.txt', 'python download_data.py --out data/', 'python evaluate.py --model out'].join(
+      '\n',
+    );
+    const r = analyzeText(text, '/ws/setup.sh', settings(), base);
+    assert.equal(r.kind, 'shell');
+    assert.equal(r.isTraining, false);
+    assert.deepEqual(r.findings, []);
+  });
+});

@@ -2,7 +2,7 @@
 // stage (src/analysis/plan) turns them into a complete TrainingPlan with defaults.
 import { Found, SourceSpan, Unread } from './source';
 
-export type FileKind = 'python' | 'yaml' | 'json' | 'notebook' | 'unknown';
+export type FileKind = 'python' | 'yaml' | 'json' | 'notebook' | 'shell' | 'unknown';
 export type Framework =
   | 'transformers'
   | 'trl'

@@ -252,7 +252,9 @@ export function trainingLaunchOf(chunks: ShellChunk[], hostFile: string, root: s
   for (const c of chunks) {
     for (const l of allLaunches(c.text, hostFile, c.cwd, c.env)) {
       const target = l.targets[0];
-      if (l.launcher !== 'trl' && l.launcher !== 'swift' && (!target || NOT_TRAINING_SCRIPT.test(target))) continue;
+      // trl and swift take the job on the command line; so does `llamafactory-cli train --model_name_or_path …`
+      const commandLineJob = l.launcher === 'trl' || l.launcher === 'swift' || (l.launcher === 'llamafactory-cli' && !target && /\btrain\b/.test(l.command));
+      if (!commandLineJob && (!target || NOT_TRAINING_SCRIPT.test(target))) continue;
       if (l.launcher === 'python' && target && !/\.(py)$/.test(target) && !/\.(ya?ml|json)$/.test(target)) continue;
       out.push({ launch: { ...l, cwd: l.cwd || root }, chunk: c });
     }

@@ -240,8 +240,13 @@ function overridesOf(args: string[]): { key: string; value: string }[] {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       if (eq > 0) out.push({ key: a.slice(2, eq), value: a.slice(eq + 1) });
-      else if (i + 1 < args.length && !args[i + 1].startsWith('--')) out.push({ key: a.slice(2), value: args[++i] });
-      else out.push({ key: a.slice(2), value: 'true' });
+      else if (i + 1 < args.length && !args[i + 1].startsWith('--')) {
+        // `--target_modules q_proj k_proj`: list arguments (argparse nargs="+", HfArgumentParser list fields) take
+        // every value up to the next option, joined as the comma list the converters read
+        const values = [args[++i]];
+        while (i + 1 < args.length && !args[i + 1].startsWith('-') && !/^[\w.]+=/.test(args[i + 1])) values.push(args[++i]);
+        out.push({ key: a.slice(2), value: values.join(',') });
+      } else out.push({ key: a.slice(2), value: 'true' });
     } else {
       const m = /^([\w.]+)=(.*)$/.exec(a);
       if (m) out.push({ key: m[1], value: m[2] });
@@ -304,7 +309,9 @@ export function allLaunches(scriptText: string, scriptPath: string, root: string
       const launch = interpret(tokens, env, vars);
       if (!launch) continue;
       const candidates = [launch.script, ...launch.configArgs].filter((x): x is string => !!x);
-      if (!candidates.length && launch.launcher !== 'trl' && launch.launcher !== 'swift') continue;
+      // trl, swift and an inline `llamafactory-cli train --…` carry the whole job on the command line
+      const inline = launch.launcher === 'trl' || launch.launcher === 'swift' || (launch.launcher === 'llamafactory-cli' && launch.overrides.length > 0);
+      if (!candidates.length && !inline) continue;
       launches.push({
         launcher: launch.launcher,
         scriptPath,
@@ -372,7 +379,9 @@ function interpret(tokens: string[], env: Map<string, string>, vars: Map<string,
     p = { launcher, script: rest[1], args: rest.slice(2), opts: new Map(), flags: new Set() };
   } else if (cmd === 'llamafactory-cli' && rest[0] === 'train') {
     launcher = 'llamafactory-cli';
-    p = { launcher, script: rest[1], args: rest.slice(2), opts: new Map(), flags: new Set() };
+    // `llamafactory-cli train config.yaml [key=value …]`, or every argument on the command line (`--stage sft …`)
+    const inline = rest[1]?.startsWith('-');
+    p = { launcher, script: inline ? undefined : rest[1], args: rest.slice(inline ? 1 : 2), opts: new Map(), flags: new Set() };
   } else if (cmd === 'tune' && rest[0] === 'run') {
     launcher = 'tune';
     const q = parseLauncher(rest.slice(1), launcher, (o) => TORCHRUN_VALUED.has(o));

@@ -38,6 +38,7 @@ function configOverrides(inv: Invocation | undefined): ConfigOverride[] {
 /** Reads a script or config (not a notebook's joined program: see readNotebook). */
 export function readHyperparams(text: string, kind: FileKind, ctx: ReadContext, depth = 0): Hyperparams {
   if (kind === 'notebook' || (kind === 'python' && ctx.notebook)) return readNotebook(text, ctx, depth);
+  if (kind === 'shell') return readShellScript(text, ctx, depth);
   const { file, root } = filePaths(ctx);
   // a config parsed once: only configs a training job reads look for how they are launched (package.json,
   // DeepSpeed and accelerate files, merge recipes do not scan the workspace's launch scripts)
@@ -230,6 +231,53 @@ function readNotebook(text: string, ctx: ReadContext, depth: number): Hyperparam
   }
   if (!own.purpose || own.purpose.value === 'training') enrichHyperparams(own, null, ctx, null);
   return own;
+}
+
+// ---- shell scripts ---------------------------------------------------------------------------------------
+
+/** The span of a 1-based line of a text. */
+function lineSpan(text: string, line: number): SourceSpan {
+  let start = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  const nl = text.indexOf('\n', start);
+  const end = nl < 0 ? text.length : nl;
+  return { start, end, line: line - 1, column: 0, endLine: line - 1, endColumn: end - start };
+}
+
+/**
+ * A shell script opened on its own: the first training job it launches (python/torchrun/accelerate/deepspeed
+ * with a training script, llamafactory-cli, axolotl, tune, trl, swift), read from the launched file with the
+ * command's values, or from the command's values alone; findings sit on the command's first line.
+ */
+function readShellScript(text: string, ctx: ReadContext, depth: number): Hyperparams {
+  const { file, root } = filePaths(ctx);
+  const cwd = file ? dirnameOf(file) : '';
+  const whole = lineSpan(text, 1);
+  for (const { launch } of trainingLaunchOf([{ text, span: whole, cwd }], file ?? 'script.sh', root ?? cwd)) {
+    const at = lineSpan(text, launch.line);
+    const hp = readLaunched(
+      launch,
+      `line ${launch.line} (${launch.command.slice(0, 60)}${launch.command.length > 60 ? '…' : ''})`,
+      at,
+      file ?? 'script.sh',
+      ctx,
+      depth + 1,
+    );
+    if (!hp) continue;
+    hp.kind = 'shell';
+    return hp;
+  }
+  const hp = emptyHyperparams('shell');
+  hp.purpose = {
+    value: 'unknown',
+    reason:
+      'a shell script that launches no training command (python/torchrun/accelerate/deepspeed with a training script, llamafactory-cli, axolotl, tune, trl, swift)',
+  };
+  return hp;
 }
 
 // ---- task files: dstack `commands:`, SkyPilot `run:` ------------------------------------------------------
