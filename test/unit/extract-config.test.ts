@@ -497,3 +497,56 @@ describe('YAML values as PyYAML reads them (docs/sources/parsing-pitfalls.md §6
     assert.ok(x.hp.unread.some((u) => u.key === 'micro_batch_size' && /lots/.test(u.reason)));
   });
 });
+
+describe('oumi', () => {
+  let deps: AnalysisDeps;
+  before(async () => {
+    deps = fixtureDeps(await loadDeps());
+  });
+
+  it('reads the model, training, peft, fsdp sections; QLoRA from q_lora; the trainer from trainer_type', () => {
+    const text = [
+      'model:',
+      '  model_name: "meta-llama/Llama-3.1-8B-Instruct"',
+      '  model_max_length: 4096',
+      '  torch_dtype_str: "bfloat16"',
+      'data:',
+      '  train:',
+      '    datasets:',
+      '      - dataset_name: "yahma/alpaca-cleaned"',
+      'training:',
+      '  trainer_type: "TRL_DPO"',
+      '  use_peft: True',
+      '  per_device_train_batch_size: 2',
+      '  gradient_accumulation_steps: 8',
+      '  enable_gradient_checkpointing: True',
+      '  optimizer: "paged_adamw_8bit"',
+      'peft:',
+      '  q_lora: True',
+      '  bnb_4bit_quant_type: "nf4"',
+      '  lora_r: 32',
+      '  lora_target_modules: ["q_proj", "v_proj"]',
+      'fsdp:',
+      '  enable_fsdp: True',
+      '  sharding_strategy: "HYBRID_SHARD"',
+      '',
+    ].join('\n');
+    const r = analyzeText(text, 'train.yaml', settings({ gpuCount: 2 }), deps);
+    assert.equal(r.framework, 'oumi');
+    assert.equal(r.model?.spec?.id, 'meta-llama/Llama-3.1-8B');
+    const p = r.plan!;
+    assert.deepEqual(
+      [p.method.value, p.quantization.value, p.loraR.value, p.microBatch.value, p.gradAccumulation.value, p.seqLen.value, p.gradientCheckpointing.value],
+      ['qlora', 'nf4', 32, 2, 8, 4096, true],
+    );
+    assert.deepEqual(p.loraTargets.value, ['q_proj', 'v_proj']);
+    assert.equal(p.sharding.value, 'fsdp_hybrid');
+    assert.equal(r.hyperparams.trainerClass, 'DPOTrainer');
+    assert.equal(r.hyperparams.loadIn4bit?.value, true);
+  });
+
+  it('leaves a config without the oumi sections to the other readers', () => {
+    const r = analyzeText('model: Qwen/Qwen2.5-7B\ntraining:\n  lr: 1e-5\n', 'x.yaml', settings(), deps);
+    assert.notEqual(r.framework, 'oumi');
+  });
+});

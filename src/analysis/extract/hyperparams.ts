@@ -18,6 +18,7 @@ export type Framework =
   | 'open-instruct'
   | 'ms-swift'
   | 'verl'
+  | 'oumi'
   | 'mergekit'
   /** a task file (dstack, SkyPilot) whose commands launch the training: its values are in the commands */
   | 'task'

@@ -425,6 +425,16 @@ const TABLE: FrameworkDefault[] = [
   { id: 'open-instruct.loraR', key: 'lora_rank', value: 64, library: 'open-instruct', version: 'main (2025)', file: 'open_instruct/finetune.py' },
   { id: 'open-instruct.loraDropout', key: 'lora_dropout', value: 0.1, library: 'open-instruct', version: 'main (2025)', file: 'open_instruct/finetune.py' },
   { id: 'open-instruct.flashAttn', key: 'use_flash_attn', value: true, library: 'open-instruct', version: 'main (2025)', file: 'open_instruct/finetune.py' },
+  // ---- oumi (src/oumi/core/configs/params/model_params.py, training_params.py) ----
+  { id: 'oumi.dtype', key: 'model.torch_dtype_str', value: 'float32', library: 'oumi', version: '0.1', file: 'src/oumi/core/configs/params/model_params.py' },
+  {
+    id: 'oumi.gradientCheckpointing',
+    key: 'training.enable_gradient_checkpointing',
+    value: false,
+    library: 'oumi',
+    version: '0.1',
+    file: 'src/oumi/core/configs/params/training_params.py',
+  },
   // ---- LitGPT and verl ----
   { id: 'litgpt.loraR', key: 'lora_r', value: 8, library: 'LitGPT', version: '0.5', file: 'litgpt/finetune/lora.py' },
   {
@@ -464,7 +474,7 @@ const TABLE: FrameworkDefault[] = [
   },
 ];
 
-const CONFIG_LIBRARIES = new Set(['axolotl', 'LLaMA-Factory', 'torchtune', 'DeepSpeed', 'accelerate', 'ms-swift', 'open-instruct', 'verl']);
+const CONFIG_LIBRARIES = new Set(['axolotl', 'LLaMA-Factory', 'torchtune', 'DeepSpeed', 'accelerate', 'ms-swift', 'open-instruct', 'verl', 'oumi']);
 
 let byId: Map<string, FrameworkDefault> | undefined;
 

@@ -19,6 +19,9 @@ export const HF_NOT_MODELLED = [
 /** TRL configs for trainers beyond SFT, named by keys only they have. */
 function trlTrainerOf(keys: Set<string>): string | undefined {
   if (keys.has('num_generations') || keys.has('use_vllm') || keys.has('reward_funcs')) return 'GRPOConfig';
+  // SimPO's own trainer (princeton-nlp/SimPO scripts/simpo_config.py: gamma_beta_ratio) and TRL CPOConfig's
+  // loss_type "simpo" (simpo_gamma): no reference model, as CPOTrainer
+  if (keys.has('beta') && (keys.has('gamma_beta_ratio') || keys.has('simpo_gamma') || keys.has('cpo_alpha'))) return 'CPOConfig';
   if (keys.has('beta') && (keys.has('max_prompt_length') || keys.has('loss_type'))) return 'DPOConfig';
   return undefined;
 }

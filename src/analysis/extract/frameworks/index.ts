@@ -13,6 +13,7 @@ import { extractTorchtune, looksLikeTorchtune } from './torchtune';
 import { extractLitgpt, looksLikeLitgpt } from './litgpt';
 import { extractMistralFinetune, looksLikeMistralFinetune } from './mistral';
 import { extractOpenInstruct, looksLikeOpenInstruct } from './openinstruct';
+import { extractOumi, looksLikeOumi } from './oumi';
 import { extractSwift, looksLikeSwift } from './swift';
 import { extractVerl, looksLikeVerl } from './verl';
 import { ConfigExtraction } from './types';
@@ -36,6 +37,7 @@ export type ConfigFormat =
   | 'litgpt'
   | 'mistral-finetune'
   | 'open-instruct'
+  | 'oumi'
   | 'ms-swift'
   | 'verl-sft'
   | 'verl-generation'
@@ -63,6 +65,7 @@ export function detectConfigFormat(doc: ConfigDoc): ConfigFormat {
   if (looksLikeMistralFinetune(keys)) return 'mistral-finetune';
   if (looksLikeSwift(keys, modelIsString)) return 'ms-swift';
   if (looksLikeOpenInstruct(keys)) return 'open-instruct';
+  if (looksLikeOumi(keys, root)) return 'oumi';
   if (looksLikeLlamaFactoryV1({ keys, modelIsString })) return 'llama-factory-v1';
   if (looksLikeLlamaFactory(keys)) return 'llama-factory';
   if (looksLikeAxolotl(keys)) return 'axolotl';
@@ -154,6 +157,12 @@ export function extractConfig(text: string, kind: 'yaml' | 'json', overrides: Co
       case 'litgpt': {
         const rr = reader('LitGPT');
         extractLitgpt(rr, x);
+        used = rr.used;
+        break;
+      }
+      case 'oumi': {
+        const rr = reader('oumi');
+        extractOumi(rr, x);
         used = rr.used;
         break;
       }

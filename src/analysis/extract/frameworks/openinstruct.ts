@@ -7,8 +7,9 @@ import { defaultReason } from '../../vocab/defaults';
 /** FlatArguments keys no other format uses, beside model_name_or_path; LLaMA-Factory's own keys rule it out. */
 export function looksLikeOpenInstruct(keys: Set<string>): boolean {
   if (!keys.has('model_name_or_path') || ['stage', 'finetuning_type', 'template', 'cutoff_len'].some((k) => keys.has(k))) return false;
-  return ['use_lora', 'use_qlora', 'use_flash_attn', 'with_tracking', 'checkpointing_steps', 'dataset_mixer', 'dataset_mixer_list', 'use_slow_tokenizer'].some(
-    (k) => keys.has(k),
+  // `dataset_mixer` alone is not enough: the alignment-handbook's TRL recipes (H4ArgumentParser) use it too
+  return ['use_lora', 'use_qlora', 'use_flash_attn', 'with_tracking', 'checkpointing_steps', 'dataset_mixer_list', 'use_slow_tokenizer'].some((k) =>
+    keys.has(k),
   );
 }
 

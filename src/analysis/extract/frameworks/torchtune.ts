@@ -160,7 +160,7 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   // ---- batch, sequence ------------------------------------------------------------------------------------------
   const msl = r.entry('tokenizer.max_seq_len');
   r.used.add('tokenizer.max_seq_len');
-  if (msl && msl.value.kind === 'scalar' && msl.value.value === null) {
+  if (msl && msl.value.kind === 'scalar' && msl.value.value === null && !r.has('dataset.max_seq_len')) {
     hp.unread.push({
       key: 'tokenizer.max_seq_len',
       span: ConfigReader.spanOf(msl),

@@ -25,7 +25,8 @@ export const TORCHTUNE_LORA_KEYS: KeyTable = [
 ];
 
 /** tokenizer.max_seq_len: nested, and null means "as long as the data" (read with a rule). */
-export const TORCHTUNE_SEQ_LEN = key('seqLen', 'tokenizer.max_seq_len', asPositiveInt);
+// the tokenizer's truncation (torchtune >= 0.2); torchtune 0.1 datasets took it themselves (chat_dataset(max_seq_len=…))
+export const TORCHTUNE_SEQ_LEN = key('seqLen', ['tokenizer.max_seq_len', 'dataset.max_seq_len'], asPositiveInt);
 
 // ---- writing: plain keys only; model builders and components are changed by hand ---------------------
 
