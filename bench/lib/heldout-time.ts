@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findGpu } from '../../src/analysis/hardware/gpus';
 import { estimateThroughput, Stack, TimeModelOverrides } from '../../src/analysis/hardware/time';
-import { defaultSetup, Method, Sharding, TrainingSetup } from '../../src/analysis/memory/setup';
+import { defaultJob, defaultSetup, JobSetup, Method, Sharding, TrainingSetup } from '../../src/analysis/memory/setup';
 import { resolveModel, specFromHfConfig } from '../../src/analysis/models/catalog';
 import { ModelSpec } from '../../src/analysis/models/spec';
 
@@ -32,6 +32,9 @@ export interface TimeCase {
   packing?: boolean;
   measured: { metric: 'tokensPerSecondPerGpu' | 'secondsPerStep'; value: number };
   config?: Record<string, unknown>;
+  /** the run's own figures; a GRPO run records its generation set-up here (numGenerations, maxPromptLength,
+   * maxCompletionLength, generationGpus) */
+  raw?: Record<string, unknown>;
   doubtful?: string;
   excluded?: string;
 }
@@ -88,8 +91,26 @@ export type TimeCaseSettings = Pick<
   | 'offloadParams'
 >;
 
+/** A GRPO run's generation, from the figures its case records: TRL < 0.16 counted prompts in the per-device
+ * batch, so each GPU's step generates micro-batch × accumulation × num_generations completions. */
+function grpoJobOf(c: TimeCaseSettings & { raw?: Record<string, unknown> }): JobSetup | null {
+  const r = c.raw ?? {};
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
+  const gens = num('numGenerations');
+  const completion = num('maxCompletionLength');
+  if (!gens || !completion) return null;
+  return defaultJob('grpo', {
+    numGenerations: gens,
+    promptLength: num('maxPromptLength') ?? 512,
+    completionLength: completion,
+    generationBatch: c.microBatch * c.gradAccumulation * gens,
+    generation: num('generationGpus') ? 'vllm-server' : 'vllm-colocate',
+  });
+}
+
 /** The engine set-up of a throughput case (bf16 LoRA adapters, NF4 for QLoRA). */
-export function timeCaseSetup(c: TimeCaseSettings): TrainingSetup {
+export function timeCaseSetup(c: TimeCaseSettings & { raw?: Record<string, unknown> }): TrainingSetup {
+  const job = grpoJobOf(c);
   const lora =
     c.method === 'full'
       ? null
@@ -107,6 +128,8 @@ export function timeCaseSetup(c: TimeCaseSettings): TrainingSetup {
     sharding: c.sharding,
     offloadOptimizer: c.offloadOptimizer ?? false,
     offloadParams: c.offloadParams ?? false,
+    // the step's completions: micro-batch × accumulation rows of num_generations completions each
+    ...(job ? { job, microBatch: c.microBatch * job.numGenerations } : {}),
   });
 }
 

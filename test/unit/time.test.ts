@@ -17,6 +17,7 @@ import {
   exposedTransfer,
   FABRIC_EFFICIENCY,
   flopsPerToken,
+  generationSeconds,
   memoryBoundSeconds,
   NETWORK_EFFICIENCY,
   parameterBytes,
@@ -31,7 +32,7 @@ import {
   transferTerms,
 } from '../../src/analysis/hardware/time';
 import { extractPython } from '../../src/analysis/extract/python';
-import { defaultSetup, TrainingSetup } from '../../src/analysis/memory/setup';
+import { defaultJob, defaultSetup, TrainingSetup } from '../../src/analysis/memory/setup';
 
 import { ModelSpec } from '../../src/analysis/models/spec';
 import { gpu, loadParser, repoRoot, spec } from './helpers';
@@ -292,6 +293,7 @@ describe('time model: collectives, offload and overlap (time-model.md §communic
       serialTransfer: 0.2,
       optimizerGpu: 0.1,
       optimizerCpu: 0.3,
+      generation: 0,
       units: 10,
       buckets: 4,
     };
@@ -540,5 +542,48 @@ describe('vram-lens analyze --compare', () => {
     assert.match(bad.stderr, /--time-model: mfu/);
     const badTokens = run('examples/qwen2.5-7b-lora.py', '--compare', '--tokens', 'many');
     assert.equal(badTokens.status, 2);
+  });
+});
+
+describe('time model: generating the completions of GRPO/RLOO/PPO (time.ts generationSeconds)', () => {
+  // Qwen2.5-0.5B by hand from its config.json (hidden 896, 24 layers, intermediate 4864, 14 heads, 2 KV heads of
+  // 64, vocab 151,936, tied): per layer q,o 896² + k,v 896·128 + gate,up,down 3·896·4864 = 14,909,440 weights;
+  // × 24 + the output head 896·151,936 = 493,961,216 weights read per decoding step, 2 B each.
+  const n = 24 * (2 * 896 * 896 + 2 * 896 * 128 + 3 * 896 * 4864) + 896 * 151936;
+  const h100 = gpu('h100-sxm-80gb');
+
+  it('none for SFT and for preference jobs, which generate nothing', () => {
+    assert.equal(generationSeconds(spec('Qwen/Qwen2.5-0.5B'), defaultSetup(), h100, 0.3), null);
+    assert.equal(generationSeconds(spec('Qwen/Qwen2.5-0.5B'), defaultSetup({ job: defaultJob('dpo') }), h100, 0.3), null);
+  });
+
+  it('one completion at a time: every decoding step reads the weights once at the streaming bandwidth', () => {
+    const s = defaultSetup({
+      microBatch: 1,
+      gradAccumulation: 1,
+      job: defaultJob('grpo', { generationBatch: 1, promptLength: 16, completionLength: 1024, generation: 'vllm-colocate' }),
+    });
+    const g = generationSeconds(spec('Qwen/Qwen2.5-0.5B'), s, h100, 0.3)!;
+    // 1024 steps × 2n B / (3.35 TB/s × 0.91): 0.332 s; the K/V of a ≤ 1 k-token sequence and a 16-token prefill add < 2%
+    const byHand = (1024 * 2 * n) / (3.35e12 * 0.91);
+    assert.ok(Math.abs(g.seconds / byHand - 1) < 0.02, `${g.seconds} vs ${byHand}`);
+  });
+
+  it('a batch shares the weight reads: 64 completions take far less than 64 × one', () => {
+    const one = defaultSetup({ microBatch: 1, gradAccumulation: 1, job: defaultJob('grpo', { generationBatch: 1, completionLength: 512 }) });
+    const many = defaultSetup({ microBatch: 8, gradAccumulation: 8, job: defaultJob('grpo', { generationBatch: 64, completionLength: 512 }) });
+    const a = generationSeconds(spec('Qwen/Qwen2.5-0.5B'), one, h100, 0.3)!.seconds;
+    const b = generationSeconds(spec('Qwen/Qwen2.5-0.5B'), many, h100, 0.3)!.seconds;
+    assert.ok(b > a && b < 16 * a, `${a} s for one, ${b} s for 64`);
+  });
+
+  it('is part of the step time of a GRPO job', () => {
+    const base = defaultSetup({ microBatch: 8, gradAccumulation: 1, seqLen: 1024 });
+    const grpo = { ...base, job: defaultJob('grpo', { generationBatch: 8, promptLength: 256, completionLength: 768, generation: 'vllm-colocate' as const }) };
+    const t0 = estimateThroughput(spec('Qwen/Qwen2.5-0.5B'), base, h100, 'hf');
+    const t1 = estimateThroughput(spec('Qwen/Qwen2.5-0.5B'), grpo, h100, 'hf');
+    assert.ok(t0.ok && t1.ok);
+    assert.ok(t1.value.terms.generation > 0);
+    assert.ok(t1.value.secondsPerStep > t0.value.secondsPerStep + 0.9 * t1.value.terms.generation);
   });
 });

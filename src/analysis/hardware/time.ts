@@ -11,6 +11,7 @@ import { loraTargets } from '../memory/lora';
 import { DTYPE_BYTES, OptimizerKind, TrainingSetup } from '../memory/setup';
 import { linearModules, paramBreakdown } from '../models/params';
 import { headDimOf, layerCounts, ModelSpec } from '../models/spec';
+import { kvBytesPerToken } from '../memory/families/generation';
 import { GpuSpec } from './gpus';
 
 /** The software that runs the training loop: its achieved MFU differs by up to 2× (time-model.md §MFU). */
@@ -198,6 +199,8 @@ export interface StepTerms {
   optimizerGpu: number;
   /** the optimizer step on the CPU (offload), at the roofline */
   optimizerCpu: number;
+  /** GRPO/RLOO/PPO: generating the step's completions (prefill and decoding), per optimizer step, not overlapped */
+  generation: number;
   /** prefetch units (decoder layers) and DDP buckets: the first cannot overlap */
   units: number;
   buckets: number;
@@ -413,7 +416,7 @@ export function transferTerms(
   s: TrainingSetup,
   gpu: GpuSpec,
   stack: Stack = 'hf',
-): Omit<StepTerms, 'compute' | 'dequant'> & { notes: TimeFactor[] } {
+): Omit<StepTerms, 'compute' | 'dequant' | 'generation'> & { notes: TimeFactor[] } {
   const notes: TimeFactor[] = [];
   const n = s.gpus;
   const p = parameterBytes(m, s);
@@ -534,7 +537,8 @@ export function stepSeconds(
     exposedTransfer(t.commStep * scale.transfer, lastBackward, t.buckets) +
     t.serialTransfer * scale.transfer +
     t.optimizerGpu * scale.compute +
-    t.optimizerCpu * scale.cpu;
+    t.optimizerCpu * scale.cpu +
+    t.generation * scale.compute;
   return { micro: secondsMicro, step };
 }
 
@@ -626,6 +630,35 @@ export function sustainedRateFactor(gpu: GpuSpec): TimeFactor | null {
     name: 'sustained matmul rate',
     value: share / ref,
     source: `measured ${gpu.matmulTflops} of ${gpu.bf16Tflops} TFLOPS (${Math.round(share * 100)}%) vs ${Math.round(ref * 100)}% on the ${isFastGpu(gpu) ? 'H100' : 'A100'} the MFU was measured on (${gpu.matmulSource ?? 'gpus.json'}; time-model.md §sustained rates)`,
+  };
+}
+
+/**
+ * Generating the completions of one optimizer step on one GPU (GRPO/RLOO/PPO), seconds. Decoding is memory-bound:
+ * each step of a batch reads every weight once and the K/V of every sequence so far ("the generation phase … is
+ * memory-bound", vLLM: Kwon et al. 2023 §2.2), at the card's streaming share of its bandwidth; a batch large enough
+ * is bound by its 2·N FLOPs per sequence instead. The prompts are prefilled once (2·N per prompt token). TRL
+ * generates micro-batch × steps_per_generation completions per GPU in one round (grpo_trainer.py); completions are
+ * taken at max_completion_length (a run whose completions stop earlier is faster).
+ */
+export function generationSeconds(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec, mfu: number): { seconds: number; source: string } | null {
+  const job = s.job;
+  if (!job || job.generation === 'none' || !(job.kind === 'grpo' || job.kind === 'rloo' || job.kind === 'ppo')) return null;
+  if (!gpu.bandwidthTBs || !gpu.bf16Tflops) return null;
+  const n = flopsPerToken(m, s).n;
+  const batch = Math.max(1, job.generationBatch);
+  const completions = s.microBatch * s.gradAccumulation;
+  const rounds = Math.max(1, completions / batch);
+  const weightBytes = n * 2; // the engine's (or the policy's) 16-bit weights
+  const kvPerStep = batch * (job.promptLength + job.completionLength / 2) * kvBytesPerToken(m, 2);
+  const bw = gpu.bandwidthTBs * 1e12 * STREAM_EFFICIENCY;
+  const flops = gpu.bf16Tflops * 1e12 * mfu;
+  const decodeStep = Math.max((weightBytes + kvPerStep) / bw, (2 * n * batch) / flops);
+  const prefill = (2 * n * batch * job.promptLength) / flops;
+  const seconds = rounds * (prefill + job.completionLength * decodeStep);
+  return {
+    seconds,
+    source: `${Math.round(rounds * batch)} completions × ${job.completionLength} tokens per GPU: ${job.completionLength} decoding steps of ${(decodeStep * 1e3).toFixed(1)} ms (weights + K/V at ${gpu.bandwidthTBs} TB/s × ${STREAM_EFFICIENCY}) + prefill, s per step (vLLM: decoding is memory-bound)`,
   };
 }
 
@@ -773,6 +806,8 @@ export function estimateThroughput(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec,
       source: `${passes} passes × ${bytes} B per 4-bit param at ${gpu.bandwidthTBs} TB/s, s per micro-step (${overrides.qloraDequantBytesPerParam !== undefined ? 'vramLens.timeModel' : 'time-model.md §dequantization, Qwen README'})`,
     });
   } else if (quantized) notes.push(`${gpu.name} has no bandwidth figure: QLoRA dequantization not counted`);
+  const gen = generationSeconds(m, s, gpu, mfu);
+  if (gen) factors.push({ name: 'generation', value: gen.seconds, source: gen.source });
   const tr = transferTerms(m, s, gpu, st);
   for (const x of tr.notes) if (!(flatOffload && /^CPU /.test(x.name))) factors.push(x);
   const terms: StepTerms = {
@@ -785,6 +820,7 @@ export function estimateThroughput(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec,
     serialTransfer: flatOffload ? 0 : tr.serialTransfer,
     optimizerGpu: tr.optimizerGpu,
     optimizerCpu: flatOffload ? 0 : tr.optimizerCpu,
+    generation: gen?.seconds ?? 0,
     units: tr.units,
     buckets: tr.buckets,
   };
