@@ -334,3 +334,74 @@ describe('shell scripts opened on their own', () => {
     assert.deepEqual(r.findings, []);
   });
 });
+
+describe('launch commands documented in a README (invocation.ts readmeInvocation)', () => {
+  let base: AnalysisDeps;
+  before(async () => {
+    base = await loadDeps();
+  });
+  const script = [
+    'from dataclasses import dataclass, field',
+    'import transformers',
+    '',
+    '@dataclass',
+    'class ModelArguments:',
+    '    model_name_or_path: str = field(default=None)',
+    '',
+    '@dataclass',
+    'class TrainingArguments(transformers.TrainingArguments):',
+    '    model_max_length: int = field(default=512)',
+    '',
+    'def train():',
+    '    parser = transformers.HfArgumentParser((ModelArguments, TrainingArguments))',
+    '    model_args, training_args = parser.parse_args_into_dataclasses()',
+    '    model = transformers.AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path)',
+    '    trainer = transformers.Trainer(model=model, args=training_args)',
+    '    trainer.train()',
+    '',
+    'if __name__ == "__main__":',
+    '    train()',
+    '',
+  ].join('\n');
+  const readme = [
+    '# Fine-tuning',
+    '',
+    'Run it with:',
+    '',
+    '```bash',
+    '$ deepspeed finetune.py \\',
+    '    --model_name_or_path Qwen/Qwen2.5-7B \\',
+    '    --model_max_length 2048 \\',
+    '    --per_device_train_batch_size 4 \\',
+    '    --bf16 True',
+    '```',
+    '',
+  ].join('\n');
+  const files = new Map([['/ws/finetune/README.md', readme]]);
+  const deps = (): AnalysisDeps => ({ ...base, readFile: (p: string) => files.get(p), workspaceRoot: '/ws', listShellScripts: () => [] });
+
+  it('takes the values of the command that runs the file, as assumed, and names the README', () => {
+    const r = analyzeText(script, '/ws/finetune/finetune.py', settings(), deps());
+    assert.equal(r.model?.spec?.id, 'Qwen/Qwen2.5-7B');
+    assert.deepEqual([r.plan!.microBatch.value, r.plan!.seqLen.value], [4, 2048]);
+    assert.equal(r.plan!.microBatch.origin, 'assumed');
+    assert.match(r.plan!.microBatch.reason ?? '', /README\.md \(line 6\)/);
+  });
+
+  it('a placeholder in the command (<your_model_path>) is no value: the code default stays', () => {
+    const withDefault = script.replace('model_name_or_path: str = field(default=None)', 'model_name_or_path: str = field(default="Qwen/Qwen2.5-1.5B")');
+    files.set('/ws/finetune/README.md', readme.replace('Qwen/Qwen2.5-7B', '<your_model_path>'));
+    try {
+      const r = analyzeText(withDefault, '/ws/finetune/finetune.py', settings(), deps());
+      assert.equal(r.model?.spec?.id, 'Qwen/Qwen2.5-1.5B');
+      assert.equal(r.plan!.microBatch.value, 4); // the rest of the command still counts
+    } finally {
+      files.set('/ws/finetune/README.md', readme);
+    }
+  });
+
+  it('ignores README commands that run another file', () => {
+    const other = analyzeText(script, '/ws/finetune/other.py', settings(), deps());
+    assert.equal(other.model, null);
+  });
+});

@@ -2,7 +2,7 @@
 // program is the file, a workspace launch script (launchers.ts), a notebook cell that launches a script
 // or config (`!python train.py …`, `!torchrun …`, `%%bash`, `!llamafactory-cli train x.yaml`), the
 // `commands:` of a task file (dstack, SkyPilot), or the usage example in the file's own docstring or
-// comments (read as assumed). The command's values (`--key value`, `key=value`) reach the readers
+// comments, or a README's shell block beside it (both read as assumed). The command's values (`--key value`, `key=value`) reach the readers
 // through the dialect tables; its GPU count, accelerate/DeepSpeed configs and environment reach the plan
 // through links.ts. Pure: files are read through the caller's readFile.
 import { allLaunches, findLaunches, Launch, pathMatches } from './launchers';
@@ -38,6 +38,8 @@ export function cliKey(k: string): string {
   return k.replace(/^-+/, '').replace(/-/g, '_');
 }
 
+const PLACEHOLDER = /^<[^<>]+>$|^\{\{.*\}\}$|(^|[/_-])your[_-]/i;
+
 /**
  * The values a command passes, by key: `--key value`, `--flag` (true), `key=value` (dotted keys kept),
  * `--no_flag` (HfArgumentParser's negation of a boolean that defaults to true).
@@ -45,6 +47,8 @@ export function cliKey(k: string): string {
 export function cliValuesOf(inv: Invocation): Map<string, CliValue> {
   const out = new Map<string, CliValue>();
   for (const o of inv.launch.overrides) {
+    // documentation placeholders (`--model_name_or_path <your_model_path>`, `{{MODEL}}`) are not values
+    if (PLACEHOLDER.test(o.value.trim())) continue;
     const key = o.key.includes('.') ? o.key : cliKey(o.key);
     const cmd = inv.launch.command;
     const flag = !cmd.includes(`--${o.key}`)
@@ -213,7 +217,60 @@ export function usageInvocation(text: string, file: string, root: string, kind: 
   return undefined;
 }
 
-/** How `file` is run: launch.json, then a launch script, then the file's own usage example. */
+// ---- README commands ---------------------------------------------------------------------------------------
+
+const README_NAMES = ['README.md', 'readme.md', 'Readme.md', 'README.MD', 'README'];
+const MAX_README_LEVELS = 3;
+
+/** The shell code blocks of a Markdown text (``` fences, `$ ` prompts removed), with the line each starts on. */
+export function markdownShellBlocks(text: string): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^\s*(```|~~~)\s*([\w+-]*)/.exec(lines[i]);
+    if (!open) continue;
+    const lang = open[2].toLowerCase();
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length && !lines[j].trimStart().startsWith(open[1]); j++) body.push(lines[j].replace(/^\s*\$\s+/, ''));
+    if (['', 'bash', 'sh', 'shell', 'console', 'zsh', 'shellscript'].includes(lang)) out.push({ text: body.join('\n'), line: i + 2 });
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * A command that runs `file` in a README beside it or in a folder above (up to the workspace folder): repositories
+ * document their launch commands there (`deepspeed finetune.py --model_name_or_path … --per_device_train_batch_size 16`).
+ * Read as assumed values, like a usage example: documentation, not a setting the run must use.
+ */
+export function readmeInvocation(file: string, root: string, ctx: InvocationContext): Invocation | undefined {
+  if (!ctx.readFile) return undefined;
+  const base = file.split('/').pop() ?? file;
+  let dir = dirnameOf(file);
+  for (let level = 0; level < MAX_README_LEVELS; level++) {
+    for (const name of README_NAMES) {
+      const readme = joinPath(dir, name);
+      const text = ctx.readFile(readme);
+      if (text === undefined) continue;
+      for (const b of markdownShellBlocks(text)) {
+        if (!/(python|torchrun|accelerate|deepspeed|llamafactory-cli|axolotl|tune|trl)\b/.test(b.text)) continue;
+        for (const l of allLaunches(b.text, readme, dir)) {
+          const self = l.targets.some((t) => pathMatches(t, file, [dir, root, dirnameOf(file)]) || t.split('/').pop() === base);
+          if (!self) continue;
+          const line = b.line + l.line - 1;
+          return { launch: l, where: `${display(root, readme)} (line ${line})`, assumed: true, files: [normalizePath(readme)], found: 1 };
+        }
+      }
+      break; // one README per folder
+    }
+    if (normalizePath(dir) === normalizePath(root) || dirnameOf(dir) === dir) break;
+    dir = dirnameOf(dir);
+  }
+  return undefined;
+}
+
+/** How `file` is run: launch.json, then a launch script, then the file's own usage example, then a README's command. */
 export function findInvocation(
   text: string,
   file: string,
@@ -227,7 +284,7 @@ export function findInvocation(
     const s = scriptInvocation(file, root, ctx);
     if (s) return s;
   }
-  return usageInvocation(text, file, root ?? dirnameOf(file), kind);
+  return usageInvocation(text, file, root ?? dirnameOf(file), kind) ?? readmeInvocation(file, root ?? dirnameOf(file), ctx);
 }
 
 // ---- commands that launch something else: notebook cells, task files ------------------------------------
