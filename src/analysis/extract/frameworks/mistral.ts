@@ -11,11 +11,7 @@ export function looksLikeMistralFinetune(keys: Set<string>): boolean {
 export function extractMistralFinetune(r: ConfigReader, x: ConfigExtraction): void {
   void x;
   const hp = r.hp;
-  hp.framework = 'mistral-finetune';
-  hp.purpose = { value: 'training', reason: 'a mistral-finetune config (torchrun -m train)' };
-  r.takeAll(MISTRAL_FINETUNE_KEYS);
-  const m = r.entry('model_id_or_path');
-  if (m) hp.modelLoad = m.keySpan;
+  const m = r.begin('mistral-finetune', 'a mistral-finetune config (torchrun -m train)', MISTRAL_FINETUNE_KEYS, 'model_id_or_path');
   if (!hp.model && m)
     hp.unread.push({
       key: 'model',

@@ -15,11 +15,12 @@ export function looksLikeOpenInstruct(keys: Set<string>): boolean {
 
 export function extractOpenInstruct(r: ConfigReader): void {
   const hp = r.hp;
-  hp.framework = 'open-instruct';
-  hp.purpose = { value: 'training', reason: 'an open-instruct training config (open_instruct/finetune.py or dpo_tune_cache.py)' };
-  r.takeAll(OPEN_INSTRUCT_KEYS);
-  const m = r.entry('model_name_or_path');
-  if (m) hp.modelLoad = m.keySpan;
+  const m = r.begin(
+    'open-instruct',
+    'an open-instruct training config (open_instruct/finetune.py or dpo_tune_cache.py)',
+    OPEN_INSTRUCT_KEYS,
+    'model_name_or_path',
+  );
   const at = m ? ConfigReader.spanOf(m) : undefined;
   r.implied('dtype', 'bfloat16', 'open-instruct loads the model with dtype=torch.bfloat16 (finetune.py main)', at);
   if (hp.loadIn4bit?.value) {

@@ -15,11 +15,7 @@ export function looksLikeOumi(keys: Set<string>, root: CNode | null): boolean {
 export function extractOumi(r: ConfigReader, x: ConfigExtraction): void {
   void x;
   const hp = r.hp;
-  hp.framework = 'oumi';
-  hp.purpose = { value: 'training', reason: 'an oumi training config (oumi train -c …)' };
-  r.takeAll(OUMI_KEYS);
-  const m = r.entry('model.model_name');
-  if (m) hp.modelLoad = m.keySpan;
+  const m = r.begin('oumi', 'an oumi training config (oumi train -c …)', OUMI_KEYS, 'model.model_name');
   const at = m ? ConfigReader.spanOf(m) : undefined;
   r.impliedDefault('dtype', 'oumi.dtype', undefined, at);
   r.impliedDefault('gradientCheckpointing', 'oumi.gradientCheckpointing', undefined, at);

@@ -2,7 +2,7 @@
 // convert its value, record it in Hyperparams with the key's source range, remember which keys were
 // used, and note framework defaults as implied values (shown as "defaulted" with the reason).
 import { Found, SourceSpan } from '../source';
-import { HyperparamKey, Hyperparams } from '../hyperparams';
+import { Framework, HyperparamKey, Hyperparams } from '../hyperparams';
 import { CEntry, CNode, ConfigDoc, entryAt, litOf } from './tree';
 import type { Convert } from '../../vocab/values';
 import type { KeyTable } from '../../vocab/dialect';
@@ -141,6 +141,19 @@ export class ConfigReader {
   impliedDefault<K extends HyperparamKey>(key: K, id: string, lead?: string, at?: SourceSpan): void {
     const d = frameworkDefault(id);
     this.implied(key, d.value as NonNullable<Hyperparams[K]> extends Found<infer T> ? T : never, defaultReason(id, lead), at);
+  }
+
+  /**
+   * What every training-config reader starts with: the framework and why the file trains, every key of its
+   * table, and the model key as the file's anchor. Returns the model entry (undefined when the file has none).
+   */
+  begin(framework: Framework, reason: string, table: KeyTable, modelKey: string): CEntry | undefined {
+    this.hp.framework = framework;
+    this.hp.purpose = { value: 'training', reason };
+    this.takeAll(table);
+    const m = this.entry(modelKey);
+    if (m) this.hp.modelLoad = m.keySpan;
+    return m;
   }
 
   /** The config's root anchor: the model key, else the first key, else the start. */
