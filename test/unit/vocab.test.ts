@@ -97,6 +97,7 @@ describe('vocabulary: every key a fix writes is read back to the same plan value
     { file: path.join(configs, 'llamafactory_full.yaml'), kind: 'yaml', min: 8 },
     { file: path.join(configs, 'llamafactory_v1_lora.yaml'), kind: 'yaml', min: 6 },
     { file: path.join(configs, 'torchtune_qlora.yaml'), kind: 'yaml', min: 4 },
+    { file: path.join(configs, 'oumi_lora.yaml'), kind: 'yaml', min: 6 },
     { file: path.join(configs, 'trl_sft.yaml'), kind: 'yaml', min: 9 },
     { file: path.join(configs, 'rl', 'trl_dpo.yaml'), kind: 'yaml', min: 10 },
     { file: path.join(configs, 'rl', 'trl_grpo.yaml'), kind: 'yaml', min: 12 },

@@ -16,6 +16,7 @@ import { HF_TRAINING_ARGS, HF_WRITES } from '../vocab/dialects/hf';
 import { LLAMA_FACTORY_V1_WRITES, LLAMA_FACTORY_WRITES } from '../vocab/dialects/llamafactory';
 import { PY_BNB, PY_FROM_PRETRAINED, PY_LORA } from '../vocab/dialects/python';
 import { TORCHTUNE_WRITES } from '../vocab/dialects/torchtune';
+import { OUMI_WRITES } from '../vocab/dialects/oumi';
 import { Lit } from '../vocab/values';
 import { ensureImport, insertLinesAfter, overlapping, setKeyword, TextEdit } from './edits';
 
@@ -195,6 +196,8 @@ function writesOf(r: Report): ConfigWrites | null {
       return r.hyperparams.dialect === 'v1' ? LLAMA_FACTORY_V1_WRITES : LLAMA_FACTORY_WRITES;
     case 'torchtune':
       return TORCHTUNE_WRITES;
+    case 'oumi':
+      return OUMI_WRITES;
     case 'trl':
     case 'transformers':
       return HF_WRITES;

@@ -103,7 +103,7 @@ export function hfFsdpOptions(sharding: Sharding, offload: boolean): string | un
   return opt ? `${opt} auto_wrap${offload ? ' offload' : ''}` : undefined;
 }
 
-const optimName = (v: OptimizerKind) => HF_OPTIM[v] ?? `${v} has no TrainingArguments optim name (SGD with momentum needs optim="sgd" and optim_args)`;
+export const optimName = (v: OptimizerKind) => HF_OPTIM[v] ?? `${v} has no TrainingArguments optim name (SGD with momentum needs optim="sgd" and optim_args)`;
 
 /** HfArgumentParser / `trl … --config` YAML: TrainingArguments keys, and TRL's ModelConfig keys for TRL files. */
 export const HF_WRITES: ConfigWrites = {
