@@ -1,8 +1,9 @@
 // npm run bench:band [-- --write]: the band table (src/analysis/memory/band.json) from every measured case
 // of the project — calibration (bench/data/calibration.json), preference/RL (calibration-rl.json) and the
-// held-out set (bench/data/heldout) — as quantiles of measured / predicted per class of job, each class
-// backing off to a coarser one when it has fewer than MIN_CASES cases. Prints the coverage of the band
-// in-sample and leave-one-out (each case judged by a table built without it), and the median width.
+// held-out sets but the newest (bench/data/heldout, heldout-fresh) — as quantiles of measured / predicted per
+// class of job, each class backing off to a coarser one when it has fewer than MIN_CASES cases. Prints the
+// coverage of the band in-sample and leave-one-out (each case judged by a table built without it), the median
+// width, and the coverage on the newest held-out set (heldout-third), which the table never saw.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BAND_LEVELS, bandAround, BandClass, BandTable, classKey } from '../src/analysis/memory/band';
@@ -12,7 +13,7 @@ import { resolveModel } from '../src/analysis/models/catalog';
 import { GiB } from '../src/analysis/units';
 import { nodeAnalysisDeps } from '../src/node-deps';
 import { calibrationCases, calibrationClass, modelOf, predictedOn, setupOf } from './lib/calibration';
-import { heldoutCases, scoreCase } from './lib/heldout';
+import { heldoutCases, LATER_SETS, scoreCase } from './lib/heldout';
 import { readFileSync } from 'node:fs';
 
 // a class's parent keeps this many cases' worth of weight (how fast a class with few cases leaves its parent)
@@ -112,12 +113,19 @@ function judge(p: Point, t: BandTable): { inside: boolean; width: number; key: s
 
 async function main() {
   const deps = await nodeAnalysisDeps(path.join(__dirname, '..'));
-  const held: Point[] = [];
-  for (const c of heldoutCases().filter((x) => !x.excluded)) {
-    const r = scoreCase(c, deps);
-    if (r.predicted && r.measured && r.bandClass)
-      held.push({ id: c.id, source: `held-out ${c.sourceKind}`, cls: r.bandClass, ratio: r.measured / r.predicted });
-  }
+  const pointsOf = (dir: string | undefined, label: string): Point[] => {
+    const out: Point[] = [];
+    for (const c of heldoutCases(dir).filter((x) => !x.excluded)) {
+      const r = scoreCase(c, deps, dir);
+      if (r.predicted && r.measured && r.bandClass)
+        out.push({ id: c.id, source: `${label} ${c.sourceKind}`, cls: r.bandClass, ratio: r.measured / r.predicted });
+    }
+    return out;
+  };
+  // fitted on the calibration, the preference/RL cases and every held-out set but the newest, which judges it
+  const [newest, ...older] = [...LATER_SETS].reverse();
+  const held = [...pointsOf(undefined, 'held-out'), ...older.flatMap((x) => pointsOf(x.dir, `held-out ${x.label}`))];
+  const unseen = pointsOf(newest.dir, `held-out ${newest.label}`);
   const points = [...calibrationPoints(), ...rlPoints(), ...held];
   const table = build(points);
   // The robust spread (MAD) is narrower than the tails of real errors: widen z until each case, judged by a
@@ -155,6 +163,7 @@ async function main() {
     report(`${label} in-sample`, pts, () => table);
     report(`${label} leave-one-out`, pts, (p) => loo[points.indexOf(p)]);
   }
+  if (unseen.length) report(`${newest.label} set (bench/data/${path.basename(newest.dir)}, not used to fit)`, unseen, () => table);
   if (process.argv.includes('--write')) {
     const out = path.join(__dirname, '..', '..', 'src', 'analysis', 'memory', 'band.json');
     writeFileSync(out, JSON.stringify(table, null, 1) + '\n');
