@@ -295,7 +295,9 @@ export function analyzeText(
         ? `No model id in the file: ${required.reason}.`
         : kind === 'python'
           ? 'No model id found (from_pretrained("…") or model_name=…): cannot estimate memory.'
-          : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
+          : kind === 'shell'
+            ? "No model id in the launched command or the file it runs (--model_name_or_path, --model, or the script's own from_pretrained): cannot estimate memory."
+            : 'No model id found (base_model, model_name_or_path, model or model._component_): cannot estimate memory.',
       span: required?.span ?? hp.modelLoad ?? hp.trainer ?? ZERO_SPAN,
       related: [],
     });

@@ -330,6 +330,23 @@ describe('torchtune', () => {
     assert.equal(torchtuneBuilderModel('llama3_2_vision_transform'), undefined);
   });
 
+  it('torchtune 0.1: the dataset truncates when the tokenizer leaves max_seq_len null', () => {
+    const text = [
+      'model:',
+      '  _component_: torchtune.models.llama3_1.lora_llama3_1_8b',
+      'tokenizer:',
+      '  _component_: torchtune.models.llama3.llama3_tokenizer',
+      '  max_seq_len: null',
+      'dataset:',
+      '  _component_: torchtune.datasets.chat_dataset',
+      '  max_seq_len: 1536',
+      'batch_size: 2',
+      '',
+    ].join('\n');
+    const r = analyzeText(text, 'lora.yaml', settings(), deps);
+    assert.equal(r.hyperparams.seqLen?.value, 1536);
+  });
+
   it('a rule-read key that only refers to another key (${…}) reads as that key, as OmegaConf resolves it', () => {
     // the optimizer's `fused` flag is read by a rule (not a dialect table): before, the reference was not followed
     const text = [

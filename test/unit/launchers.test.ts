@@ -405,3 +405,55 @@ describe('launch commands documented in a README (invocation.ts readmeInvocation
     assert.equal(other.model, null);
   });
 });
+
+describe('command lines as shells read them (second reading)', () => {
+  it('redirections and pipes are not arguments; a scalar option keeps its one value', () => {
+    const [a] = allLaunches('python train.py --per_device_train_batch_size 7 2>&1 | tee log', '/ws/run.sh', '/ws');
+    assert.deepEqual(a.overrides, [{ key: 'per_device_train_batch_size', value: '7' }]);
+    const [b] = allLaunches('deepspeed train.py --per_device_train_batch_size 4 --deepspeed ds.json > log.txt 2>&1', '/ws/run.sh', '/ws');
+    assert.deepEqual(b.overrides, [
+      { key: 'per_device_train_batch_size', value: '4' },
+      { key: 'deepspeed', value: 'ds.json' },
+    ]);
+    const [c] = allLaunches('python train.py --per_device_train_batch_size 8 "$@"', '/ws/run.sh', '/ws');
+    assert.deepEqual(c.overrides, [{ key: 'per_device_train_batch_size', value: '8' }]);
+  });
+
+  it('list options take every value; a documentation placeholder stays one token', () => {
+    const [a] = allLaunches('swift sft --model <your_model> --target_modules q_proj k_proj --lora_rank 8', '/ws/run.sh', '/ws');
+    assert.deepEqual(a.overrides, [
+      { key: 'model', value: '<your_model>' },
+      { key: 'target_modules', value: 'q_proj,k_proj' },
+      { key: 'lora_rank', value: '8' },
+    ]);
+  });
+});
+
+describe('launch scripts that run no training (second reading)', () => {
+  let base: AnalysisDeps;
+  before(async () => {
+    base = await loadDeps();
+  });
+
+  it('a shell script that runs a helper script of the workspace is not a training file', () => {
+    const files = new Map([['/ws/utils.py', 'import json\nprint(json.dumps({"a": 1}))\n']]);
+    const deps: AnalysisDeps = { ...base, readFile: (p: string) => files.get(p), workspaceRoot: '/ws', listShellScripts: () => [] };
+    const r = analyzeText('#!/bin/bash\npython utils.py --x 1\n', '/ws/run.sh', settings(), deps);
+    assert.equal(r.isTraining, false);
+    assert.deepEqual(r.findings, []);
+  });
+
+  it("a README in a folder above does not lend another folder's command to a file of the same name", () => {
+    const readme = ['```bash', 'llamafactory-cli train examples/other/config.yaml per_device_train_batch_size=32', '```', ''].join('\n');
+    const config = ['model_name_or_path: Qwen/Qwen2.5-7B', 'stage: sft', 'do_train: true', 'finetuning_type: lora', 'per_device_train_batch_size: 2', ''].join(
+      '\n',
+    );
+    const files = new Map([
+      ['/ws/README.md', readme],
+      ['/ws/examples/mine/config.yaml', config],
+    ]);
+    const deps: AnalysisDeps = { ...base, readFile: (p: string) => files.get(p), workspaceRoot: '/ws', listShellScripts: () => [] };
+    const r = analyzeText(config, '/ws/examples/mine/config.yaml', settings(), deps);
+    assert.equal(r.plan!.microBatch.value, 2);
+  });
+});

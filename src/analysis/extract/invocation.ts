@@ -239,6 +239,22 @@ export function markdownShellBlocks(text: string): { text: string; line: number 
   return out;
 }
 
+/** The launches of a README's shell blocks, kept per README until its text changes (every analysis of a file
+ * in its folder asks again; a long README is parsed once). */
+const readmeCache = new Map<string, { text: string; launches: { launch: Launch; line: number }[] }>();
+function readmeLaunches(readme: string, text: string, dir: string): { launch: Launch; line: number }[] {
+  const hit = readmeCache.get(readme);
+  if (hit && hit.text === text) return hit.launches;
+  const launches: { launch: Launch; line: number }[] = [];
+  for (const b of markdownShellBlocks(text)) {
+    if (!/(python|torchrun|accelerate|deepspeed|llamafactory-cli|axolotl|tune|trl)\b/.test(b.text)) continue;
+    for (const l of allLaunches(b.text, readme, dir)) launches.push({ launch: l, line: b.line + l.line - 1 });
+  }
+  if (readmeCache.size >= 32) readmeCache.delete(readmeCache.keys().next().value!);
+  readmeCache.set(readme, { text, launches });
+  return launches;
+}
+
 /**
  * A command that runs `file` in a README beside it or in a folder above (up to the workspace folder): repositories
  * document their launch commands there (`deepspeed finetune.py --model_name_or_path … --per_device_train_batch_size 16`).
@@ -253,14 +269,11 @@ export function readmeInvocation(file: string, root: string, ctx: InvocationCont
       const readme = joinPath(dir, name);
       const text = ctx.readFile(readme);
       if (text === undefined) continue;
-      for (const b of markdownShellBlocks(text)) {
-        if (!/(python|torchrun|accelerate|deepspeed|llamafactory-cli|axolotl|tune|trl)\b/.test(b.text)) continue;
-        for (const l of allLaunches(b.text, readme, dir)) {
-          const self = l.targets.some((t) => pathMatches(t, file, [dir, root, dirnameOf(file)]) || t.split('/').pop() === base);
-          if (!self) continue;
-          const line = b.line + l.line - 1;
-          return { launch: l, where: `${display(root, readme)} (line ${line})`, assumed: true, files: [normalizePath(readme)], found: 1 };
-        }
+      for (const { launch: l, line } of readmeLaunches(readme, text, dir)) {
+        // a README in a folder above names the file by its path; only the file's own README may name it alone
+        const own = level === 0;
+        const self = l.targets.some((t) => pathMatches(t, file, [dir, l.cwd, root]) || (own && !t.includes('/') && t === base));
+        if (self) return { launch: l, where: `${display(root, readme)} (line ${line})`, assumed: true, files: [normalizePath(readme)], found: 1 };
       }
       break; // one README per folder
     }
@@ -291,7 +304,7 @@ export function findInvocation(
 
 /** Script names that prepare, convert, serve or evaluate rather than train. */
 const NOT_TRAINING_SCRIPT =
-  /(^|[/_-])(merge|export|convert|download|prepare|preprocess|process_data|data_prep|eval|evaluate|infer|inference|generate|generation|serve|server|upload|push|quantize|quant|sample|chat|demo|app|setup|install|test)[\w-]*\.(py|ya?ml|json)$/i;
+  /(^|[/_-])(merge|export|convert|download|prepare|preprocess|process_data|data_prep|data|tokeni[sz]e|tokenizer|eval|evaluate|infer|inference|generate|generation|serve|server|upload|push|quantize|quant|sample|chat|demo|app|setup|install|test)[\w-]*\.(py|ya?ml|json)$/i;
 
 export interface ShellChunk {
   /** shell text (magics and `!` removed, continuations kept) */

@@ -73,7 +73,15 @@ function commandsOf(line: string): string[][] {
   };
   const end = () => {
     push();
-    if (tokens.length) cmds.push(tokens);
+    // redirections (`> log.txt`, `2>&1`, `&> out`, `< in`) and their targets are not arguments
+    const kept: string[] = [];
+    for (let k = 0; k < tokens.length; k++) {
+      // (`<your_model_path>` in documentation is a placeholder, not an input redirection)
+      const r = /^<[^<>]+>$/.test(tokens[k]) ? null : /^(\d*|&)(>>?|<)(&?\d*)(.*)$/.exec(tokens[k]);
+      if (!r) kept.push(tokens[k]);
+      else if (!r[3] && !r[4]) k++; // the target is the next token
+    }
+    if (kept.length) cmds.push(kept);
     tokens = [];
   };
   for (let i = 0; i < line.length; i++) {
@@ -233,6 +241,9 @@ function parseLauncher(tokens: string[], launcher: LauncherKind, valued: (o: str
 }
 
 /** Script arguments: `--key value`, `--key=value`, `--flag` (true), `key=value`. */
+/** Options whose value is a list (`nargs="+"` / list fields): LoRA targets, saved modules, datasets, loggers. */
+const LIST_OPTIONS = /^(lora_)?target_modules$|^lora_target$|^(lora_)?modules_to_save$|^additional_target$|^(val_)?datasets?$|^report_to$|^freeze_parameters$/;
+
 function overridesOf(args: string[]): { key: string; value: string }[] {
   const out: { key: string; value: string }[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -242,10 +253,12 @@ function overridesOf(args: string[]): { key: string; value: string }[] {
       if (eq > 0) out.push({ key: a.slice(2, eq), value: a.slice(eq + 1) });
       else if (i + 1 < args.length && !args[i + 1].startsWith('--')) {
         // `--target_modules q_proj k_proj`: list arguments (argparse nargs="+", HfArgumentParser list fields) take
-        // every value up to the next option, joined as the comma list the converters read
+        // every plain value up to the next option, joined as the comma list the converters read
+        const key = a.slice(2);
         const values = [args[++i]];
-        while (i + 1 < args.length && !args[i + 1].startsWith('-') && !/^[\w.]+=/.test(args[i + 1])) values.push(args[++i]);
-        out.push({ key: a.slice(2), value: values.join(',') });
+        if (LIST_OPTIONS.test(key.replace(/-/g, '_')))
+          while (i + 1 < args.length && /^[\w./:@-]+$/.test(args[i + 1]) && !args[i + 1].startsWith('-')) values.push(args[++i]);
+        out.push({ key, value: values.join(',') });
       } else out.push({ key: a.slice(2), value: 'true' });
     } else {
       const m = /^([\w.]+)=(.*)$/.exec(a);

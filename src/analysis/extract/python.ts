@@ -1733,7 +1733,8 @@ function remapSpans(value: unknown, at: number, length: number, lineAt: number, 
   for (const child of Object.values(v)) remapSpans(child, at, length, lineAt, seen);
 }
 
-/** Parses and reads a Python file. Never throws on user input; trees are freed before returning. */
+/** Parses and reads a Python file. Never throws on user input; a one-off text's tree is freed before returning, a
+ * document's stays with the incremental-parsing cache (trees.ts). */
 export function extractPython(parser: Parser, text: string, opts: PythonReadOptions = {}): Hyperparams {
   const first = readText(parser, text, opts);
   if (!first.syntaxErrors.length) return first;

@@ -118,7 +118,10 @@ function readLaunched(launch: Launch, where: string, at: SourceSpan, hostFile: s
       if (text === undefined) continue;
       shown = relativeTo(base, abs);
       hp = readWith(text, kindOf(abs), { ...ctx, fileName: abs, notebook: undefined }, inv, depth + 1);
-      if (hp.purpose && hp.purpose.value !== 'training') return undefined;
+      // the launched file must train: a training purpose, or a trainer, training arguments or an optimizer it builds
+      // (a helper script the command runs — `python utils.py` — is not a training job)
+      const trains = hp.purpose ? hp.purpose.value === 'training' : !!(hp.trainer || hp.argsClass || hp.optimizer);
+      if (!trains) return undefined;
       // the launched file's positions mean nothing here: everything points at the command
       mapSpans(hp, () => at);
       for (const k of Object.keys(hp) as (keyof Hyperparams)[]) {
@@ -244,7 +247,7 @@ function lineSpan(text: string, line: number): SourceSpan {
     start = nl + 1;
   }
   const nl = text.indexOf('\n', start);
-  const end = nl < 0 ? text.length : nl;
+  const end = nl < 0 ? text.length : text[nl - 1] === '\r' ? nl - 1 : nl;
   return { start, end, line: line - 1, column: 0, endLine: line - 1, endColumn: end - start };
 }
 

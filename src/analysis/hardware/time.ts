@@ -648,7 +648,8 @@ export function generationSeconds(m: ModelSpec, s: TrainingSetup, gpu: GpuSpec, 
   const n = flopsPerToken(m, s).n;
   const batch = Math.max(1, job.generationBatch);
   const completions = s.microBatch * s.gradAccumulation;
-  const rounds = Math.max(1, completions / batch);
+  // one round serves steps_per_generation / gradient_accumulation_steps optimizer steps (TRL reuses the batch)
+  const rounds = completions / batch;
   const weightBytes = n * 2; // the engine's (or the policy's) 16-bit weights
   const kvPerStep = batch * (job.promptLength + job.completionLength / 2) * kvBytesPerToken(m, 2);
   const bw = gpu.bandwidthTBs * 1e12 * STREAM_EFFICIENCY;

@@ -19,10 +19,10 @@ export function extractOumi(r: ConfigReader, x: ConfigExtraction): void {
   const at = m ? ConfigReader.spanOf(m) : undefined;
   r.impliedDefault('dtype', 'oumi.dtype', undefined, at);
   r.impliedDefault('gradientCheckpointing', 'oumi.gradientCheckpointing', undefined, at);
-  // trainer_type picks the trainer (TRL_SFT by default)
+  // trainer_type picks the trainer (TrainerType.HF, the transformers Trainer, by default: training_params.py)
   const tt = r.entry('training.trainer_type');
   r.used.add('training.trainer_type');
-  const type = (tt ? asString(litOf(tt.value)) : undefined)?.toUpperCase() ?? 'TRL_SFT';
+  const type = (tt ? asString(litOf(tt.value)) : undefined)?.toUpperCase() ?? 'HF';
   if (OUMI_TRAINERS[type]) hp.trainerClass = OUMI_TRAINERS[type];
   else if (tt) (hp.notModelled ??= []).push({ key: 'training.trainer_type', span: ConfigReader.spanOf(tt), value: JSON.stringify(type) });
   // mixed precision: BF16 / FP16 autocast over the model dtype
@@ -74,5 +74,10 @@ export function extractOumi(r: ConfigReader, x: ConfigExtraction): void {
       m2 ? Number(m2[1]) : 0,
       `oumi deepspeed${st ? `.zero_stage: ${String(litOf(st.value))}` : '.enable_deepspeed (stage 0 by default)'}`,
     );
+    // a DeepSpeed JSON replaces the section's fields (read as a linked config); offload keys are not modelled here
+    const path = r.entry('deepspeed.deepspeed_config_path');
+    r.used.add('deepspeed.deepspeed_config_path');
+    if (path) r.put('deepspeed', path, String(litOf(path.value)), 'oumi deepspeed.deepspeed_config_path');
+    r.noteNotModelled(['deepspeed.offload_optimizer', 'deepspeed.offload_param']);
   }
 }

@@ -1,7 +1,7 @@
 // torchtune recipe configs (OmegaConf YAML). Model size and LoRA/QLoRA live only in the builder name of
 // model._component_; sequence length at tokenizer.max_seq_len; `dtype: bf16` is pure bf16 (no fp32
 // master copy). Recipe-code defaults: recipes/*.py cfg.get(...) calls (docs/sources/framework-keys.md §6).
-import { asBool, asNameList, asString, ConfigReader } from './reader';
+import { asBool, asNameList, asPositiveInt, asString, ConfigReader } from './reader';
 import { ConfigExtraction } from './types';
 import { TORCHTUNE_KEYS, TORCHTUNE_LORA_KEYS, TORCHTUNE_SEQ_LEN } from '../../vocab/dialects/torchtune';
 import { OPTIMIZER_CLASSES } from '../../vocab/values';
@@ -160,7 +160,10 @@ export function extractTorchtune(r: ConfigReader, x: ConfigExtraction): void {
   // ---- batch, sequence ------------------------------------------------------------------------------------------
   const msl = r.entry('tokenizer.max_seq_len');
   r.used.add('tokenizer.max_seq_len');
-  if (msl && msl.value.kind === 'scalar' && msl.value.value === null && !r.has('dataset.max_seq_len')) {
+  if (msl && msl.value.kind === 'scalar' && msl.value.value === null && r.has('dataset.max_seq_len')) {
+    // torchtune 0.1: the dataset truncates (the tokenizer's null does not)
+    r.take('seqLen', 'dataset.max_seq_len', asPositiveInt);
+  } else if (msl && msl.value.kind === 'scalar' && msl.value.value === null) {
     hp.unread.push({
       key: 'tokenizer.max_seq_len',
       span: ConfigReader.spanOf(msl),
