@@ -69,6 +69,9 @@ describe('configs and notebooks', () => {
     const oom = await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'vramLens.oom'), 'the vramLens.oom diagnostic on the launch script', 20000);
     assert.equal(oom.range.start.line, lineOf(script, 'swift sft'));
     assert.equal(oom.severity, vscode.DiagnosticSeverity.Error);
+    editor.selection = new vscode.Selection(oom.range.start, oom.range.start);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await screenshot('shell-oom');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await vscode.workspace.fs.delete(vscode.Uri.joinPath(root, 'launch_full.sh'));
   });

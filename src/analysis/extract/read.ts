@@ -262,14 +262,7 @@ function readShellScript(text: string, ctx: ReadContext, depth: number): Hyperpa
   const whole = lineSpan(text, 1);
   for (const { launch } of trainingLaunchOf([{ text, span: whole, cwd }], file ?? 'script.sh', root ?? cwd)) {
     const at = lineSpan(text, launch.line);
-    const hp = readLaunched(
-      launch,
-      `line ${launch.line} (${launch.command.slice(0, 60)}${launch.command.length > 60 ? '…' : ''})`,
-      at,
-      file ?? 'script.sh',
-      ctx,
-      depth + 1,
-    );
+    const hp = readLaunched(launch, `${(file ?? 'script.sh').split('/').pop()} (line ${launch.line})`, at, file ?? 'script.sh', ctx, depth + 1);
     if (!hp) continue;
     hp.kind = 'shell';
     return hp;

@@ -52,10 +52,9 @@ const BERT_FAMILY = ['bert', 'roberta', 'xlm-roberta', 'camembert', 'electra', '
 /** BART-style encoder-decoders: LayerNorm and biased projections, unlike T5. */
 const BART_FAMILY = ['bart', 'mbart', 'marian', 'pegasus', 'led', 'blenderbot'];
 const ENCODER_DECODERS = [...BART_FAMILY, 't5', 'mt5', 'umt5', 'longt5'];
-/** fc1/fc2 (up/down, no gate) MLPs: GPT-2, GPT-NeoX, GPT-J, Falcon, BLOOM, OPT, Phi-2, StarCoder(2), MPT, the
- * Nemotron relu² MLP (modeling_nemotron.py, modeling_nemotron_h.py NemotronHMLP), Apertus' xIELU MLP
- * (modeling_apertus.py ApertusMLP: up_proj/down_proj), the BERT family and BART/T5 v1.0. */
-const STANDARD_MLP = new Set([
+/** GPT-2-style decoders: an fc1/fc2 MLP without a gate and LayerNorm with a bias (GPT-2, GPT-NeoX, GPT-J, Falcon,
+ * BLOOM, OPT, Phi-2, StarCoder(2), GPT-Neo, CodeGen). */
+const GPT_STYLE = [
   'gpt2',
   'gpt_neox',
   'gptj',
@@ -69,35 +68,13 @@ const STANDARD_MLP = new Set([
   'starcoder2',
   'gpt_neo',
   'codegen',
-  'mpt',
-  'nemotron',
-  'nemotron_h',
-  'apertus',
-  'stablelm_alpha',
-  ...BERT_FAMILY,
-  ...ENCODER_DECODERS,
-]);
+];
+/** fc1/fc2 (up/down, no gate) MLPs: the GPT-2-style decoders, MPT, the Nemotron relu² MLP (modeling_nemotron.py,
+ * modeling_nemotron_h.py NemotronHMLP), Apertus' xIELU MLP (modeling_apertus.py ApertusMLP: up_proj/down_proj), the
+ * BERT family and BART/T5 v1.0. */
+const STANDARD_MLP = new Set([...GPT_STYLE, 'mpt', 'nemotron', 'nemotron_h', 'apertus', 'stablelm_alpha', ...BERT_FAMILY, ...ENCODER_DECODERS]);
 /** LayerNorm with weight and bias (2 vectors per norm) instead of RMSNorm. */
-const LAYERNORM = new Set([
-  'gpt2',
-  'gpt_neox',
-  'gptj',
-  'falcon',
-  'refinedweb',
-  'refinedwebmodel',
-  'bloom',
-  'opt',
-  'phi',
-  'gpt_bigcode',
-  'starcoder2',
-  'gpt_neo',
-  'codegen',
-  'phimoe',
-  'stablelm',
-  'nemotron',
-  ...BERT_FAMILY,
-  ...BART_FAMILY,
-]);
+const LAYERNORM = new Set([...GPT_STYLE, 'phimoe', 'stablelm', 'nemotron', ...BERT_FAMILY, ...BART_FAMILY]);
 /** q/k/v carry a bias (modeling_<family>.py). */
 const QKV_BIAS = new Set([
   'qwen',

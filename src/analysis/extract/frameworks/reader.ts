@@ -95,8 +95,11 @@ export class ConfigReader {
         key,
         e,
         v as never,
+        // the command's own words already name the key (`--cutoff_len 4096 on the command line in run.sh`)
         origin
-          ? `${path}=${String(r.node.kind === 'scalar' ? r.node.value : '')} ${origin.how}`
+          ? origin.how.includes(path.split('.').pop()!)
+            ? origin.how
+            : `${path}=${String(r.node.kind === 'scalar' ? r.node.value : '')} ${origin.how}`
           : `${opts.how ?? `${this.label ? `${this.label} ` : ''}${path}: ${describe(r.node)}`}${r.via ? ` via ${r.via}` : ''}`,
         r.node.span,
       );
